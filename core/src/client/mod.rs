@@ -1,0 +1,336 @@
+//! The IMS client: create a full-ECS image, query its job, wait for it.
+//!
+//! A [`Client`] is cheap to clone (one `Arc`), `Send + Sync`, and reuses its connections: share
+//! one across threads rather than building many.
+
+mod config;
+mod project;
+mod response;
+mod retry;
+mod transport;
+mod wait;
+
+use std::fmt;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
+
+use reqwest::Method;
+
+pub use config::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint};
+pub use retry::RetryPolicy;
+pub use wait::{Control, Progress, WaitObserver, WaitOptions};
+
+use config::AuthConfig;
+use retry::Idempotency;
+use transport::Call;
+
+use crate::endpoint::{Endpoint, is_loopback_host};
+use crate::error::{Error, Result};
+use crate::model::{Job, WholeImageRequest};
+use crate::sign::{Algorithm, encode};
+use crate::validate::{Rule, ValidationErrors, Violation};
+
+/// The id of an asynchronous job (32 hex characters as the service issues them).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(String);
+
+impl JobId {
+    /// Wraps a job id. Any non-empty text without control characters is accepted (the
+    /// service is the judge of its format); it is percent-encoded into the path.
+    pub fn new(id: impl Into<String>) -> Result<Self> {
+        let id = id.into();
+        let trimmed = id.trim();
+        if trimmed.is_empty()
+            || trimmed.len() > 128
+            || trimmed.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            let violation = Violation::new(
+                "job_id",
+                Rule::Format,
+                "must be 1-128 characters without whitespace or control characters",
+            )
+            .with_value(&id);
+            return Err(Error::Validation(ValidationErrors {
+                violations: vec![violation],
+            }));
+        }
+        Ok(JobId(trimmed.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for JobId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The IMS client. See the crate docs for an example.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::blocking::Client,
+    endpoint: Endpoint,
+    iam_endpoint: std::result::Result<Endpoint, String>,
+    region: Option<String>,
+    project_id: Mutex<Option<String>>,
+    auth: AuthConfig,
+    algorithm: Algorithm,
+    user_agent: String,
+    job_endpoint: JobEndpoint,
+    retry: RetryPolicy,
+    timeout: std::time::Duration,
+    /// Seconds added to the local clock when signing (learned from the gateway's `Date`).
+    clock_offset: AtomicI64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.endpoint.as_str())
+            .field("region", &self.inner.region)
+            .field("auth", &self.inner.auth)
+            .field("algorithm", &self.inner.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder with every default.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client> {
+        let endpoint = match (&b.endpoint, &b.region) {
+            (Some(url), _) => Endpoint::parse(url, b.allow_http)?,
+            (None, Some(region)) => Endpoint::for_region(region, &b.env, b.allow_http)?,
+            (None, None) => {
+                return Err(Error::Config(
+                    "no endpoint: give a region (e.g. cn-north-4) or an endpoint url".to_owned(),
+                ));
+            }
+        };
+        let region = b.region.clone().or_else(|| region_of_host(endpoint.host()));
+        let iam_endpoint = match (&b.iam_endpoint, &region) {
+            (Some(url), _) => Endpoint::parse(url, b.allow_http).map_err(|e| e.to_string()),
+            (None, Some(r)) => {
+                Endpoint::iam_for_region(r, &b.env, b.allow_http).map_err(|e| e.to_string())
+            }
+            (None, None) => Err("no IAM endpoint (no region known)".to_owned()),
+        };
+        let mut http = reqwest::blocking::Client::builder()
+            .connect_timeout(b.connect_timeout)
+            .timeout(b.timeout)
+            .pool_max_idle_per_host(8)
+            .tcp_nodelay(true)
+            .https_only(false);
+        match &b.proxy {
+            Some(p) => {
+                let proxy = reqwest::Proxy::all(p)
+                    .map_err(|e| Error::Config(format!("proxy {p:?}: {e}")))?;
+                http = http.proxy(proxy);
+            }
+            None if endpoint.is_loopback() => http = http.no_proxy(),
+            None => {}
+        }
+        for pem in &b.root_certificates {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| Error::Config(format!("CA certificate: {e}")))?;
+            http = http.add_root_certificate(cert);
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the http client: {e}")))?;
+        let user_agent = match &b.user_agent_suffix {
+            Some(s) if !s.trim().is_empty() => {
+                format!("ims/{} {}", env!("CARGO_PKG_VERSION"), s.trim())
+            }
+            _ => format!("ims/{}", env!("CARGO_PKG_VERSION")),
+        };
+        if user_agent.chars().any(char::is_control) {
+            return Err(Error::Config(
+                "user agent suffix holds control characters".to_owned(),
+            ));
+        }
+        let auth = b.resolved_auth();
+        let project_id = b
+            .project_id
+            .clone()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| p.trim().to_owned());
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                endpoint,
+                iam_endpoint,
+                region,
+                project_id: Mutex::new(project_id),
+                auth,
+                algorithm: b.algorithm,
+                user_agent,
+                job_endpoint: b.job_endpoint,
+                retry: b.retry,
+                timeout: b.timeout,
+                clock_offset: AtomicI64::new(0),
+            }),
+        })
+    }
+
+    /// The IMS endpoint in use.
+    pub fn endpoint(&self) -> &str {
+        self.inner.endpoint.as_str()
+    }
+
+    /// The project id, resolving it (through IAM if need be) on first use.
+    pub fn project_id(&self) -> Result<String> {
+        self.inner.project_id()
+    }
+
+    /// Seconds the client currently adds to the local clock when signing (learned from the
+    /// gateway after a "signature expired" answer; 0 normally).
+    pub fn clock_offset_secs(&self) -> i64 {
+        self.inner
+            .clock_offset
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Creates a full-ECS image: validates the request (nothing is sent when it is invalid),
+    /// then `POST /v1/cloudimages/wholeimages/action`. Retried only when the request surely
+    /// did not reach the service, or was throttled, so it never creates two images.
+    pub fn create_whole_image(&self, request: &WholeImageRequest) -> Result<JobId> {
+        request.validate()?;
+        let body = request.to_json_vec();
+        let project = self.inner.project_id()?;
+        let call = Call {
+            method: Method::POST,
+            endpoint: &self.inner.endpoint,
+            path: self
+                .inner
+                .endpoint
+                .path("/v1/cloudimages/wholeimages/action"),
+            query: &[],
+            body: Some(&body),
+            project_id: Some(&project),
+            service: "ims",
+            idempotency: Idempotency::CreateOnce,
+        };
+        let resp = self.inner.execute(&call)?;
+        let doc = response::json_body(&resp)?;
+        match doc
+            .get("job_id")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+        {
+            Some(id) => JobId::new(id),
+            None => Err(Error::InvalidResponse {
+                status: resp.status,
+                message: format!("no job_id in {}", response::snippet(&resp.body)),
+                request_id: resp.request_id,
+            }),
+        }
+    }
+
+    /// Queries a job through the configured [`JobEndpoint`].
+    pub fn job(&self, job_id: &JobId) -> Result<Job> {
+        self.job_via(job_id, self.inner.job_endpoint)
+    }
+
+    /// Queries a job through the given endpoint.
+    pub fn job_via(&self, job_id: &JobId, which: JobEndpoint) -> Result<Job> {
+        let project = self.inner.project_id()?;
+        let id = encode::encode(job_id.as_str());
+        let api_path = match which {
+            JobEndpoint::Progress => format!("/v1/cloudimages/job/{id}"),
+            JobEndpoint::Legacy => format!("/v1/{}/jobs/{id}", encode::encode(&project)),
+        };
+        let call = Call {
+            method: Method::GET,
+            endpoint: &self.inner.endpoint,
+            path: self.inner.endpoint.path(&api_path),
+            query: &[],
+            body: None,
+            project_id: Some(&project),
+            service: "ims",
+            idempotency: Idempotency::Safe,
+        };
+        let resp = self.inner.execute(&call)?;
+        let doc = response::json_body(&resp)?;
+        if !doc.is_object() {
+            return Err(Error::InvalidResponse {
+                status: resp.status,
+                message: format!(
+                    "expected a job document, got: {}",
+                    response::snippet(&resp.body)
+                ),
+                request_id: resp.request_id,
+            });
+        }
+        Job::from_value(doc).map_err(|e| Error::InvalidResponse {
+            status: resp.status,
+            message: format!("job document: {e}"),
+            request_id: resp.request_id.clone(),
+        })
+    }
+}
+
+/// `ims.{region}.myhuaweicloud.com` → `region` (for the V11 scope and the IAM lookup).
+fn region_of_host(host: &str) -> Option<String> {
+    if is_loopback_host(host.rsplit_once(':').map_or(host, |(h, _)| h)) {
+        return None;
+    }
+    let rest = host.strip_prefix("ims.")?;
+    let (region, _) = rest.split_once('.')?;
+    Some(region.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Client>();
+    }
+
+    #[test]
+    fn job_ids_are_checked() {
+        assert!(JobId::new("4010a32b5f909853015f90aaa24b0015").is_ok());
+        assert!(JobId::new("").is_err());
+        assert!(JobId::new("a b").is_err());
+        assert!(JobId::new("a\u{0}").is_err());
+    }
+
+    #[test]
+    fn region_from_host() {
+        assert_eq!(
+            region_of_host("ims.cn-north-4.myhuaweicloud.com").as_deref(),
+            Some("cn-north-4")
+        );
+        assert_eq!(region_of_host("127.0.0.1:80"), None);
+    }
+
+    #[test]
+    fn debug_hides_token() {
+        let c = Client::builder()
+            .region("cn-north-4")
+            .auth_token("SECRET-TOKEN")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!format!("{c:?}").contains("SECRET-TOKEN"));
+    }
+}

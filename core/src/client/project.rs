@@ -1,0 +1,90 @@
+//! Project id resolution: explicit, from the credentials' source, or looked up in IAM
+//! (`GET /v3/projects?name={region}`), cached per access key and region for the process.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
+use reqwest::Method;
+
+use super::retry::Idempotency;
+use super::transport::Call;
+use super::{AuthConfig, Inner};
+use crate::error::{Error, Result};
+
+static CACHE: LazyLock<Mutex<HashMap<(String, String), String>>> = LazyLock::new(Mutex::default);
+
+impl Inner {
+    /// The project id to send, resolving it on first use.
+    pub(crate) fn project_id(&self) -> Result<String> {
+        let mut slot = self.project_id.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = slot.as_ref() {
+            return Ok(p.clone());
+        }
+        let resolved = self.resolve_project()?;
+        *slot = Some(resolved.clone());
+        Ok(resolved)
+    }
+
+    fn resolve_project(&self) -> Result<String> {
+        let provider = match &self.auth {
+            AuthConfig::AkSk(p) => p,
+            AuthConfig::Token(_) => {
+                return Err(Error::Config(
+                    "token authentication needs an explicit project id".to_owned(),
+                ));
+            }
+        };
+        if let Some(p) = provider.project_id() {
+            return Ok(p);
+        }
+        let region = self.region.clone().ok_or_else(|| {
+            Error::Config("no project id: give one (project_id, HUAWEICLOUD_SDK_PROJECT_ID) or a region to look it up in IAM".to_owned())
+        })?;
+        let ak = provider.credentials()?.access_key().to_owned();
+        let key = (ak, region.clone());
+        if let Some(p) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(p.clone());
+        }
+        let iam = self
+            .iam_endpoint
+            .as_ref()
+            .map_err(|e| Error::Config(e.clone()))?;
+        let call = Call {
+            method: Method::GET,
+            endpoint: iam,
+            path: iam.path("/v3/projects"),
+            query: &[("name", region.as_str())],
+            body: None,
+            project_id: None,
+            service: "iam",
+            idempotency: Idempotency::Safe,
+        };
+        let resp = self.execute(&call)?;
+        let doc = super::response::json_body(&resp)?;
+        let ids: Vec<String> = doc["projects"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        match ids.as_slice() {
+            [one] => {
+                CACHE
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, one.clone());
+                Ok(one.clone())
+            }
+            [] => Err(Error::Config(format!(
+                "IAM has no project named {region:?} for this account: check the region, or give the project id explicitly"
+            ))),
+            many => Err(Error::Config(format!(
+                "IAM has {} projects named {region:?} ({}): give the one to use explicitly (project_id / HUAWEICLOUD_SDK_PROJECT_ID)",
+                many.len(),
+                many.join(", ")
+            ))),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Reading responses: both error body shapes, the request id, and short snippets of bodies that
+//! are not JSON.
+
+use serde_json::Value;
+
+use crate::error::{ApiError, Error};
+
+/// A response read whole: status, request id, server date and body.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub date: Option<String>,
+    pub retry_after: Option<u64>,
+    pub body: Vec<u8>,
+}
+
+/// At most this many characters of a non-JSON body are kept in an error.
+const SNIPPET_CHARS: usize = 200;
+
+/// The first characters of a body, one line, for an error message.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text
+        .chars()
+        .take(SNIPPET_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(SNIPPET_CHARS).is_some() {
+        out.push('…');
+    }
+    out.trim().to_owned()
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The API error of a non-2xx response: `{"error": {"code", "message"}}` (IMS, IAM) or
+/// `{"error_code", "error_msg", "request_id"}` (API gateway), else a snippet of the body.
+pub(crate) fn api_error(resp: &RawResponse) -> ApiError {
+    let parsed: Option<Value> = serde_json::from_slice(&resp.body).ok();
+    let (mut code, mut message, mut body_request_id) = (None, None, None);
+    if let Some(doc) = &parsed {
+        if let Some(err) = doc.get("error").filter(|e| e.is_object()) {
+            code = err.get("code").and_then(text_of);
+            message = err
+                .get("message")
+                .and_then(text_of)
+                .or_else(|| err.get("title").and_then(text_of));
+        }
+        code = code.or_else(|| doc.get("error_code").and_then(text_of));
+        message = message.or_else(|| doc.get("error_msg").and_then(text_of));
+        body_request_id = doc.get("request_id").and_then(text_of);
+    }
+    let message = match (message, parsed.is_some()) {
+        (Some(m), _) => m,
+        (None, true) => format!("unrecognised error body: {}", snippet(&resp.body)),
+        (None, false) if resp.body.is_empty() => "empty body".to_owned(),
+        (None, false) => format!("non-JSON body: {}", snippet(&resp.body)),
+    };
+    ApiError {
+        status: resp.status,
+        code,
+        message,
+        request_id: resp.request_id.clone().or(body_request_id),
+        hint: None,
+        signed_request: None,
+    }
+}
+
+/// Parses a 2xx JSON body, or says why it is not one.
+pub(crate) fn json_body(resp: &RawResponse) -> Result<Value, Error> {
+    serde_json::from_slice::<Value>(&resp.body).map_err(|_| Error::InvalidResponse {
+        status: resp.status,
+        message: format!("expected a JSON body, got: {}", snippet(&resp.body)),
+        request_id: resp.request_id.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(status: u16, body: &str) -> RawResponse {
+        RawResponse {
+            status,
+            request_id: Some("rid".into()),
+            date: None,
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn both_shapes() {
+        let ims = api_error(&raw(
+            400,
+            r#"{"error":{"code":"IMG.0024","message":"bad"}}"#,
+        ));
+        assert_eq!(
+            (ims.code.as_deref(), ims.message.as_str()),
+            (Some("IMG.0024"), "bad")
+        );
+        let gw = api_error(&RawResponse {
+            request_id: None,
+            ..raw(
+                401,
+                r#"{"error_code":"APIGW.0301","error_msg":"sig","request_id":"b"}"#,
+            )
+        });
+        assert_eq!(
+            (
+                gw.code.as_deref(),
+                gw.message.as_str(),
+                gw.request_id.as_deref()
+            ),
+            (Some("APIGW.0301"), "sig", Some("b"))
+        );
+        let iam = api_error(&raw(
+            401,
+            r#"{"error":{"code":401,"title":"Unauthorized"}}"#,
+        ));
+        assert_eq!(
+            (iam.code.as_deref(), iam.message.as_str()),
+            (Some("401"), "Unauthorized")
+        );
+    }
+
+    #[test]
+    fn non_json_keeps_a_snippet() {
+        let e = api_error(&raw(502, &format!("<html>{}</html>", "x".repeat(500))));
+        assert!(
+            e.message.starts_with("non-JSON body: <html>xxx"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.chars().count() < 230);
+        assert_eq!(api_error(&raw(503, "")).message, "empty body");
+    }
+}

@@ -1,0 +1,96 @@
+//! Retry policy and backoff: which failures are retried for which kind of call, and how long to
+//! wait before the next attempt.
+
+use std::time::Duration;
+
+/// How one HTTP call is retried.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// The first backoff; doubled per attempt, with full jitter.
+    pub base_delay: Duration,
+    /// No backoff (nor honoured `Retry-After`) is longer than this.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts, 250 ms doubling up to 20 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The delay before attempt `attempt + 1` (`attempt` counts from 1): `Retry-After` when the
+    /// server gave one, else a random delay up to `base * 2^(attempt-1)`, both capped.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(ra) = retry_after {
+            return ra.min(self.max_delay);
+        }
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let ceiling = exp.min(self.max_delay);
+        // Full jitter, but never less than a quarter of the ceiling.
+        let quarter = ceiling / 4;
+        quarter + ceiling.saturating_sub(quarter).mul_f64(fastrand::f64())
+    }
+}
+
+/// What a call may be retried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idempotency {
+    /// A read: retried on connection errors, timeouts, 429 and 5xx.
+    Safe,
+    /// A create: retried only when it surely did not reach the service (connect failure) or
+    /// the gateway throttled it (429 / APIGW.0308), so a retry can never create a second image.
+    CreateOnce,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_and_are_capped() {
+        let p = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        };
+        for _ in 0..100 {
+            let d1 = p.delay(1, None);
+            assert!(
+                d1 >= Duration::from_millis(25) && d1 <= Duration::from_millis(100),
+                "{d1:?}"
+            );
+            let d5 = p.delay(5, None);
+            assert!(
+                d5 >= Duration::from_millis(250) && d5 <= Duration::from_secs(1),
+                "{d5:?}"
+            );
+            assert!(p.delay(40, None) <= Duration::from_secs(1));
+        }
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(7))),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_millis(300))),
+            Duration::from_millis(300)
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! One logical call: sign afresh, send, read, and retry by the call's idempotency. Clock skew
+//! reported by the gateway is corrected once.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+
+use super::response::{RawResponse, api_error};
+use super::retry::Idempotency;
+use super::{AuthConfig, Inner};
+use crate::endpoint::Endpoint;
+use crate::error::{ApiError, Error, Result};
+use crate::sign::{self, SdkDate, SignableRequest, SigningParams};
+use crate::time::{now_unix, parse_http_date};
+
+/// Skew beyond which the gateway's `Date` is trusted over the local clock (5 minutes).
+const SKEW_LIMIT_SECS: i64 = 300;
+/// Bodies larger than this are not read (16 MiB).
+const MAX_BODY: u64 = 16 << 20;
+
+/// What to send.
+pub(crate) struct Call<'a> {
+    pub method: Method,
+    pub endpoint: &'a Endpoint,
+    /// Wire path (percent-encoded), below the endpoint's base path.
+    pub path: String,
+    pub query: &'a [(&'a str, &'a str)],
+    pub body: Option<&'a [u8]>,
+    pub project_id: Option<&'a str>,
+    pub service: &'static str,
+    pub idempotency: Idempotency,
+}
+
+impl Inner {
+    /// Sends `call` until it succeeds (2xx) or fails for good.
+    pub(crate) fn execute(&self, call: &Call<'_>) -> Result<RawResponse> {
+        let mut attempt = 0u32;
+        let mut skew_corrected = false;
+        loop {
+            attempt += 1;
+            let prepared = self.prepare(call)?;
+            let started = Instant::now();
+            let outcome = self.send_once(call, &prepared);
+            let elapsed = started.elapsed();
+            match outcome {
+                Err(err) => {
+                    let not_sent = matches!(&err, Error::Transport { not_sent: true, .. });
+                    tracing::debug!(target: "ims", method = %call.method, path = %call.path, error = %err, elapsed_ms = elapsed.as_millis() as u64, attempt, "request failed");
+                    let retryable = match call.idempotency {
+                        Idempotency::Safe => {
+                            matches!(err, Error::Transport { .. } | Error::Timeout(_))
+                        }
+                        Idempotency::CreateOnce => not_sent,
+                    };
+                    if retryable && attempt < self.retry.max_attempts {
+                        std::thread::sleep(self.retry.delay(attempt, None));
+                        continue;
+                    }
+                    return Err(err);
+                }
+                Ok(resp) => {
+                    tracing::debug!(target: "ims", method = %call.method, path = %call.path, status = resp.status, request_id = resp.request_id.as_deref().unwrap_or(""), elapsed_ms = elapsed.as_millis() as u64, attempt, "response");
+                    if (200..300).contains(&resp.status) {
+                        return Ok(resp);
+                    }
+                    let mut api = api_error(&resp);
+                    if is_signature_error(&api) {
+                        if is_expired(&api) {
+                            if let Some(skew) = resp
+                                .date
+                                .as_deref()
+                                .and_then(parse_http_date)
+                                .map(|server| server - now_unix())
+                            {
+                                let applied = self.clock_offset.load(Ordering::Relaxed);
+                                if (skew - applied).abs() > SKEW_LIMIT_SECS && !skew_corrected {
+                                    tracing::debug!(target: "ims", skew_secs = skew, "signature expired; correcting for the server's clock and retrying once");
+                                    self.clock_offset.store(skew, Ordering::Relaxed);
+                                    skew_corrected = true;
+                                    continue;
+                                }
+                                api.hint = Some(if skew_corrected {
+                                    format!(
+                                        "the local clock is off by {skew} s from the service's; it was corrected once and the signature still expired"
+                                    )
+                                } else {
+                                    format!(
+                                        "the local clock is {skew} s from the service's, within the 15-minute window: check the AK/SK"
+                                    )
+                                });
+                            }
+                        } else if let Some(signed) = &prepared.canonical {
+                            api.hint = Some(format!(
+                                "this client signed {} {} with headers {} (see ApiError::signed_request); check the AK/SK",
+                                call.method, signed.uri, signed.signed_headers
+                            ));
+                            api.signed_request = Some(signed.redacted());
+                        }
+                    } else if api.code.as_deref() == Some("IMG.0104")
+                        || (api.status == 400 && api.message.contains("project"))
+                    {
+                        api.hint.get_or_insert_with(|| "set the project id explicitly (project_id / HUAWEICLOUD_SDK_PROJECT_ID)".to_owned());
+                    }
+                    let retryable = match call.idempotency {
+                        Idempotency::Safe => api.is_transient(),
+                        Idempotency::CreateOnce => {
+                            api.status == 429 || api.code.as_deref() == Some("APIGW.0308")
+                        }
+                    };
+                    if retryable && attempt < self.retry.max_attempts {
+                        let delay = self
+                            .retry
+                            .delay(attempt, resp.retry_after.map(Duration::from_secs));
+                        tracing::debug!(target: "ims", status = api.status, delay_ms = delay.as_millis() as u64, "transient error; retrying");
+                        std::thread::sleep(delay);
+                        continue;
+                    }
+                    return Err(Error::Api(Box::new(api)));
+                }
+            }
+        }
+    }
+
+    /// Headers and URI for one attempt, signed with a fresh date.
+    fn prepare(&self, call: &Call<'_>) -> Result<Prepared> {
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(6);
+        if call.body.is_some() || call.method == Method::GET {
+            headers.push(("Content-Type", "application/json;charset=utf-8"));
+        }
+        headers.push(("User-Agent", &self.user_agent));
+        if let Some(p) = call.project_id {
+            headers.push(("X-Project-Id", p));
+        }
+        match &self.auth {
+            AuthConfig::AkSk(provider) => {
+                let creds = provider.credentials()?;
+                let now = now_unix() + self.clock_offset.load(Ordering::Relaxed);
+                let params = SigningParams {
+                    credentials: &creds,
+                    algorithm: self.algorithm,
+                    date: SdkDate::from_unix(now)?,
+                    region: self.region.as_deref(),
+                    service: Some(call.service),
+                };
+                let req = SignableRequest {
+                    method: call.method.as_str(),
+                    host: call.endpoint.host(),
+                    path: &call.path,
+                    query: call.query,
+                    headers: &headers,
+                    body: call.body.unwrap_or_default(),
+                };
+                let out = sign::sign(&req, &params)?;
+                let mut all = out.headers;
+                all.push(("Authorization".to_owned(), out.authorization));
+                Ok(Prepared {
+                    url: call.endpoint.url_for(&out.wire_uri),
+                    headers: all,
+                    canonical: Some(out.canonical_request),
+                })
+            }
+            AuthConfig::Token(token) => {
+                let mut all: Vec<(String, String)> = headers
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect();
+                all.push(("X-Auth-Token".to_owned(), token.to_string()));
+                let mut wire = call.path.clone();
+                let mut q = String::new();
+                sign::encode::canonical_query(call.query, &mut q);
+                if !q.is_empty() {
+                    wire.push('?');
+                    wire.push_str(&q);
+                }
+                Ok(Prepared {
+                    url: call.endpoint.url_for(&wire),
+                    headers: all,
+                    canonical: None,
+                })
+            }
+        }
+    }
+
+    fn send_once(&self, call: &Call<'_>, prepared: &Prepared) -> Result<RawResponse> {
+        let mut rb = self.http.request(call.method.clone(), &prepared.url);
+        for (k, v) in &prepared.headers {
+            if !k.eq_ignore_ascii_case("host") {
+                rb = rb.header(k.as_str(), v.as_str());
+            }
+        }
+        if let Some(body) = call.body {
+            rb = rb.body(body.to_vec());
+        }
+        let resp = rb.send().map_err(|e| transport_error(e, self.timeout))?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let request_id = header("x-request-id");
+        let date = header("date");
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        if resp.content_length().is_some_and(|n| n > MAX_BODY) {
+            return Err(Error::InvalidResponse {
+                status,
+                message: format!("body larger than {MAX_BODY} bytes"),
+                request_id,
+            });
+        }
+        let body = resp
+            .bytes()
+            .map_err(|e| transport_error(e, self.timeout))?
+            .to_vec();
+        Ok(RawResponse {
+            status,
+            request_id,
+            date,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// A signed (or token-authenticated) attempt, ready to send.
+struct Prepared {
+    url: String,
+    headers: Vec<(String, String)>,
+    canonical: Option<sign::CanonicalRequest>,
+}
+
+fn is_signature_error(api: &ApiError) -> bool {
+    api.code.as_deref() == Some("APIGW.0301")
+}
+
+fn is_expired(api: &ApiError) -> bool {
+    let m = api.message.to_ascii_lowercase();
+    m.contains("expired") || m.contains("expire")
+}
+
+/// A reqwest failure as an [`Error`]: connect failures are marked as never sent.
+fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
+    if e.is_timeout() && !e.is_connect() {
+        return Error::Timeout(timeout);
+    }
+    let mut message = if e.is_connect() {
+        "cannot connect".to_owned()
+    } else if e.is_body() || e.is_decode() {
+        "connection broke while reading the response".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Transport {
+        message,
+        not_sent: e.is_connect(),
+        source: Some(Box::new(e)),
+    }
+}

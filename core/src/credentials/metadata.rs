@@ -1,0 +1,164 @@
+//! ECS instance metadata: the temporary AK/SK of the instance's agency, refreshed before expiry.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::Credentials;
+use super::provider::CredentialProvider;
+use crate::env::{ENV_METADATA_ENDPOINT, EnvSource};
+use crate::error::{Error, Result};
+use crate::time::{now_unix, parse_rfc3339};
+
+/// The metadata service of every ECS.
+pub const DEFAULT_METADATA_ENDPOINT: &str = "http://169.254.169.254";
+/// Refresh when fewer than this many seconds of validity remain (40 minutes).
+pub const REFRESH_MARGIN_SECS: i64 = 40 * 60;
+const TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Temporary credentials from the instance metadata service, cached until 40 minutes before
+/// they expire.
+pub struct MetadataProvider {
+    base: String,
+    http: std::result::Result<reqwest::blocking::Client, String>,
+    cache: Mutex<Option<(Credentials, i64)>>,
+}
+
+impl std::fmt::Debug for MetadataProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetadataProvider")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MetadataProvider {
+    /// A provider asking the metadata service at `base` (e.g. `http://169.254.169.254`).
+    pub fn new(base: impl Into<String>) -> Self {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            .no_proxy()
+            .build()
+            .map_err(|e| format!("cannot build http client: {e}"));
+        MetadataProvider {
+            base: base.into().trim_end_matches('/').to_owned(),
+            http,
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// The base URL from `IMS_METADATA_ENDPOINT`, else [`DEFAULT_METADATA_ENDPOINT`].
+    pub fn from_env(env: &EnvSource) -> Self {
+        Self::new(
+            env.get(ENV_METADATA_ENDPOINT)
+                .unwrap_or_else(|| DEFAULT_METADATA_ENDPOINT.to_owned()),
+        )
+    }
+
+    fn fetch(&self) -> Result<(Credentials, i64)> {
+        let fail = |what: String| {
+            Error::Credentials(format!("instance metadata at {}: {what}", self.base))
+        };
+        let http = self.http.as_ref().map_err(|e| fail(e.clone()))?;
+        // Session token first (404/405/503 mean the service has none: go on without).
+        let token = match http
+            .put(format!("{}/meta-data/latest/api/token", self.base))
+            .header("X-Metadata-Token-Ttl-Seconds", "21600")
+            .send()
+        {
+            Ok(r) if r.status().is_success() => {
+                Some(r.text().map_err(|e| fail(format!("token: {e}")))?)
+            }
+            Ok(r) if matches!(r.status().as_u16(), 404 | 405 | 503) => None,
+            Ok(r) => {
+                return Err(fail(format!(
+                    "token request answered http {}",
+                    r.status().as_u16()
+                )));
+            }
+            Err(e) => return Err(fail(format!("unreachable ({})", short(&e)))),
+        };
+        let mut req = http.get(format!("{}/openstack/latest/securitykey", self.base));
+        if let Some(t) = &token {
+            req = req.header("X-Metadata-Token", t.trim());
+        }
+        let resp = req
+            .send()
+            .map_err(|e| fail(format!("unreachable ({})", short(&e))))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(fail(format!("securitykey answered http {status}")));
+        }
+        let doc: serde_json::Value = resp
+            .json_value()
+            .map_err(|e| fail(format!("securitykey body: {e}")))?;
+        let c = &doc["credential"];
+        let field = |k: &str| c[k].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+        let (Some(ak), Some(sk)) = (field("access"), field("secret")) else {
+            return Err(fail(
+                "securitykey body lacks credential.access/secret".to_owned(),
+            ));
+        };
+        let expires = field("expires_at")
+            .and_then(|e| parse_rfc3339(&e))
+            .ok_or_else(|| {
+                fail("securitykey body lacks a valid credential.expires_at".to_owned())
+            })?;
+        let mut creds = Credentials::new(ak, sk);
+        if let Some(t) = field("securitytoken") {
+            creds = creds.with_security_token(t);
+        }
+        tracing::debug!(target: "ims", expires_at = expires, "fetched temporary credentials from instance metadata");
+        Ok((creds, expires))
+    }
+}
+
+/// Reading a JSON body without reqwest's `json` feature.
+trait JsonValue {
+    fn json_value(self) -> std::result::Result<serde_json::Value, String>;
+}
+
+impl JsonValue for reqwest::blocking::Response {
+    fn json_value(self) -> std::result::Result<serde_json::Value, String> {
+        let bytes = self.bytes().map_err(|e| e.to_string())?;
+        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+    }
+}
+
+fn short(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "connection failed".to_owned()
+    } else {
+        e.to_string()
+    }
+}
+
+impl CredentialProvider for MetadataProvider {
+    fn credentials(&self) -> Result<Credentials> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((c, expires)) = cache.as_ref() {
+            if expires - now_unix() > REFRESH_MARGIN_SECS {
+                return Ok(c.clone());
+            }
+        }
+        match self.fetch() {
+            Ok((c, expires)) => {
+                *cache = Some((c.clone(), expires));
+                Ok(c)
+            }
+            // Still valid (inside the refresh margin): keep using the old ones for now.
+            Err(e) => match cache.as_ref() {
+                Some((c, expires)) if *expires > now_unix() + 60 => {
+                    tracing::debug!(target: "ims", error = %e, "metadata refresh failed; old credentials still valid");
+                    Ok(c.clone())
+                }
+                _ => Err(e),
+            },
+        }
+    }
+    fn name(&self) -> &'static str {
+        "instance metadata"
+    }
+}

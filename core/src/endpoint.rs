@@ -1,0 +1,222 @@
+//! Endpoints: the region table, per-region overrides, explicit URLs, and the https rule.
+
+use reqwest::Url;
+
+use crate::env::{ENV_IAM_ENDPOINT, EnvSource};
+use crate::error::{Error, Result};
+
+/// The 33 regions where IMS is served at `https://ims.{region}.myhuaweicloud.com`.
+pub const REGIONS: [&str; 33] = [
+    "af-south-1",
+    "cn-north-4",
+    "cn-north-1",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-south-1",
+    "cn-southwest-2",
+    "ap-southeast-2",
+    "ap-southeast-1",
+    "ap-southeast-3",
+    "cn-north-2",
+    "cn-south-2",
+    "cn-north-9",
+    "la-south-2",
+    "sa-brazil-1",
+    "la-north-2",
+    "na-mexico-1",
+    "ap-southeast-4",
+    "cn-south-4",
+    "tr-west-1",
+    "me-east-1",
+    "ae-ad-1",
+    "cn-east-4",
+    "eu-west-101",
+    "cn-east-5",
+    "eu-west-0",
+    "my-kualalumpur-1",
+    "af-north-1",
+    "ru-moscow-1",
+    "ap-southeast-5",
+    "cn-north-12",
+    "cn-north-11",
+    "cn-southwest-3",
+];
+
+/// A parsed service endpoint: scheme, host (with port when given) and a base path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    url: Url,
+    host: String,
+}
+
+impl Endpoint {
+    /// Parses an endpoint URL. `https` is required; `http` is accepted only for loopback hosts
+    /// or when `allow_http` is set. A bare `host[:port]` means `https://host[:port]`.
+    pub fn parse(text: &str, allow_http: bool) -> Result<Self> {
+        let text = text.trim();
+        let with_scheme = if text.contains("://") {
+            text.to_owned()
+        } else {
+            format!("https://{text}")
+        };
+        let url = Url::parse(&with_scheme)
+            .map_err(|e| Error::Config(format!("endpoint {text:?} is not a url: {e}")))?;
+        let host_str = url
+            .host_str()
+            .ok_or_else(|| Error::Config(format!("endpoint {text:?} has no host")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if allow_http || is_loopback_host(host_str) => {}
+            "http" => {
+                return Err(Error::Config(format!(
+                    "endpoint {text:?} uses plain http; https is required except for loopback addresses (or opt in with allow_http)"
+                )));
+            }
+            other => {
+                return Err(Error::Config(format!(
+                    "endpoint scheme {other:?} is not http or https"
+                )));
+            }
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(Error::Config(format!(
+                "endpoint {text:?} must not carry a query, fragment or user info"
+            )));
+        }
+        let host = match url.port() {
+            Some(p) => format!("{host_str}:{p}"),
+            None => host_str.to_owned(),
+        };
+        Ok(Endpoint { url, host })
+    }
+
+    /// The endpoint of IMS in `region`: `HUAWEICLOUD_SDK_REGION_IMS_<REGION>` when set, else the
+    /// region table.
+    pub fn for_region(region: &str, env: &EnvSource, allow_http: bool) -> Result<Self> {
+        let var = format!(
+            "HUAWEICLOUD_SDK_REGION_IMS_{}",
+            region.to_ascii_uppercase().replace('-', "_")
+        );
+        if let Some(url) = env.get(&var) {
+            return Self::parse(&url, allow_http);
+        }
+        if REGIONS.contains(&region) {
+            return Self::parse(&format!("https://ims.{region}.myhuaweicloud.com"), false);
+        }
+        Err(Error::Config(format!(
+            "unknown region {region:?}: IMS is served in {}; or give an explicit endpoint, or set {var}",
+            REGIONS.join(", ")
+        )))
+    }
+
+    /// The IAM endpoint for `region`: `HUAWEICLOUD_SDK_IAM_ENDPOINT` when set, else
+    /// `https://iam.{region}.myhuaweicloud.com`.
+    pub fn iam_for_region(region: &str, env: &EnvSource, allow_http: bool) -> Result<Self> {
+        match env.get(ENV_IAM_ENDPOINT) {
+            Some(url) => Self::parse(&url, allow_http),
+            None => Self::parse(&format!("https://iam.{region}.myhuaweicloud.com"), false),
+        }
+    }
+
+    /// `host[:port]`, as sent and signed in `Host`.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Whether the host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+    pub fn is_loopback(&self) -> bool {
+        self.url.host_str().is_some_and(is_loopback_host)
+    }
+
+    /// The wire path for an API path (`/v1/...`), below the endpoint's base path.
+    pub fn path(&self, api_path: &str) -> String {
+        let base = self.url.path().trim_end_matches('/');
+        format!("{base}{api_path}")
+    }
+
+    /// `scheme://host[:port]` followed by `wire_uri`.
+    pub fn url_for(&self, wire_uri: &str) -> String {
+        format!("{}://{}{}", self.url.scheme(), self.host, wire_uri)
+    }
+
+    /// The endpoint as text.
+    pub fn as_str(&self) -> &str {
+        self.url.as_str()
+    }
+}
+
+/// Whether `host` names the loopback interface.
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> EnvSource {
+        EnvSource::from_map(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn every_region_maps_to_https() {
+        for r in REGIONS {
+            let e =
+                Endpoint::for_region(r, &env(&[]), false).unwrap_or_else(|e| panic!("{r}: {e}"));
+            assert_eq!(e.host(), format!("ims.{r}.myhuaweicloud.com"));
+            assert!(e.as_str().starts_with("https://"));
+        }
+    }
+
+    #[test]
+    fn region_override_and_unknown_region() {
+        let e = Endpoint::for_region(
+            "cn-north-4",
+            &env(&[(
+                "HUAWEICLOUD_SDK_REGION_IMS_CN_NORTH_4",
+                "http://127.0.0.1:9000",
+            )]),
+            false,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(e.host(), "127.0.0.1:9000");
+        let err = Endpoint::for_region("mars-1", &env(&[]), false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown region \"mars-1\""), "{err}");
+    }
+
+    #[test]
+    fn http_only_for_loopback_or_opt_in() {
+        assert!(Endpoint::parse("http://127.0.0.1:8080", false).is_ok());
+        assert!(Endpoint::parse("http://[::1]:8080", false).is_ok());
+        assert!(Endpoint::parse("http://localhost", false).is_ok());
+        let err = Endpoint::parse("http://ims.example.com", false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("https is required"), "{err}");
+        assert!(Endpoint::parse("http://ims.example.com", true).is_ok());
+        assert!(Endpoint::parse("ftp://x", true).is_err());
+        assert!(Endpoint::parse("https://x/?a=b", true).is_err());
+        assert_eq!(
+            Endpoint::parse("ims.example.com", false)
+                .map(|e| e.host().to_owned())
+                .ok(),
+            Some("ims.example.com".into())
+        );
+    }
+
+    #[test]
+    fn base_path_is_kept() {
+        let e = Endpoint::parse("https://gw.example.com/prefix/", false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(e.path("/v1/x"), "/prefix/v1/x");
+        assert_eq!(
+            e.url_for("/prefix/v1/x?a=b"),
+            "https://gw.example.com/prefix/v1/x?a=b"
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! The one error type of the crate.
+//!
+//! Every failure is an [`Error`]; [`Error::kind`] gives a flat [`ErrorKind`] that callers (and
+//! the C and Python bindings) can match on without caring about the payload. `Display` is one
+//! lowercase sentence that names the service code and the request id when there is one. No
+//! secret (SK, security token, Authorization) is ever part of an error.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::Job;
+use crate::validate::ValidationErrors;
+
+/// The flat classification of an [`Error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request broke a documented rule; nothing was sent.
+    Validation,
+    /// No usable credentials, or a credential provider failed.
+    Credentials,
+    /// The client configuration is wrong (endpoint, region, project, TLS, proxy).
+    Config,
+    /// The request could not be signed (bad header name or value, bad URL).
+    Signing,
+    /// The connection failed, was dropped, or the body could not be read.
+    Transport,
+    /// One HTTP exchange took longer than the configured timeout.
+    Timeout,
+    /// The service (or its API gateway) answered with an error.
+    Api,
+    /// The service answered something this client cannot understand.
+    InvalidResponse,
+    /// The job ended in `FAIL`.
+    JobFailed,
+    /// The waiter gave up before the job ended.
+    WaitTimeout,
+    /// The caller cancelled the wait.
+    Cancelled,
+}
+
+impl ErrorKind {
+    /// A stable lowercase name (`"validation"`, `"api"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::Credentials => "credentials",
+            ErrorKind::Config => "config",
+            ErrorKind::Signing => "signing",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Api => "api",
+            ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::JobFailed => "job_failed",
+            ErrorKind::WaitTimeout => "wait_timeout",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error answered by the service or its API gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// Service code (`IMG.0024`, `APIGW.0301`), when the body carried one.
+    pub code: Option<String>,
+    /// The service's message (or a short snippet of a non-JSON body).
+    pub message: String,
+    /// `X-Request-Id` of the response (or the body's `request_id`).
+    pub request_id: Option<String>,
+    /// A hint from this client (what it signed, a clock offset, a missing project id).
+    pub hint: Option<String>,
+    /// When the gateway rejected the signature (APIGW.0301): the canonical request this client
+    /// signed, with the security token redacted, to compare with the one the gateway echoes.
+    pub signed_request: Option<String>,
+}
+
+impl ApiError {
+    /// Whether retrying the same request later may succeed (throttling and 5xx).
+    pub fn is_transient(&self) -> bool {
+        self.status == 429
+            || self.code.as_deref() == Some("APIGW.0308")
+            || matches!(self.status, 500 | 502 | 503 | 504)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "service answered http {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message.trim_end_matches('.'))?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "; {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every failure of this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request broke documented rules; nothing was sent.
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    /// No usable credentials.
+    #[error("credentials: {0}")]
+    Credentials(String),
+    /// The configuration is wrong.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The request could not be signed.
+    #[error("cannot sign request: {0}")]
+    Signing(#[from] crate::sign::SignError),
+    /// The exchange failed below HTTP.
+    #[error("transport: {message}")]
+    Transport {
+        /// What failed, in one sentence.
+        message: String,
+        /// Whether the request surely never reached the service (connect failure).
+        not_sent: bool,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// One HTTP exchange timed out.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The service answered with an error.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The service answered something unexpected.
+    #[error("invalid response (http {status}{}): {message}", request_id.as_deref().map(|r| format!(", request id {r}")).unwrap_or_default())]
+    InvalidResponse {
+        /// HTTP status code.
+        status: u16,
+        /// What was wrong, with a short snippet of the body.
+        message: String,
+        /// `X-Request-Id`, when present.
+        request_id: Option<String>,
+    },
+    /// The job ended in `FAIL`.
+    #[error("job {} failed{}{}", job.job_id, job.error_code.as_deref().map(|c| format!(" with {c}")).unwrap_or_default(), job.fail_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    JobFailed {
+        /// The final job document.
+        job: Box<Job>,
+    },
+    /// The waiter's overall timeout passed.
+    #[error("gave up waiting for job {job_id} after {elapsed:?}{}", last.as_ref().map(|j| format!(" (last status {})", j.status)).unwrap_or_default())]
+    WaitTimeout {
+        /// The job waited for.
+        job_id: String,
+        /// Time spent waiting.
+        elapsed: Duration,
+        /// The last job document seen, if any.
+        last: Option<Box<Job>>,
+    },
+    /// The caller cancelled the wait.
+    #[error("wait for job {job_id} cancelled")]
+    Cancelled {
+        /// The job waited for.
+        job_id: String,
+        /// The last job document seen, if any.
+        last: Option<Box<Job>>,
+    },
+}
+
+impl Error {
+    /// The flat kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Validation(_) => ErrorKind::Validation,
+            Error::Credentials(_) => ErrorKind::Credentials,
+            Error::Config(_) => ErrorKind::Config,
+            Error::Signing(_) => ErrorKind::Signing,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::Api(_) => ErrorKind::Api,
+            Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,
+            Error::JobFailed { .. } => ErrorKind::JobFailed,
+            Error::WaitTimeout { .. } => ErrorKind::WaitTimeout,
+            Error::Cancelled { .. } => ErrorKind::Cancelled,
+        }
+    }
+
+    /// The API error, when the service answered with one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The request id of the response behind this error, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::InvalidResponse { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The job document carried by this error (failed job, or the last seen before a timeout).
+    pub fn job(&self) -> Option<&Job> {
+        match self {
+            Error::JobFailed { job } => Some(job),
+            Error::WaitTimeout { last, .. } | Error::Cancelled { last, .. } => last.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,40 @@
+//! `ims-core`: everything that knows Huawei Cloud IMS full-ECS image creation.
+//!
+//! * [`model`]: the request ([`model::WholeImageRequest`]) and the job document ([`model::Job`]).
+//! * [`validate`]: every documented rule, all violations reported at once.
+//! * [`sign`]: the AK/SK signer (`SDK-HMAC-SHA256`, `SDK-HMAC-SM3`, `V11-HMAC-SHA256`).
+//! * [`credentials`]: AK/SK and their providers (environment, profile file, instance metadata).
+//! * [`endpoint`]: regions and endpoints.
+//! * [`client`]: the [`Client`]: create, query, wait.
+//! * [`error`]: the one error type callers match on.
+//!
+//! ```no_run
+//! use ims_core::{Client, Credentials, WaitOptions, model::WholeImageRequest};
+//!
+//! let client = Client::builder()
+//!     .region("cn-north-4")
+//!     .credentials(Credentials::new("AK", "SK"))
+//!     .build()?;
+//! let request = WholeImageRequest::from_ecs("nightly", "877a2cda-ba63-4e1e-b95f-e67e48b6129a", "de9fcf45-11b2-432c-8562-5c5428574600")
+//!     .description("built by CI")
+//!     .tag("team", "infra")
+//!     .build()?;
+//! let job_id = client.create_whole_image(&request)?;
+//! let job = client.wait(&job_id, &WaitOptions::default())?;
+//! println!("image {}", job.image_id().unwrap_or("?"));
+//! # Ok::<(), ims_core::Error>(())
+//! ```
+
+pub mod client;
+pub mod credentials;
+pub mod endpoint;
+pub mod env;
+pub mod error;
+pub mod model;
+pub mod sign;
+pub mod time;
+pub mod validate;
+
+pub use client::{Client, ClientBuilder, JobEndpoint, JobId, WaitOptions};
+pub use credentials::Credentials;
+pub use error::{ApiError, Error, ErrorKind, Result};

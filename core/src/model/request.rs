@@ -1,0 +1,423 @@
+//! The "Creating a Full-ECS Image" request body (spec §1):
+//! `POST /v1/cloudimages/wholeimages/action`.
+//!
+//! * [`WholeImageRequest`] is the body; its hand-written `Serialize` writes exactly the documented
+//!   fields in documented order and omits every unset field (never `null`, never `""`).
+//! * [`WholeImageRequest::from_ecs`] / [`WholeImageRequest::from_backup`] start a
+//!   [`WholeImageBuilder`] whose `build` runs [`crate::validate`].
+//! * [`WholeImageRequest::from_json`] reads a body a user wrote, reporting unknown fields and
+//!   wrong types by path; [`WholeImageRequest::from_json_validated`] also applies every rule.
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::validate::{self, ValidationErrors};
+
+/// `job_type` of the job that creates a full-ECS image from an ECS.
+pub const JOB_TYPE_BY_INSTANCE: &str = "imsCreateWholeImageByInstanceJob";
+/// `job_type` of the job that creates a full-ECS image from a CBR backup.
+pub const JOB_TYPE_BY_BACKUP: &str = "imsCreateWholeImageByBackupJob";
+/// The only `whole_image_type` this client sends (and accepts) for a backup source.
+pub const WHOLE_IMAGE_TYPE_CBR: &str = "CBR";
+
+/// One entry of `image_tags`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct ImageTag {
+    /// Tag key: 1–36 characters.
+    pub key: String,
+    /// Tag value: 0–43 characters.
+    pub value: String,
+}
+
+impl ImageTag {
+    /// A tag from its key and value.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        ImageTag {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// The image's tags, in one of the two documented forms (never both).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Tags {
+    /// No tags (an empty list of either form is the same and is not sent).
+    #[default]
+    None,
+    /// `tags`: strings `"key.value"`, split at the first dot (no dot = empty value).
+    Legacy(Vec<String>),
+    /// `image_tags`: `{"key", "value"}` objects.
+    Image(Vec<ImageTag>),
+}
+
+impl Tags {
+    /// Splits a legacy tag at its FIRST dot: `"a.b.c"` → `("a", "b.c")`, `"a"` → `("a", "")`.
+    pub fn split_legacy(tag: &str) -> (&str, &str) {
+        tag.split_once('.').unwrap_or((tag, ""))
+    }
+
+    /// Every tag as `(key, value)`, whatever the form.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        match self {
+            Tags::None => Vec::new(),
+            Tags::Legacy(tags) => tags
+                .iter()
+                .map(|t| {
+                    let (k, v) = Tags::split_legacy(t);
+                    (k.to_owned(), v.to_owned())
+                })
+                .collect(),
+            Tags::Image(tags) => tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect(),
+        }
+    }
+
+    /// Number of tags.
+    pub fn len(&self) -> usize {
+        match self {
+            Tags::None => 0,
+            Tags::Legacy(tags) => tags.len(),
+            Tags::Image(tags) => tags.len(),
+        }
+    }
+
+    /// Whether there is no tag.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What the full-ECS image is made from: exactly one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A running or stopped ECS, backed up into a CBR vault.
+    Ecs {
+        /// The ECS id (a UUID).
+        instance_id: String,
+        /// The CBR vault the ECS is in or will be added to (a UUID).
+        vault_id: String,
+    },
+    /// An existing CBR backup (`whole_image_type` `"CBR"` is sent with it).
+    Backup {
+        /// The CBR backup id.
+        backup_id: String,
+    },
+}
+
+impl Source {
+    /// An ECS source.
+    pub fn ecs(instance_id: impl Into<String>, vault_id: impl Into<String>) -> Self {
+        Source::Ecs {
+            instance_id: instance_id.into(),
+            vault_id: vault_id.into(),
+        }
+    }
+
+    /// A CBR backup source.
+    pub fn backup(backup_id: impl Into<String>) -> Self {
+        Source::Backup {
+            backup_id: backup_id.into(),
+        }
+    }
+
+    /// The `job_type` of the job this source starts: [`JOB_TYPE_BY_INSTANCE`] or
+    /// [`JOB_TYPE_BY_BACKUP`].
+    pub fn job_type(&self) -> &'static str {
+        match self {
+            Source::Ecs { .. } => JOB_TYPE_BY_INSTANCE,
+            Source::Backup { .. } => JOB_TYPE_BY_BACKUP,
+        }
+    }
+}
+
+/// A full-ECS image creation request (the body of
+/// `POST /v1/cloudimages/wholeimages/action`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WholeImageRequest {
+    /// Image name: 1–128 characters.
+    pub name: String,
+    /// Description: at most 1024 characters (`Some("")` is sent as unset).
+    pub description: Option<String>,
+    /// Tags, in one of the two forms.
+    pub tags: Tags,
+    /// Minimum memory in MB (`i64` so a negative input is reported, not a parse failure).
+    pub min_ram: Option<i64>,
+    /// Maximum memory in MB.
+    pub max_ram: Option<i64>,
+    /// Enterprise project: `"0"` or a UUID.
+    pub enterprise_project_id: Option<String>,
+    /// What the image is made from.
+    pub source: Source,
+}
+
+impl WholeImageRequest {
+    /// A request with only the required parts; every optional field unset.
+    pub fn new(name: impl Into<String>, source: Source) -> Self {
+        WholeImageRequest {
+            name: name.into(),
+            description: None,
+            tags: Tags::None,
+            min_ram: None,
+            max_ram: None,
+            enterprise_project_id: None,
+            source,
+        }
+    }
+
+    /// Starts a builder for an image of the ECS `instance_id` backed up into `vault_id`.
+    pub fn from_ecs(
+        name: impl Into<String>,
+        instance_id: impl Into<String>,
+        vault_id: impl Into<String>,
+    ) -> WholeImageBuilder {
+        WholeImageBuilder::new(name.into(), Source::ecs(instance_id, vault_id))
+    }
+
+    /// Starts a builder for an image of the CBR backup `backup_id`.
+    pub fn from_backup(name: impl Into<String>, backup_id: impl Into<String>) -> WholeImageBuilder {
+        WholeImageBuilder::new(name.into(), Source::backup(backup_id))
+    }
+
+    /// Checks every documented rule; see [`crate::validate::validate`].
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        validate::validate(self)
+    }
+
+    /// The `job_type` of the job this request starts.
+    pub fn job_type(&self) -> &'static str {
+        self.source.job_type()
+    }
+
+    /// The body as compact JSON.
+    pub fn to_json(&self) -> String {
+        // Cannot fail: the body holds only strings and integers, and map keys are strings.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The body as compact JSON bytes.
+    pub fn to_json_vec(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads a body from JSON text.
+    ///
+    /// Reports what makes the body unrepresentable, all at once: invalid JSON (`$`, rule
+    /// `json`), a non-object document (`$`, `type`), unknown fields (by name, `unknown_field`),
+    /// wrong types (by path, e.g. `image_tags[1].value`, `type`), `tags` with `image_tags`
+    /// (`image_tags`, `exclusive`), both or no source (`source`, `exclusive` / `required`),
+    /// `whole_image_type` other than `"CBR"` (`enum`) or with an ECS source (`exclusive`).
+    ///
+    /// It does not apply the value rules (lengths, charsets, ...): call
+    /// [`WholeImageRequest::validate`], or use [`WholeImageRequest::from_json_validated`].
+    /// `null` is the same as an absent field; a missing `name` or id reads as `""`, which
+    /// validation reports as `required`; `""` as `description` reads as no description.
+    pub fn from_json(text: &str) -> Result<Self, ValidationErrors> {
+        super::request_json::parse_text(text).into_structural()
+    }
+
+    /// [`WholeImageRequest::from_json`] on an already parsed JSON value.
+    pub fn from_json_value(value: serde_json::Value) -> Result<Self, ValidationErrors> {
+        super::request_json::parse_value(value).into_structural()
+    }
+
+    /// [`WholeImageRequest::from_json`] followed by [`WholeImageRequest::validate`], reporting
+    /// the structural violations and the rule violations of the fields that could be read, all
+    /// at once, in field order.
+    pub fn from_json_validated(text: &str) -> Result<Self, ValidationErrors> {
+        super::request_json::parse_text(text).into_validated()
+    }
+
+    /// [`WholeImageRequest::from_json_validated`] on an already parsed JSON value.
+    pub fn from_json_value_validated(value: serde_json::Value) -> Result<Self, ValidationErrors> {
+        super::request_json::parse_value(value).into_validated()
+    }
+}
+
+/// One value of the body, for the hand-written `Serialize`.
+enum Entry<'a> {
+    Str(&'a str),
+    Strs(&'a [String]),
+    Tags(&'a [ImageTag]),
+    Int(i64),
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Entry::Str(s) => serializer.serialize_str(s),
+            Entry::Strs(v) => v.serialize(serializer),
+            Entry::Tags(v) => v.serialize(serializer),
+            Entry::Int(i) => serializer.serialize_i64(*i),
+        }
+    }
+}
+
+impl WholeImageRequest {
+    /// The body's fields in documented order, unset ones left out.
+    fn entries(&self) -> Vec<(&'static str, Entry<'_>)> {
+        let mut out = vec![("name", Entry::Str(&self.name))];
+        if let Some(v) = non_empty(self.description.as_deref()) {
+            out.push(("description", Entry::Str(v)));
+        }
+        match &self.tags {
+            Tags::Legacy(tags) if !tags.is_empty() => out.push(("tags", Entry::Strs(tags))),
+            Tags::Image(tags) if !tags.is_empty() => out.push(("image_tags", Entry::Tags(tags))),
+            _ => {}
+        }
+        match &self.source {
+            Source::Ecs {
+                instance_id,
+                vault_id,
+            } => {
+                if let Some(v) = non_empty(Some(instance_id)) {
+                    out.push(("instance_id", Entry::Str(v)));
+                }
+                if let Some(v) = non_empty(Some(vault_id)) {
+                    out.push(("vault_id", Entry::Str(v)));
+                }
+            }
+            Source::Backup { backup_id } => {
+                if let Some(v) = non_empty(Some(backup_id)) {
+                    out.push(("backup_id", Entry::Str(v)));
+                }
+                out.push(("whole_image_type", Entry::Str(WHOLE_IMAGE_TYPE_CBR)));
+            }
+        }
+        if let Some(v) = self.max_ram {
+            out.push(("max_ram", Entry::Int(v)));
+        }
+        if let Some(v) = self.min_ram {
+            out.push(("min_ram", Entry::Int(v)));
+        }
+        if let Some(v) = non_empty(self.enterprise_project_id.as_deref()) {
+            out.push(("enterprise_project_id", Entry::Str(v)));
+        }
+        out
+    }
+}
+
+/// `Some` only for a non-empty string: unset and `""` are never sent.
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
+impl Serialize for WholeImageRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let entries = self.entries();
+        let mut map = serializer.serialize_map(Some(entries.len()))?;
+        for (key, value) in &entries {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WholeImageRequest {
+    /// Reads the body like [`WholeImageRequest::from_json_value`] (structure only).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        WholeImageRequest::from_json_value(value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Builds a [`WholeImageRequest`]; `build` validates it. Start with
+/// [`WholeImageRequest::from_ecs`] or [`WholeImageRequest::from_backup`].
+#[derive(Debug, Clone)]
+#[must_use = "call .build() to get the request"]
+pub struct WholeImageBuilder {
+    name: String,
+    source: Source,
+    description: Option<String>,
+    legacy_tags: Vec<String>,
+    image_tags: Vec<ImageTag>,
+    min_ram: Option<i64>,
+    max_ram: Option<i64>,
+    enterprise_project_id: Option<String>,
+}
+
+impl WholeImageBuilder {
+    fn new(name: String, source: Source) -> Self {
+        WholeImageBuilder {
+            name,
+            source,
+            description: None,
+            legacy_tags: Vec::new(),
+            image_tags: Vec::new(),
+            min_ram: None,
+            max_ram: None,
+            enterprise_project_id: None,
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Adds an `image_tags` entry. Mixing with [`WholeImageBuilder::legacy_tag`] fails at
+    /// `build` with an `exclusive` violation.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.image_tags.push(ImageTag::new(key, value));
+        self
+    }
+
+    /// Adds a legacy `tags` entry `"key.value"`. Mixing with [`WholeImageBuilder::tag`] fails
+    /// at `build` with an `exclusive` violation.
+    pub fn legacy_tag(mut self, tag: impl Into<String>) -> Self {
+        self.legacy_tags.push(tag.into());
+        self
+    }
+
+    /// Sets the minimum memory in MB.
+    pub fn min_ram(mut self, mb: i64) -> Self {
+        self.min_ram = Some(mb);
+        self
+    }
+
+    /// Sets the maximum memory in MB.
+    pub fn max_ram(mut self, mb: i64) -> Self {
+        self.max_ram = Some(mb);
+        self
+    }
+
+    /// Sets the enterprise project (`"0"` or a UUID).
+    pub fn enterprise_project_id(mut self, id: impl Into<String>) -> Self {
+        self.enterprise_project_id = Some(id.into());
+        self
+    }
+
+    /// The request, or every violation at once (including `image_tags` `exclusive` when both
+    /// tag forms were used).
+    pub fn build(self) -> Result<WholeImageRequest, ValidationErrors> {
+        let both = !self.legacy_tags.is_empty() && !self.image_tags.is_empty();
+        let (tags, extra_image_tags) = if both {
+            (Tags::Legacy(self.legacy_tags), self.image_tags)
+        } else if !self.legacy_tags.is_empty() {
+            (Tags::Legacy(self.legacy_tags), Vec::new())
+        } else if !self.image_tags.is_empty() {
+            (Tags::Image(self.image_tags), Vec::new())
+        } else {
+            (Tags::None, Vec::new())
+        };
+        let request = WholeImageRequest {
+            name: self.name,
+            description: self.description,
+            tags,
+            min_ram: self.min_ram,
+            max_ram: self.max_ram,
+            enterprise_project_id: self.enterprise_project_id,
+            source: self.source,
+        };
+        let mut out = Vec::new();
+        validate::collect(&request, &mut out);
+        if both {
+            validate::check_image_tags(&extra_image_tags, &mut out);
+            out.push(validate::exclusive_tags());
+        }
+        validate::sort_by_field(&mut out);
+        ValidationErrors::from_violations(out).map(|()| request)
+    }
+}

@@ -1,0 +1,85 @@
+//! Parsing the `Authorization` header that [`super::sign`] writes (used to verify a request).
+
+use super::{Algorithm, SignError, printable};
+
+/// The parts of an `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedAuthorization {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// The access key.
+    pub access_key: String,
+    /// V11 only: the scope `yyyymmdd/region/service`.
+    pub scope: Option<String>,
+    /// The signed header names, lower case, in the order given.
+    pub signed_headers: Vec<String>,
+    /// The hex signature.
+    pub signature: String,
+}
+
+pub(super) fn parse(value: &str) -> Result<ParsedAuthorization, SignError> {
+    let bad = |why: &str| SignError::InvalidAuthorization(why.to_owned());
+    let (alg, rest) = value
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| bad("expected '<algorithm> <parameters>'"))?;
+    let algorithm: Algorithm = alg.parse()?;
+    let (mut access, mut credential, mut signed, mut signature) = (None, None, None, None);
+    for part in rest.split(',') {
+        let (k, v) = part
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| bad("expected comma-separated key=value parameters"))?;
+        let slot = match k {
+            "Access" => &mut access,
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed,
+            "Signature" => &mut signature,
+            other => {
+                return Err(SignError::InvalidAuthorization(format!(
+                    "unknown parameter {:?}",
+                    printable(other)
+                )));
+            }
+        };
+        if slot.replace(v).is_some() {
+            return Err(bad("a parameter appears twice"));
+        }
+    }
+    let (access_key, scope) = match (algorithm, access, credential) {
+        (Algorithm::V11HmacSha256, None, Some(c)) => {
+            let (ak, scope) = c
+                .split_once('/')
+                .ok_or_else(|| bad("Credential must be <AK>/<yyyymmdd>/<region>/<service>"))?;
+            (ak.to_owned(), Some(scope.to_owned()))
+        }
+        (Algorithm::SdkHmacSha256 | Algorithm::SdkHmacSm3, Some(a), None) => (a.to_owned(), None),
+        _ => {
+            return Err(bad(
+                "expected Access= (SDK-HMAC-*) or Credential= (V11-HMAC-SHA256)",
+            ));
+        }
+    };
+    if access_key.is_empty() {
+        return Err(bad("empty access key"));
+    }
+    let signed_headers: Vec<String> = signed
+        .ok_or_else(|| bad("missing SignedHeaders"))?
+        .split(';')
+        .map(str::to_owned)
+        .collect();
+    if signed_headers.iter().any(String::is_empty) {
+        return Err(bad("empty name in SignedHeaders"));
+    }
+    let signature = signature.ok_or_else(|| bad("missing Signature"))?;
+    if signature.is_empty() || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad("Signature must be hex"));
+    }
+    Ok(ParsedAuthorization {
+        algorithm,
+        access_key,
+        scope,
+        signed_headers,
+        signature: signature.to_owned(),
+    })
+}

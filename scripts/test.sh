@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command (README "On a fresh machine"; .ci/run calls exactly this).
+# Installs what it needs itself: Rust components, and later a Python venv with maturin/pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain components"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "rust tests"
+cargo test --workspace --locked
+
+step "benchmarks compile"
+cargo bench --workspace --locked --no-run
+
+echo
+echo "all checks passed"
