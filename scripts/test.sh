@@ -19,6 +19,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust tests"
 cargo test --workspace --locked
 
+step "official Huawei Cloud Python SDK against the emulator (proof of fidelity)"
+bash tests/official_sdk/run.sh
+
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 

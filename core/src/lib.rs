@@ -35,6 +35,6 @@ pub mod sign;
 pub mod time;
 pub mod validate;
 
-pub use client::{Client, ClientBuilder, JobEndpoint, JobId, WaitOptions};
+pub use client::{Client, ClientBuilder, JobEndpoint, JobId, RequestPreview, WaitOptions};
 pub use credentials::Credentials;
 pub use error::{ApiError, Error, ErrorKind, Result};

@@ -148,6 +148,18 @@ pub fn format_rfc3339_micros(unix: i64) -> String {
     )
 }
 
+/// Formats Unix milliseconds as RFC 3339 with milliseconds (`2024-11-06T06:28:14.425Z`), the
+/// job document's time form.
+pub fn format_rfc3339_millis(unix_millis: i64) -> String {
+    let unix = unix_millis.div_euclid(1000);
+    let micros = format_rfc3339_micros(unix);
+    format!(
+        "{}.{:03}Z",
+        &micros[..micros.len() - 8],
+        unix_millis.rem_euclid(1000)
+    )
+}
+
 /// Seconds since the Unix epoch, now.
 pub(crate) fn now_unix() -> i64 {
     std::time::SystemTime::now()
@@ -177,6 +189,11 @@ mod tests {
             format_rfc3339_micros(1_795_687_200),
             "2026-11-26T10:00:00.000000Z"
         );
+        assert_eq!(
+            format_rfc3339_millis(1_730_874_494_425),
+            "2024-11-06T06:28:14.425Z"
+        );
+        assert_eq!(format_rfc3339_millis(-1), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]

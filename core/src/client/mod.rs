@@ -75,6 +75,30 @@ impl AsRef<str> for JobId {
     }
 }
 
+/// A request as it would be sent, with its secrets redacted (see [`Client::preview_create`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPreview {
+    /// HTTP method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Headers, secrets replaced by `<redacted>`.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: String,
+}
+
+impl fmt::Display for RequestPreview {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} {}", self.method, self.url)?;
+        for (k, v) in &self.headers {
+            writeln!(f, "{k}: {v}")?;
+        }
+        writeln!(f)?;
+        write!(f, "{}", self.body)
+    }
+}
+
 /// The IMS client. See the crate docs for an example.
 #[derive(Clone)]
 pub struct Client {
@@ -242,6 +266,48 @@ impl Client {
                 request_id: resp.request_id,
             }),
         }
+    }
+
+    /// What [`Client::create_whole_image`] would send, without sending it: the request is
+    /// validated and signed, and secrets (`Authorization`, `X-Security-Token`, `X-Auth-Token`)
+    /// are redacted. A project id that would be looked up in IAM is shown as a placeholder.
+    pub fn preview_create(&self, request: &WholeImageRequest) -> Result<RequestPreview> {
+        request.validate()?;
+        let body = request.to_json_vec();
+        let project = self
+            .inner
+            .project_id_if_known()
+            .unwrap_or_else(|| "<looked up in IAM when sent>".to_owned());
+        let call = Call {
+            method: Method::POST,
+            endpoint: &self.inner.endpoint,
+            path: self
+                .inner
+                .endpoint
+                .path("/v1/cloudimages/wholeimages/action"),
+            query: &[],
+            body: Some(&body),
+            project_id: Some(&project),
+            service: "ims",
+            idempotency: Idempotency::CreateOnce,
+        };
+        let prepared = self.inner.prepare(&call)?;
+        let headers = prepared
+            .headers
+            .into_iter()
+            .map(|(k, v)| {
+                let secret = ["authorization", "x-security-token", "x-auth-token"]
+                    .iter()
+                    .any(|s| k.eq_ignore_ascii_case(s));
+                (k, if secret { "<redacted>".to_owned() } else { v })
+            })
+            .collect();
+        Ok(RequestPreview {
+            method: "POST".to_owned(),
+            url: prepared.url,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
     }
 
     /// Queries a job through the configured [`JobEndpoint`].

@@ -25,6 +25,15 @@ impl Inner {
         Ok(resolved)
     }
 
+    /// The project id when it is known without asking IAM.
+    pub(crate) fn project_id_if_known(&self) -> Option<String> {
+        let slot = self.project_id.lock().unwrap_or_else(|p| p.into_inner());
+        slot.clone().or_else(|| match &self.auth {
+            AuthConfig::AkSk(p) => p.project_id(),
+            AuthConfig::Token(_) => None,
+        })
+    }
+
     fn resolve_project(&self) -> Result<String> {
         let provider = match &self.auth {
             AuthConfig::AkSk(p) => p,

@@ -123,7 +123,7 @@ impl Inner {
     }
 
     /// Headers and URI for one attempt, signed with a fresh date.
-    fn prepare(&self, call: &Call<'_>) -> Result<Prepared> {
+    pub(crate) fn prepare(&self, call: &Call<'_>) -> Result<Prepared> {
         let mut headers: Vec<(&str, &str)> = Vec::with_capacity(6);
         if call.body.is_some() || call.method == Method::GET {
             headers.push(("Content-Type", "application/json;charset=utf-8"));
@@ -225,10 +225,10 @@ impl Inner {
 }
 
 /// A signed (or token-authenticated) attempt, ready to send.
-struct Prepared {
-    url: String,
-    headers: Vec<(String, String)>,
-    canonical: Option<sign::CanonicalRequest>,
+pub(crate) struct Prepared {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub canonical: Option<sign::CanonicalRequest>,
 }
 
 fn is_signature_error(api: &ApiError) -> bool {
@@ -237,7 +237,7 @@ fn is_signature_error(api: &ApiError) -> bool {
 
 fn is_expired(api: &ApiError) -> bool {
     let m = api.message.to_ascii_lowercase();
-    m.contains("expired") || m.contains("expire")
+    m.contains("expire")
 }
 
 /// A reqwest failure as an [`Error`]: connect failures are marked as never sent.

@@ -1,0 +1,159 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Create Huawei Cloud IMS full-ECS images and follow their jobs.
+#[derive(Debug, Parser)]
+#[command(name = "ims", version, about, long_about = None)]
+pub struct Cli {
+    /// Options every command shares.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command shares.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Region, e.g. cn-north-4 (picks the endpoint and names the IAM project).
+    #[arg(long, global = true, env = "IMS_REGION")]
+    pub region: Option<String>,
+    /// Explicit IMS endpoint URL (https, or http on loopback).
+    #[arg(long, global = true, env = "IMS_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Project id (default: HUAWEICLOUD_SDK_PROJECT_ID, the profile file, else IAM lookup).
+    #[arg(long, global = true)]
+    pub project_id: Option<String>,
+    /// Profile file (default: HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials).
+    #[arg(long, global = true)]
+    pub profile_file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Readable lines.
+    Text,
+    /// The API's own JSON (`{"job_id": ...}`, the job document).
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a full-ECS image from an ECS or from a CBR backup.
+    CreateWholeImage(CreateArgs),
+    /// Show a job, or wait for it to end.
+    Job(JobArgs),
+    /// Run the local IMS emulator until SIGINT or SIGTERM (first stdout line: its base URL).
+    Emulator(EmulatorArgs),
+    /// Run the demo against the built-in emulator (no credentials, no network).
+    Demo(DemoArgs),
+}
+
+/// `ims create-whole-image`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Image name (1-128 characters).
+    #[arg(long, required_unless_present = "request_file")]
+    pub name: Option<String>,
+    /// Source ECS id (with --vault-id).
+    #[arg(long, requires = "vault_id", conflicts_with = "backup_id")]
+    pub instance_id: Option<String>,
+    /// CBR vault the ECS is in or will be added to (with --instance-id).
+    #[arg(long, requires = "instance_id")]
+    pub vault_id: Option<String>,
+    /// Source CBR backup id.
+    #[arg(long)]
+    pub backup_id: Option<String>,
+    /// Image description (at most 1024 characters).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Image tag KEY=VALUE (sent as image_tags); repeatable.
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// Legacy tag KEY.VALUE (sent as tags); repeatable; not with --tag.
+    #[arg(long = "legacy-tag", value_name = "KEY.VALUE", conflicts_with = "tags")]
+    pub legacy_tags: Vec<String>,
+    /// Minimum memory in MB.
+    #[arg(long, value_name = "MB", allow_negative_numbers = true)]
+    pub min_ram: Option<i64>,
+    /// Maximum memory in MB.
+    #[arg(long, value_name = "MB", allow_negative_numbers = true)]
+    pub max_ram: Option<i64>,
+    /// Enterprise project id ("0" or a UUID).
+    #[arg(long)]
+    pub enterprise_project_id: Option<String>,
+    /// The documented JSON body instead of the flags ("-" reads stdin).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "instance_id", "vault_id", "backup_id", "description", "tags", "legacy_tags", "min_ram", "max_ram", "enterprise_project_id"])]
+    pub request_file: Option<String>,
+    /// Validate and print the request that would be sent (secrets redacted); send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait for the job to end, showing progress.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub timeout: u64,
+    /// Seconds between polls while waiting (first delay and growth are derived from it).
+    #[arg(long, value_name = "SECONDS")]
+    pub interval: Option<f64>,
+}
+
+/// `ims job`.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// The job id (as printed by create-whole-image).
+    pub job_id: String,
+    /// Wait for the job to end, showing progress.
+    #[arg(long)]
+    pub wait: bool,
+    /// Use the legacy GET /v1/{project_id}/jobs/{job_id}.
+    #[arg(long)]
+    pub legacy_endpoint: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub timeout: u64,
+    /// Seconds between polls while waiting.
+    #[arg(long, value_name = "SECONDS")]
+    pub interval: Option<f64>,
+}
+
+/// `ims emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on (loopback only).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Accepted access key (default: HUAWEICLOUD_SDK_AK, else the demo pair).
+    #[arg(long, requires = "sk")]
+    pub ak: Option<String>,
+    /// Secret key of --ak.
+    #[arg(long, requires = "ak")]
+    pub sk: Option<String>,
+    /// Project id the emulator serves.
+    #[arg(long)]
+    pub project_id: Option<String>,
+    /// Seconds a job takes (0: done at once).
+    #[arg(long, default_value_t = 3.0)]
+    pub job_seconds: f64,
+    /// Probability (0-1) that a job ends in FAIL.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+}
+
+/// `ims demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seconds each demo job takes.
+    #[arg(long, default_value_t = 3.0)]
+    pub job_seconds: f64,
+}

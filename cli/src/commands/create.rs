@@ -1,0 +1,95 @@
+//! `ims create-whole-image`: from flags or a JSON body, with `--dry-run` and `--wait`.
+
+use std::io::Read;
+
+use ims_core::model::WholeImageRequest;
+
+use crate::args::{CreateArgs, Global, Output};
+use crate::exit::Failure;
+
+/// Runs `ims create-whole-image`.
+pub fn run(g: &Global, a: &CreateArgs) -> Result<(), Failure> {
+    let request = match &a.request_file {
+        Some(path) => from_file(path)?,
+        None => from_flags(a)?,
+    };
+    let client = super::client(g)?;
+    if a.dry_run {
+        let preview = client.preview_create(&request)?;
+        match g.output {
+            Output::Text => println!("{preview}"),
+            Output::Json => {
+                let headers: serde_json::Map<String, serde_json::Value> = preview
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone().into()))
+                    .collect();
+                let body: serde_json::Value =
+                    serde_json::from_str(&preview.body).unwrap_or(preview.body.clone().into());
+                let doc = serde_json::json!({"method": preview.method, "url": preview.url, "headers": headers, "body": body});
+                println!("{doc}");
+            }
+        }
+        return Ok(());
+    }
+    let id = client.create_whole_image(&request)?;
+    match g.output {
+        Output::Json if !a.wait => println!("{}", serde_json::json!({ "job_id": id.as_str() })),
+        Output::Text => println!("job_id: {id}"),
+        Output::Json => {}
+    }
+    if a.wait {
+        let opts = super::wait_options(a.timeout, a.interval)?;
+        super::job::wait_and_print(&client, &id, &opts, g.output)?;
+    }
+    Ok(())
+}
+
+fn from_file(path: &str) -> Result<WholeImageRequest, Failure> {
+    let text = if path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::usage(format!("cannot read the request from stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(format!("cannot read {path}: {e}")))?
+    };
+    Ok(WholeImageRequest::from_json(&text).map_err(ims_core::Error::from)?)
+}
+
+fn from_flags(a: &CreateArgs) -> Result<WholeImageRequest, Failure> {
+    let name = a.name.clone().unwrap_or_default();
+    let mut b = match (&a.instance_id, &a.vault_id, &a.backup_id) {
+        (Some(i), Some(v), None) => WholeImageRequest::from_ecs(name, i, v),
+        (None, None, Some(b)) => WholeImageRequest::from_backup(name, b),
+        _ => {
+            return Err(Failure::usage(
+                "give --instance-id with --vault-id, or --backup-id",
+            ));
+        }
+    };
+    if let Some(d) = &a.description {
+        b = b.description(d);
+    }
+    for t in &a.tags {
+        let (k, v) = t
+            .split_once('=')
+            .ok_or_else(|| Failure::usage(format!("--tag {t:?}: expected KEY=VALUE")))?;
+        b = b.tag(k, v);
+    }
+    for t in &a.legacy_tags {
+        b = b.legacy_tag(t);
+    }
+    if let Some(m) = a.min_ram {
+        b = b.min_ram(m);
+    }
+    if let Some(m) = a.max_ram {
+        b = b.max_ram(m);
+    }
+    if let Some(e) = &a.enterprise_project_id {
+        b = b.enterprise_project_id(e);
+    }
+    Ok(b.build().map_err(ims_core::Error::from)?)
+}

@@ -1,0 +1,61 @@
+//! `ims emulator`: the local IMS until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ims_emulator::{Emulator, EmulatorConfig};
+
+use crate::args::EmulatorArgs;
+use crate::exit::Failure;
+
+/// Runs `ims emulator`: prints the base URL as the first stdout line, serves until a signal.
+pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
+    let mut cfg = EmulatorConfig::from_env();
+    cfg.listen = a.listen;
+    if let (Some(ak), Some(sk)) = (&a.ak, &a.sk) {
+        cfg = cfg.with_credentials(ak, sk);
+    }
+    if let Some(p) = &a.project_id {
+        cfg = cfg.with_project_id(p);
+    }
+    cfg.job_duration = Duration::try_from_secs_f64(a.job_seconds).map_err(|_| {
+        Failure::usage(format!(
+            "--job-seconds {}: must be a non-negative number",
+            a.job_seconds
+        ))
+    })?;
+    if !(0.0..=1.0).contains(&a.fail_rate) {
+        return Err(Failure::usage(format!(
+            "--fail-rate {}: must be between 0 and 1",
+            a.fail_rate
+        )));
+    }
+    cfg.faults.job_fail_rate = a.fail_rate;
+    if !a.listen.ip().is_loopback() {
+        return Err(Failure::usage(format!(
+            "--listen {}: only loopback addresses are allowed",
+            a.listen
+        )));
+    }
+    let (ak, project) = (cfg.ak.clone(), cfg.project_id.clone());
+    let (tx, rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .map_err(|e| Failure::config(format!("cannot install the signal handler: {e}")))?;
+    let emu = Emulator::start(cfg)
+        .map_err(|e| Failure::config(format!("cannot start the emulator on {}: {e}", a.listen)))?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", emu.url());
+    let _ = out.flush();
+    drop(out);
+    eprintln!(
+        "ims emulator: serving on {} (AK {ak}, project {project}); stop with Ctrl-C or SIGTERM",
+        emu.url()
+    );
+    let _ = rx.recv();
+    emu.shutdown();
+    eprintln!("ims emulator: stopped");
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Fault injection: throttling, server errors, delays, dropped connections, truncated or
+//! mislabelled bodies, and failing jobs. Set at start ([`FaultConfig`]) and while running
+//! ([`FaultHandle`]); thread-safe.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+/// The endpoints faults can be aimed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `POST /v1/cloudimages/wholeimages/action`.
+    Create,
+    /// Both job queries: `GET /v1/cloudimages/job/{id}` and `GET /v1/{project}/jobs/{id}`.
+    Job,
+    /// IAM `GET /v3/projects`.
+    Iam,
+    /// Instance metadata: the token `PUT` and the `securitykey` `GET`.
+    Metadata,
+}
+
+impl Endpoint {
+    /// Every endpoint.
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::Create,
+        Endpoint::Job,
+        Endpoint::Iam,
+        Endpoint::Metadata,
+    ];
+
+    fn index(self) -> usize {
+        match self {
+            Endpoint::Create => 0,
+            Endpoint::Job => 1,
+            Endpoint::Iam => 2,
+            Endpoint::Metadata => 3,
+        }
+    }
+}
+
+/// One injected fault, applied to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 429 `APIGW.0308` with `Retry-After: <retry_after_secs>`; the request is not
+    /// handled.
+    Throttle {
+        /// Value of the `Retry-After` header, in seconds.
+        retry_after_secs: u64,
+    },
+    /// HTTP 500 `{"error": {"code": "IMG.0500", ...}}`; the request is not handled.
+    InternalError,
+    /// HTTP 503 `{"error": {"code": "IMG.0503", ...}}`; the request is not handled.
+    Unavailable,
+    /// The request is handled, then the response waits this long before it is sent.
+    Delay(Duration),
+    /// The connection is closed before the request is handled: nothing is created and no
+    /// response byte is sent.
+    DropBeforeHandling,
+    /// The request is handled (a create DOES create the image and its job), then the
+    /// connection is closed without a response byte.
+    DropAfterHandling,
+    /// The request is handled; the response announces its full `Content-Length` but only
+    /// part of the body is sent before the connection is closed.
+    TruncatedBody,
+    /// The request is handled; the response body is replaced by an HTML page with
+    /// `Content-Type: text/html` (status kept).
+    WrongContentType,
+}
+
+/// What a failed job reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFailure {
+    /// The job's `error_code`.
+    pub error_code: String,
+    /// The job's `fail_reason`.
+    pub fail_reason: String,
+}
+
+impl Default for JobFailure {
+    fn default() -> Self {
+        JobFailure {
+            error_code: "IMG.0010".to_owned(),
+            fail_reason: "The ECS cannot be used to create an image because it has in-progress \
+                          tasks."
+                .to_owned(),
+        }
+    }
+}
+
+/// Faults injected from the start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultConfig {
+    /// `(endpoint, fault, n)`: the next `n` requests to `endpoint` get `fault` (queued in
+    /// order).
+    pub queued: Vec<(Endpoint, Fault, u32)>,
+    /// Every response to a known endpoint waits this long before it is sent.
+    pub response_delay: Duration,
+    /// The next this-many jobs created end in FAIL.
+    pub fail_next_jobs: u32,
+    /// Probability (0.0–1.0) that any other created job ends in FAIL.
+    pub job_fail_rate: f64,
+    /// Seed of the random generator behind `job_fail_rate`.
+    pub seed: u64,
+    /// What failed jobs report.
+    pub job_failure: JobFailure,
+}
+
+impl Default for FaultConfig {
+    fn default() -> Self {
+        FaultConfig {
+            queued: Vec::new(),
+            response_delay: Duration::ZERO,
+            fail_next_jobs: 0,
+            job_fail_rate: 0.0,
+            seed: 0x1325_2024,
+            job_failure: JobFailure::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct FaultState {
+    queues: [VecDeque<Fault>; 4],
+    response_delay: Duration,
+    fail_next_jobs: u32,
+    job_fail_rate: f64,
+    rng: fastrand::Rng,
+    job_failure: JobFailure,
+}
+
+/// A cloneable, thread-safe handle on a running emulator's faults.
+#[derive(Debug, Clone)]
+pub struct FaultHandle {
+    inner: Arc<Mutex<FaultState>>,
+}
+
+impl FaultHandle {
+    /// A handle holding `config`.
+    pub fn new(config: &FaultConfig) -> Self {
+        let handle = FaultHandle {
+            inner: Arc::new(Mutex::new(FaultState {
+                queues: Default::default(),
+                response_delay: config.response_delay,
+                fail_next_jobs: config.fail_next_jobs,
+                job_fail_rate: sanitize_rate(config.job_fail_rate),
+                rng: fastrand::Rng::with_seed(config.seed),
+                job_failure: config.job_failure.clone(),
+            })),
+        };
+        for (endpoint, fault, n) in &config.queued {
+            handle.inject(*endpoint, fault.clone(), *n);
+        }
+        handle
+    }
+
+    /// The next `times` requests to `endpoint` get `fault` (after any already queued).
+    pub fn inject(&self, endpoint: Endpoint, fault: Fault, times: u32) {
+        let mut st = self.inner.lock();
+        let q = &mut st.queues[endpoint.index()];
+        for _ in 0..times {
+            q.push_back(fault.clone());
+        }
+    }
+
+    /// The next `times` requests to `endpoint` are throttled: 429 `APIGW.0308` with
+    /// `Retry-After: retry_after_secs`.
+    pub fn throttle_next(&self, endpoint: Endpoint, times: u32, retry_after_secs: u64) {
+        self.inject(endpoint, Fault::Throttle { retry_after_secs }, times);
+    }
+
+    /// How many faults are still queued for `endpoint`.
+    pub fn pending(&self, endpoint: Endpoint) -> usize {
+        self.inner.lock().queues[endpoint.index()].len()
+    }
+
+    /// Every response to a known endpoint waits `delay` before it is sent (zero: none).
+    pub fn set_response_delay(&self, delay: Duration) {
+        self.inner.lock().response_delay = delay;
+    }
+
+    /// The next `n` jobs created end in FAIL (replaces the previous count).
+    pub fn fail_next_jobs(&self, n: u32) {
+        self.inner.lock().fail_next_jobs = n;
+    }
+
+    /// Other jobs end in FAIL with probability `rate` (clamped to 0.0–1.0), drawn from a
+    /// generator seeded with `seed`.
+    pub fn set_job_fail_rate(&self, rate: f64, seed: u64) {
+        let mut st = self.inner.lock();
+        st.job_fail_rate = sanitize_rate(rate);
+        st.rng = fastrand::Rng::with_seed(seed);
+    }
+
+    /// What failed jobs report from now on (jobs already created keep theirs).
+    pub fn set_job_failure(&self, error_code: impl Into<String>, fail_reason: impl Into<String>) {
+        self.inner.lock().job_failure = JobFailure {
+            error_code: error_code.into(),
+            fail_reason: fail_reason.into(),
+        };
+    }
+
+    /// Removes every fault: queues emptied, no delay, no job failures.
+    pub fn clear(&self) {
+        let mut st = self.inner.lock();
+        for q in &mut st.queues {
+            q.clear();
+        }
+        st.response_delay = Duration::ZERO;
+        st.fail_next_jobs = 0;
+        st.job_fail_rate = 0.0;
+    }
+
+    /// Takes the next queued fault for `endpoint`, with the standing response delay.
+    pub(crate) fn take(&self, endpoint: Endpoint) -> (Option<Fault>, Duration) {
+        let mut st = self.inner.lock();
+        let fault = st.queues[endpoint.index()].pop_front();
+        (fault, st.response_delay)
+    }
+
+    /// Decides, for a job being created, whether it will fail and how.
+    pub(crate) fn decide_job_failure(&self) -> Option<JobFailure> {
+        let mut st = self.inner.lock();
+        if st.fail_next_jobs > 0 {
+            st.fail_next_jobs -= 1;
+            return Some(st.job_failure.clone());
+        }
+        if st.job_fail_rate > 0.0 && st.rng.f64() < st.job_fail_rate {
+            return Some(st.job_failure.clone());
+        }
+        None
+    }
+}
+
+fn sanitize_rate(rate: f64) -> f64 {
+    if rate.is_nan() {
+        0.0
+    } else {
+        rate.clamp(0.0, 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queues_per_endpoint_in_order() {
+        let h = FaultHandle::new(&FaultConfig::default());
+        h.throttle_next(Endpoint::Create, 2, 1);
+        h.inject(Endpoint::Create, Fault::InternalError, 1);
+        assert_eq!(h.pending(Endpoint::Create), 3);
+        assert_eq!(h.pending(Endpoint::Job), 0);
+        assert!(matches!(
+            h.take(Endpoint::Create).0,
+            Some(Fault::Throttle { .. })
+        ));
+        assert!(matches!(
+            h.take(Endpoint::Create).0,
+            Some(Fault::Throttle { .. })
+        ));
+        assert_eq!(h.take(Endpoint::Create).0, Some(Fault::InternalError));
+        assert_eq!(h.take(Endpoint::Create).0, None);
+    }
+
+    #[test]
+    fn job_failures_count_and_rate() {
+        let h = FaultHandle::new(&FaultConfig {
+            fail_next_jobs: 2,
+            ..FaultConfig::default()
+        });
+        assert!(h.decide_job_failure().is_some());
+        assert!(h.decide_job_failure().is_some());
+        assert!(h.decide_job_failure().is_none());
+        h.set_job_fail_rate(1.0, 7);
+        assert!(h.decide_job_failure().is_some());
+        h.set_job_fail_rate(0.5, 7);
+        let a: Vec<bool> = (0..32).map(|_| h.decide_job_failure().is_some()).collect();
+        h.set_job_fail_rate(0.5, 7);
+        let b: Vec<bool> = (0..32).map(|_| h.decide_job_failure().is_some()).collect();
+        assert_eq!(a, b, "same seed, same draws");
+        assert!(a.contains(&true) && a.contains(&false));
+        h.set_job_fail_rate(f64::NAN, 1);
+        assert!(h.decide_job_failure().is_none());
+    }
+}

@@ -1,0 +1,235 @@
+//! The HTTP side: one dispatcher that every request goes through (routing, body limit, fault
+//! injection, common headers, statistics), and [`serve`].
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use tokio::net::TcpListener;
+
+use crate::auth::RequestView;
+use crate::body::{self, BodyError, TruncatedBody};
+use crate::clock;
+use crate::config::{EmulatorConfig, MAX_BODY_BYTES};
+use crate::faults::Fault;
+use crate::ids;
+use crate::listener::{ConnMeta, CountingListener};
+use crate::reply::{Reply, clip};
+use crate::routes::{self, Matched, Route, iam, ims, metadata};
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The page sent by [`Fault::WrongContentType`].
+const HTML_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body><center>\
+                         <h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+
+/// Serves the emulator on `listener` until `shutdown` completes, then stops gracefully
+/// (in-flight requests finish). The listener must be bound to a loopback address.
+///
+/// This is the entry point for running the emulator inside an existing tokio runtime (the
+/// `ims-emulator` binary uses it); tests and blocking code use [`crate::Emulator`].
+pub async fn serve<F>(config: EmulatorConfig, listener: TcpListener, shutdown: F) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let state = Arc::new(AppState::new(&config));
+    serve_state(state, listener, shutdown).await
+}
+
+pub(crate) async fn serve_state<F>(
+    state: Arc<AppState>,
+    listener: TcpListener,
+    shutdown: F,
+) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let local = listener.local_addr()?;
+    if !local.ip().is_loopback() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("the emulator listens on loopback addresses only, not {local}"),
+        ));
+    }
+    let app = Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::clone(&state));
+    let listener = CountingListener::new(listener, state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<ConnMeta>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// What happens to the response after the handler ran.
+enum After {
+    Normal,
+    Drop,
+    Truncate,
+    Html,
+}
+
+async fn dispatch(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(conn): ConnectInfo<ConnMeta>,
+    request: Request,
+) -> Response {
+    let request_id = ids::hex32();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let matched = routes::match_route(&parts.method, &path);
+
+    let body = body::read_limited(body, MAX_BODY_BYTES).await;
+
+    let mut after = After::Normal;
+    let mut delay = Duration::ZERO;
+    let reply = match (&matched, body) {
+        (_, Err(BodyError::Broken)) => Reply::ims_error(
+            StatusCode::BAD_REQUEST,
+            ims::INVALID_PARAMETER_CODE,
+            "The request message format is invalid: the body could not be read",
+        ),
+        (Matched::NotFound, _) => Reply::gateway_error(
+            StatusCode::NOT_FOUND,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment",
+            &request_id,
+        ),
+        (Matched::MethodNotAllowed(allowed), _) => Reply::gateway_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "APIGW.0101",
+            format!(
+                "The API does not exist or has not been published in the environment: method \
+                 {} is not allowed on {}, use {allowed}",
+                clip(parts.method.as_str()),
+                clip(&path)
+            ),
+            &request_id,
+        )
+        .with_header(header::ALLOW, allowed),
+        (Matched::Route(_), Err(BodyError::TooLarge)) => Reply::ims_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ims::INVALID_PARAMETER_CODE,
+            format!("The request body is larger than {MAX_BODY_BYTES} bytes (12 MB)"),
+        ),
+        (Matched::Route(route), Ok(bytes)) => {
+            let (fault, standing_delay) = state.faults.take(route.endpoint());
+            delay = standing_delay;
+            match fault {
+                Some(Fault::Throttle { retry_after_secs }) => Reply::gateway_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "APIGW.0308",
+                    "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second",
+                    &request_id,
+                )
+                .with_header(header::RETRY_AFTER, &retry_after_secs.to_string()),
+                Some(Fault::InternalError) => Reply::ims_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "IMG.0500",
+                    "Internal server error (injected fault)",
+                ),
+                Some(Fault::Unavailable) => Reply::ims_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "IMG.0503",
+                    "The service is temporarily unavailable (injected fault)",
+                ),
+                Some(Fault::DropBeforeHandling) => {
+                    conn.kill();
+                    state.stats.request(parts.method.as_str(), &path, 0);
+                    return Response::new(Body::empty());
+                }
+                other => {
+                    after = match other {
+                        Some(Fault::Delay(d)) => {
+                            delay += d;
+                            After::Normal
+                        }
+                        Some(Fault::DropAfterHandling) => After::Drop,
+                        Some(Fault::TruncatedBody) => After::Truncate,
+                        Some(Fault::WrongContentType) => After::Html,
+                        _ => After::Normal,
+                    };
+                    let view = RequestView {
+                        method: &parts.method,
+                        uri: &parts.uri,
+                        headers: &parts.headers,
+                        body: &bytes,
+                    };
+                    handle(&state, route, &view, &request_id)
+                }
+            }
+        }
+    };
+
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+
+    let status = reply.status;
+    if matches!(after, After::Drop) {
+        conn.kill();
+        state.stats.request(parts.method.as_str(), &path, 0);
+        return Response::new(Body::empty());
+    }
+    state
+        .stats
+        .request(parts.method.as_str(), &path, status.as_u16());
+    if status == StatusCode::OK && matches!(matched, Matched::Route(Route::Create)) {
+        state.stats.create_accepted();
+    }
+    finish(&state, reply, &request_id, after)
+}
+
+fn handle(state: &AppState, route: &Route, view: &RequestView<'_>, request_id: &str) -> Reply {
+    match route {
+        Route::Create => ims::create(state, view, request_id),
+        Route::Job { job_id } => ims::job(state, view, request_id, job_id, None),
+        Route::LegacyJob { project_id, job_id } => {
+            ims::job(state, view, request_id, job_id, Some(project_id))
+        }
+        Route::Projects => iam::projects(state, view, request_id),
+        Route::MetadataToken => metadata::token(state, view),
+        Route::SecurityKey => metadata::security_key(state, view),
+    }
+}
+
+/// Builds the response: body, `Content-Type`, `X-Request-Id`, `Date` (emulator clock) and the
+/// reply's own headers; applies the body faults.
+fn finish(state: &AppState, reply: Reply, request_id: &str, after: After) -> Response {
+    let full_len = reply.body.len();
+    let (body, content_type) = match after {
+        After::Html => (Body::from(HTML_PAGE), "text/html"),
+        After::Truncate => {
+            let keep = full_len / 2;
+            let first = Bytes::from(reply.body).slice(..keep);
+            (Body::new(TruncatedBody::new(first)), reply.content_type)
+        }
+        _ => (Body::from(reply.body), reply.content_type),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = reply.status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if matches!(after, After::Truncate) {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full_len.max(1)));
+    }
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&clock::http_date(state.clock.now_unix())) {
+        headers.insert(header::DATE, v);
+    }
+    for (name, value) in reply.headers {
+        headers.insert(name, value);
+    }
+    response
+}
