@@ -109,7 +109,11 @@ fn check(case: &Case) -> Result<(), String> {
         &case.expected.authorization,
     )?;
     stage("wire uri", &out.wire_uri, &case.expected.wire_uri)?;
-    let got_headers: BTreeMap<String, String> = out.headers.iter().cloned().collect();
+    let got_headers: BTreeMap<String, String> = out
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     stage(
         "signed headers",
         &format!("{got_headers:#?}"),

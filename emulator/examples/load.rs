@@ -59,7 +59,7 @@ fn signed_get(
     };
     for (k, v) in &out.headers {
         if !k.eq_ignore_ascii_case("host") {
-            rb = rb.header(k.as_str(), v.as_str());
+            rb = rb.header(k.as_ref(), v.as_ref());
         }
     }
     Ok(rb.header("Authorization", out.authorization).send()?)

@@ -176,9 +176,9 @@ impl Client {
                 .map_err(|e| Error::Config(format!("CA certificate: {e}")))?;
             http = http.add_root_certificate(cert);
         }
-        let http = http
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the http client: {e}")))?;
+        let http = http.build().map_err(|e| {
+            Error::Config(format!("cannot build the http client: {}", error_chain(&e)))
+        })?;
         let user_agent = match &b.user_agent_suffix {
             Some(s) if !s.trim().is_empty() => {
                 format!("ims/{} {}", env!("CARGO_PKG_VERSION"), s.trim())
@@ -351,6 +351,18 @@ impl Client {
             request_id: resp.request_id.clone(),
         })
     }
+}
+
+/// An error and its sources, joined with `: ` (reqwest hides the cause behind "builder error").
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 /// `ims.{region}.myhuaweicloud.com` → `region` (for the V11 scope and the IAM lookup).

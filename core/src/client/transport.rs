@@ -152,7 +152,11 @@ impl Inner {
                     body: call.body.unwrap_or_default(),
                 };
                 let out = sign::sign(&req, &params)?;
-                let mut all = out.headers;
+                let mut all: Vec<(String, String)> = out
+                    .headers
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
                 all.push(("Authorization".to_owned(), out.authorization));
                 Ok(Prepared {
                     url: call.endpoint.url_for(&out.wire_uri),
@@ -245,19 +249,18 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
     if e.is_timeout() && !e.is_connect() {
         return Error::Timeout(timeout);
     }
-    let mut message = if e.is_connect() {
-        "cannot connect".to_owned()
+    let what = if e.is_connect() {
+        "cannot connect"
     } else if e.is_body() || e.is_decode() {
-        "connection broke while reading the response".to_owned()
+        "connection broke while reading the response"
     } else {
-        "request failed".to_owned()
+        "request failed"
     };
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
+    // The causes only: reqwest's own text repeats the URL, which the caller knows.
+    let message = match std::error::Error::source(&e) {
+        Some(cause) => format!("{what}: {}", super::error_chain(cause)),
+        None => what.to_owned(),
+    };
     Error::Transport {
         message,
         not_sent: e.is_connect(),

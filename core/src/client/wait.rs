@@ -232,7 +232,8 @@ fn sleep_ticking(
     start: Instant,
     observer: &mut dyn WaitObserver,
 ) -> Control {
-    let end = Instant::now() + total;
+    // A huge total (e.g. `Duration::MAX` from a caller) must not overflow the clock: cap it.
+    let end = Instant::now() + total.min(Duration::from_secs(100 * 365 * 86_400));
     let tick = tick.max(Duration::from_millis(1));
     loop {
         if observer.on_tick(start.elapsed()) == Control::Cancel {

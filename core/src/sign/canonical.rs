@@ -80,9 +80,13 @@ pub struct StringToSign {
 
 impl fmt::Display for StringToSign {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}\n{}\n", self.algorithm, self.date)?;
+        f.write_str(self.algorithm)?;
+        f.write_str("\n")?;
+        f.write_str(&self.date)?;
+        f.write_str("\n")?;
         if let Some(scope) = &self.scope {
-            writeln!(f, "{scope}")?;
+            f.write_str(scope)?;
+            f.write_str("\n")?;
         }
         f.write_str(&self.canonical_request_hash)
     }

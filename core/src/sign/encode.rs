@@ -34,8 +34,13 @@ pub fn encode(input: &str) -> String {
 /// Percent-decodes `input`. A `%` not followed by two hex digits stays as it is; bytes that do
 /// not form UTF-8 become U+FFFD, as Python's `unquote` does.
 pub fn decode(input: &str) -> String {
+    decode_cow(input).into_owned()
+}
+
+/// [`decode`] without a copy when there is nothing to decode.
+fn decode_cow(input: &str) -> std::borrow::Cow<'_, str> {
     if !input.contains('%') {
-        return input.to_owned();
+        return std::borrow::Cow::Borrowed(input);
     }
     let b = input.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -51,7 +56,10 @@ pub fn decode(input: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    std::borrow::Cow::Owned(
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 fn hex_val(c: u8) -> Option<u8> {
@@ -66,7 +74,7 @@ fn hex_val(c: u8) -> Option<u8> {
 /// The canonical URI of a wire path: decoded, split on `/`, each segment encoded, joined, and
 /// ending in `/`.
 pub fn canonical_uri(path: &str, out: &mut String) {
-    let decoded = decode(path);
+    let decoded = decode_cow(path);
     for (i, segment) in decoded.split('/').enumerate() {
         if i > 0 {
             out.push('/');

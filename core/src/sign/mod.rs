@@ -14,6 +14,7 @@ mod date;
 mod digest;
 pub mod encode;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -135,9 +136,9 @@ pub struct SigningParams<'a> {
     pub service: Option<&'a str>,
 }
 
-/// Everything signing produced.
+/// Everything signing produced (header names and values borrow from the request).
 #[derive(Clone)]
-pub struct SigningOutput {
+pub struct SigningOutput<'a> {
     /// The canonical request that was signed.
     pub canonical_request: CanonicalRequest,
     /// The string that was signed.
@@ -148,12 +149,12 @@ pub struct SigningOutput {
     pub authorization: String,
     /// The headers to send (input headers with trimmed values, plus `X-Sdk-Date`, `Host` and,
     /// when added, `X-Security-Token` and `X-Sdk-Content-Sha256`), without `Authorization`.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header<'a>>,
     /// Path plus `?` and the canonical query (when there is one), as sent on the wire.
     pub wire_uri: String,
 }
 
-impl fmt::Debug for SigningOutput {
+impl fmt::Debug for SigningOutput<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningOutput")
             .field("canonical_request", &self.canonical_request)
@@ -173,10 +174,10 @@ pub const CONTENT_SHA256_HEADER: &str = "X-Sdk-Content-Sha256";
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Signs a request. Pure: same inputs, same output.
-pub fn sign(
-    req: &SignableRequest<'_>,
+pub fn sign<'a>(
+    req: &SignableRequest<'a>,
     params: &SigningParams<'_>,
-) -> Result<SigningOutput, SignError> {
+) -> Result<SigningOutput<'a>, SignError> {
     let method = checked_method(req.method)?;
     check_host(req.host)?;
     check_path(req.path)?;
@@ -184,30 +185,35 @@ pub fn sign(
     let date = params.date.as_str();
 
     let mut headers = collect_headers(req.headers, date, params.credentials)?;
-    headers.push(("Host".to_owned(), req.host.to_owned()));
+    headers.push((Cow::Borrowed("Host"), Cow::Borrowed(req.host)));
 
     let payload_hash = match find(&headers, CONTENT_SHA256_HEADER) {
         Some(v) => v.to_owned(),
         None => digest::hash_hex(alg, req.body),
     };
 
-    let mut signed: Vec<(String, &str)> = headers
-        .iter()
-        .filter(|(n, _)| !n.contains('_'))
-        .map(|(n, v)| (n.to_ascii_lowercase(), v.as_str()))
-        .collect();
-    signed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut header_block = String::with_capacity(256);
-    let mut signed_headers = String::with_capacity(64);
+    // Names without `_` are signed, lower-cased and sorted; compared case-insensitively in
+    // place rather than lower-cased into new strings (this is the hot path).
+    let mut signed: Vec<&Header<'a>> = headers.iter().filter(|(n, _)| !n.contains('_')).collect();
+    signed.sort_unstable_by(|a, b| {
+        let (x, y) = (
+            a.0.bytes().map(|c| c.to_ascii_lowercase()),
+            b.0.bytes().map(|c| c.to_ascii_lowercase()),
+        );
+        x.cmp(y)
+    });
+    let block_len: usize = signed.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut header_block = String::with_capacity(block_len);
+    let mut signed_headers = String::with_capacity(block_len);
     for (i, (name, value)) in signed.iter().enumerate() {
-        header_block.push_str(name);
+        push_lower(&mut header_block, name);
         header_block.push(':');
         header_block.push_str(value);
         header_block.push('\n');
         if i > 0 {
             signed_headers.push(';');
         }
-        signed_headers.push_str(name);
+        push_lower(&mut signed_headers, name);
     }
 
     let mut uri = String::with_capacity(req.path.len() + 8);
@@ -223,7 +229,27 @@ pub fn sign(
         signed_headers,
         payload_hash,
     };
-    let canonical_text = canonical_request.to_string();
+    let canonical_request_hash = {
+        let c = &canonical_request;
+        let mut h = digest::Hasher::new(alg);
+        for (i, part) in [
+            &c.method,
+            &c.uri,
+            &c.query,
+            &c.headers,
+            &c.signed_headers,
+            &c.payload_hash,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                h.update(b"\n");
+            }
+            h.update(part.as_bytes());
+        }
+        h.finish_hex()
+    };
 
     let scope = match alg {
         Algorithm::V11HmacSha256 => match (params.region, params.service) {
@@ -238,33 +264,42 @@ pub fn sign(
         algorithm: alg.as_str(),
         date: date.to_owned(),
         scope,
-        canonical_request_hash: digest::hash_hex(alg, canonical_text.as_bytes()),
+        canonical_request_hash,
     };
-    let sts_text = string_to_sign.to_string();
+    let mut sts_text = String::with_capacity(128);
+    {
+        use std::fmt::Write as _;
+        let _ = write!(sts_text, "{string_to_sign}");
+    }
 
     let ak = params.credentials.access_key();
     let sk = params.credentials.secret_key();
-    let (signature, authorization) = match &string_to_sign.scope {
+    let signature = match &string_to_sign.scope {
         Some(scope) => {
             let key = digest::v11_key(ak, sk, scope);
-            let sig = digest::hmac_hex(alg, key.as_bytes(), sts_text.as_bytes());
-            let auth = format!(
-                "{} Credential={ak}/{scope}, SignedHeaders={}, Signature={sig}",
-                alg.as_str(),
-                canonical_request.signed_headers
-            );
-            (sig, auth)
+            digest::hmac_hex(alg, key.as_bytes(), sts_text.as_bytes())
+        }
+        None => digest::hmac_hex(alg, sk.as_bytes(), sts_text.as_bytes()),
+    };
+    let mut authorization =
+        String::with_capacity(96 + ak.len() + canonical_request.signed_headers.len());
+    authorization.push_str(alg.as_str());
+    match &string_to_sign.scope {
+        Some(scope) => {
+            authorization.push_str(" Credential=");
+            authorization.push_str(ak);
+            authorization.push('/');
+            authorization.push_str(scope);
         }
         None => {
-            let sig = digest::hmac_hex(alg, sk.as_bytes(), sts_text.as_bytes());
-            let auth = format!(
-                "{} Access={ak}, SignedHeaders={}, Signature={sig}",
-                alg.as_str(),
-                canonical_request.signed_headers
-            );
-            (sig, auth)
+            authorization.push_str(" Access=");
+            authorization.push_str(ak);
         }
-    };
+    }
+    authorization.push_str(", SignedHeaders=");
+    authorization.push_str(&canonical_request.signed_headers);
+    authorization.push_str(", Signature=");
+    authorization.push_str(&signature);
 
     let wire_uri = if canonical_request.query.is_empty() {
         req.path.to_owned()
@@ -282,16 +317,19 @@ pub fn sign(
     })
 }
 
+/// One header to send: borrowed from the request where it can be, owned where the signer made it.
+pub type Header<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// The input headers, trimmed and checked, with `X-Sdk-Date` set and `X-Security-Token` and
 /// `X-Sdk-Content-Sha256` added where the official signer adds them. `Host` is left out.
-fn collect_headers(
-    input: &[(&str, &str)],
+fn collect_headers<'a>(
+    input: &[(&'a str, &'a str)],
     date: &str,
     credentials: &Credentials,
-) -> Result<Vec<(String, String)>, SignError> {
-    let mut out: Vec<(String, String)> = Vec::with_capacity(input.len() + 4);
+) -> Result<Vec<Header<'a>>, SignError> {
+    let mut out: Vec<Header<'a>> = Vec::with_capacity(input.len() + 4);
     let mut has_date = false;
-    for (name, value) in input {
+    for &(name, value) in input {
         check_header_name(name)?;
         if name.eq_ignore_ascii_case("host") {
             continue;
@@ -305,41 +343,80 @@ fn collect_headers(
         }
         if name.eq_ignore_ascii_case(DATE_HEADER) {
             has_date = true;
-            out.push(((*name).to_owned(), date.to_owned()));
+            out.push((Cow::Borrowed(name), Cow::Owned(date.to_owned())));
         } else {
-            out.push(((*name).to_owned(), value.to_owned()));
+            out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
         }
     }
     if !has_date {
-        out.push((DATE_HEADER.to_owned(), date.to_owned()));
+        out.push((Cow::Borrowed(DATE_HEADER), Cow::Owned(date.to_owned())));
     }
     if let Some(token) = credentials.security_token() {
         if find(&out, SECURITY_TOKEN_HEADER).is_none() {
             if token.chars().any(char::is_control) {
                 return Err(SignError::InvalidHeaderValue(SECURITY_TOKEN_HEADER.into()));
             }
-            out.push((SECURITY_TOKEN_HEADER.to_owned(), token.to_owned()));
+            out.push((
+                Cow::Borrowed(SECURITY_TOKEN_HEADER),
+                Cow::Owned(token.to_owned()),
+            ));
         }
     }
     let non_json = find(&out, "Content-Type").is_some_and(|ct| !ct.starts_with("application/json"));
     if non_json && find(&out, CONTENT_SHA256_HEADER).is_none() {
         out.push((
-            CONTENT_SHA256_HEADER.to_owned(),
-            UNSIGNED_PAYLOAD.to_owned(),
+            Cow::Borrowed(CONTENT_SHA256_HEADER),
+            Cow::Borrowed(UNSIGNED_PAYLOAD),
         ));
     }
     Ok(out)
 }
 
-fn find<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+/// Appends the ASCII-lower-cased `name` (header names are ASCII tokens).
+fn push_lower(out: &mut String, name: &str) {
+    let start = out.len();
+    out.push_str(name);
+    out[start..].make_ascii_lowercase();
+}
+
+fn find<'h>(headers: &'h [Header<'_>], name: &str) -> Option<&'h str> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.as_ref())
 }
 
+/// Whether `b` may appear in an HTTP token (RFC 9110 `tchar`).
+const TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    t
+};
+
 fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR[usize::from(b)]
 }
 
 fn check_header_name(name: &str) -> Result<(), SignError> {

@@ -192,6 +192,7 @@ impl Call {
                     .headers
                     .into_iter()
                     .filter(|(k, _)| !k.eq_ignore_ascii_case("host"))
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
                 h.push(("Authorization".to_owned(), out.authorization));
                 (h, out.wire_uri)
