@@ -22,6 +22,9 @@ cargo test --workspace --locked
 step "official Huawei Cloud Python SDK against the emulator (proof of fidelity)"
 bash tests/official_sdk/run.sh
 
+step "C ABI: header drift, C11/C++17 programs against the emulator, valgrind"
+bash scripts/c-tests.sh
+
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 

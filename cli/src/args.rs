@@ -142,6 +142,9 @@ pub struct EmulatorArgs {
     /// Project id the emulator serves.
     #[arg(long)]
     pub project_id: Option<String>,
+    /// Region the emulator serves (names its IAM project).
+    #[arg(long)]
+    pub region: Option<String>,
     /// Seconds a job takes (0: done at once).
     #[arg(long, default_value_t = 3.0)]
     pub job_seconds: f64,

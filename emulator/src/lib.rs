@@ -55,7 +55,7 @@
 //! ([`EmulatorConfig::demo`]: AK [`DEMO_AK`], SK [`DEMO_SK`], project [`DEMO_PROJECT_ID`],
 //! region `cn-north-4`), then [`Emulator::url`], the setters, [`Emulator::faults`],
 //! [`Emulator::stats`], [`Emulator::shutdown`]. Inside a tokio runtime: [`serve`]. From a
-//! shell: the `ims-emulator` binary, whose first stdout line is its base URL.
+//! shell: `ims emulator` (crate `ims-cli`), whose first stdout line is its base URL.
 
 mod auth;
 mod body;

@@ -33,8 +33,8 @@ const HTML_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body>
 /// Serves the emulator on `listener` until `shutdown` completes, then stops gracefully
 /// (in-flight requests finish). The listener must be bound to a loopback address.
 ///
-/// This is the entry point for running the emulator inside an existing tokio runtime (the
-/// `ims-emulator` binary uses it); tests and blocking code use [`crate::Emulator`].
+/// This is the entry point for running the emulator inside an existing tokio runtime; tests and
+/// blocking code use [`crate::Emulator`], which runs its own.
 pub async fn serve<F>(config: EmulatorConfig, listener: TcpListener, shutdown: F) -> io::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Proof of fidelity: drives the OFFICIAL Huawei Cloud Python SDK (huaweicloudsdkims) against
-# the local ims-emulator binary.
+# the local emulator (`ims emulator`).
 #
 #   bash tests/official_sdk/run.sh [extra pytest args]
 #
 # Creates (or reuses) a venv in .venv-official-sdk/ (override: IMS_SDK_VENV), installs the
-# pinned SDK and pytest from PyPI, builds `ims-emulator` with cargo, starts it on an ephemeral
+# pinned SDK and pytest from PyPI, builds the `ims` CLI with cargo, starts it on an ephemeral
 # loopback port, reads its base URL from the first stdout line, runs pytest, and always stops
 # the emulator on exit.
 set -euo pipefail
@@ -30,11 +30,11 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ]; then
     echo "$WANT" > "$STAMP"
 fi
 
-echo "== building ims-emulator" >&2
-cargo build --quiet -p ims-emulator --bin ims-emulator
+echo "== building ims" >&2
+cargo build --quiet -p ims-cli --bin ims
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps \
     | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-BIN="$TARGET_DIR/debug/ims-emulator"
+BIN="$TARGET_DIR/debug/ims"
 
 # Credentials the emulator accepts; deliberately not the demo pair, to show they are honoured.
 export IMS_AK="OFFICIALSDKTESTAK000"
@@ -61,7 +61,7 @@ trap cleanup EXIT INT TERM
 # Keep the official environment variables from leaking into the emulator or the SDK.
 env -u HUAWEICLOUD_SDK_AK -u HUAWEICLOUD_SDK_SK -u HUAWEICLOUD_SDK_SECURITY_TOKEN \
     -u HUAWEICLOUD_SDK_PROJECT_ID \
-    "$BIN" --listen 127.0.0.1:0 --ak "$IMS_AK" --sk "$IMS_SK" \
+    "$BIN" emulator --listen 127.0.0.1:0 --ak "$IMS_AK" --sk "$IMS_SK" \
     --project-id "$IMS_PROJECT_ID" --region "$IMS_REGION" --job-seconds 1 \
     >"$WORK/stdout" 2>"$WORK/stderr" &
 EMU_PID=$!
@@ -71,14 +71,14 @@ for _ in $(seq 1 100); do
     URL="$(head -n 1 "$WORK/stdout" 2>/dev/null || true)"
     [ -n "$URL" ] && break
     if ! kill -0 "$EMU_PID" 2>/dev/null; then
-        echo "ims-emulator exited early:" >&2
+        echo "ims emulator exited early:" >&2
         cat "$WORK/stderr" >&2
         exit 1
     fi
     sleep 0.1
 done
 if [ -z "$URL" ]; then
-    echo "ims-emulator printed no URL within 10 s" >&2
+    echo "ims emulator printed no URL within 10 s" >&2
     cat "$WORK/stderr" >&2
     exit 1
 fi

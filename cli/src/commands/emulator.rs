@@ -19,6 +19,9 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
     if let Some(p) = &a.project_id {
         cfg = cfg.with_project_id(p);
     }
+    if let Some(r) = &a.region {
+        cfg.region = r.clone();
+    }
     cfg.job_duration = Duration::try_from_secs_f64(a.job_seconds).map_err(|_| {
         Failure::usage(format!(
             "--job-seconds {}: must be a non-negative number",

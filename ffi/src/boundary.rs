@@ -1,0 +1,401 @@
+//! The panic boundary, the result codes and the thread-local last error.
+//!
+//! Every exported function runs its body inside `ffi_boundary!`:
+//!
+//! * `ffi_boundary!({ ... })` for functions returning [`ims_result`]: the body returns
+//!   `FfiResult<()>`; `Ok` clears the thread's last error and gives `IMS_OK`, `Err` records it
+//!   and gives its code, a panic records `IMS_ERR_PANIC` with the panic message.
+//! * `ffi_boundary!(fallback = VALUE; { ... })` for every other function (accessors, `_free`,
+//!   `ims_version`, the `ims_last_error_*` family): the body returns the value directly and the
+//!   last error is left alone, except that a panic is recorded as `IMS_ERR_PANIC` and `VALUE`
+//!   is returned.
+//!
+//! A panic never crosses into C (that would abort the process).
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ims_core::model::Job;
+use ims_core::{Error, ErrorKind};
+
+/// The result of every fallible call: `IMS_OK` (0) or the kind of the error. Details of the
+/// error are in the thread's last error (`ims_last_error_message()` and friends).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ims_result {
+    /// Success.
+    IMS_OK = 0,
+    /// A pointer argument that must not be NULL was NULL; nothing was done.
+    IMS_ERR_NULL_ARGUMENT = 1,
+    /// A string argument was not valid UTF-8; nothing was done.
+    IMS_ERR_INVALID_UTF8 = 2,
+    /// The request (or the wait options) broke a documented rule; nothing was sent. The
+    /// message lists every violation with its field path.
+    IMS_ERR_VALIDATION = 3,
+    /// No usable credentials, or a credential provider failed.
+    IMS_ERR_CREDENTIALS = 4,
+    /// The client configuration is wrong (endpoint, region, project, TLS, proxy, an option
+    /// value).
+    IMS_ERR_CONFIG = 5,
+    /// The request could not be signed.
+    IMS_ERR_SIGNING = 6,
+    /// The connection failed, was dropped, or the body could not be read.
+    IMS_ERR_TRANSPORT = 7,
+    /// One HTTP exchange took longer than the configured timeout.
+    IMS_ERR_TIMEOUT = 8,
+    /// The service (or its API gateway) answered with an error: see
+    /// `ims_last_error_status()`, `ims_last_error_code()`, `ims_last_error_request_id()`.
+    IMS_ERR_API = 9,
+    /// The service answered something this client cannot understand.
+    IMS_ERR_INVALID_RESPONSE = 10,
+    /// The job ended in FAIL; `ims_last_error_job()` gives the job document and
+    /// `ims_last_error_code()` its `error_code`.
+    IMS_ERR_JOB_FAILED = 11,
+    /// The waiter gave up before the job ended; `ims_last_error_job()` gives the last job
+    /// document seen, if any.
+    IMS_ERR_WAIT_TIMEOUT = 12,
+    /// The progress callback cancelled the wait; `ims_last_error_job()` gives the last job
+    /// document seen, if any.
+    IMS_ERR_CANCELLED = 13,
+    /// A bug: the library panicked. The message holds the panic message. The library stays
+    /// usable, but the handles the call was given may hold partial changes.
+    IMS_ERR_PANIC = 14,
+}
+
+/// Every code, in numeric order.
+const ALL_RESULTS: [ims_result; 15] = [
+    ims_result::IMS_OK,
+    ims_result::IMS_ERR_NULL_ARGUMENT,
+    ims_result::IMS_ERR_INVALID_UTF8,
+    ims_result::IMS_ERR_VALIDATION,
+    ims_result::IMS_ERR_CREDENTIALS,
+    ims_result::IMS_ERR_CONFIG,
+    ims_result::IMS_ERR_SIGNING,
+    ims_result::IMS_ERR_TRANSPORT,
+    ims_result::IMS_ERR_TIMEOUT,
+    ims_result::IMS_ERR_API,
+    ims_result::IMS_ERR_INVALID_RESPONSE,
+    ims_result::IMS_ERR_JOB_FAILED,
+    ims_result::IMS_ERR_WAIT_TIMEOUT,
+    ims_result::IMS_ERR_CANCELLED,
+    ims_result::IMS_ERR_PANIC,
+];
+
+impl ims_result {
+    /// A stable lowercase name, NUL-terminated (`"ok"`, `"api"`, ...); the error kinds use the
+    /// names of `ims_core::ErrorKind::as_str`.
+    pub fn name(self) -> &'static CStr {
+        match self {
+            ims_result::IMS_OK => c"ok",
+            ims_result::IMS_ERR_NULL_ARGUMENT => c"null_argument",
+            ims_result::IMS_ERR_INVALID_UTF8 => c"invalid_utf8",
+            ims_result::IMS_ERR_VALIDATION => c"validation",
+            ims_result::IMS_ERR_CREDENTIALS => c"credentials",
+            ims_result::IMS_ERR_CONFIG => c"config",
+            ims_result::IMS_ERR_SIGNING => c"signing",
+            ims_result::IMS_ERR_TRANSPORT => c"transport",
+            ims_result::IMS_ERR_TIMEOUT => c"timeout",
+            ims_result::IMS_ERR_API => c"api",
+            ims_result::IMS_ERR_INVALID_RESPONSE => c"invalid_response",
+            ims_result::IMS_ERR_JOB_FAILED => c"job_failed",
+            ims_result::IMS_ERR_WAIT_TIMEOUT => c"wait_timeout",
+            ims_result::IMS_ERR_CANCELLED => c"cancelled",
+            ims_result::IMS_ERR_PANIC => c"panic",
+        }
+    }
+
+    /// The code of an `ims_core` error kind.
+    pub fn from_kind(kind: ErrorKind) -> ims_result {
+        match kind {
+            ErrorKind::Validation => ims_result::IMS_ERR_VALIDATION,
+            ErrorKind::Credentials => ims_result::IMS_ERR_CREDENTIALS,
+            ErrorKind::Config => ims_result::IMS_ERR_CONFIG,
+            ErrorKind::Signing => ims_result::IMS_ERR_SIGNING,
+            ErrorKind::Transport => ims_result::IMS_ERR_TRANSPORT,
+            ErrorKind::Timeout => ims_result::IMS_ERR_TIMEOUT,
+            ErrorKind::Api => ims_result::IMS_ERR_API,
+            ErrorKind::InvalidResponse => ims_result::IMS_ERR_INVALID_RESPONSE,
+            ErrorKind::JobFailed => ims_result::IMS_ERR_JOB_FAILED,
+            ErrorKind::WaitTimeout => ims_result::IMS_ERR_WAIT_TIMEOUT,
+            ErrorKind::Cancelled => ims_result::IMS_ERR_CANCELLED,
+            // `ErrorKind` is non-exhaustive; a kind added to the core later and not yet mapped
+            // here is reported as a service-side error (its message still says what it is).
+            _ => ims_result::IMS_ERR_API,
+        }
+    }
+}
+
+/// An error on its way to the thread's last error (boxed: it travels in every `Result`).
+#[derive(Debug, Clone)]
+pub(crate) struct FfiError(Box<ErrorData>);
+
+/// What an [`FfiError`] holds.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorData {
+    pub(crate) result: ims_result,
+    pub(crate) message: String,
+    pub(crate) status: u16,
+    pub(crate) code: Option<String>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) job: Option<Job>,
+}
+
+impl std::ops::Deref for FfiError {
+    type Target = ErrorData;
+
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl FfiError {
+    /// An error with only a code and a message.
+    pub(crate) fn new(result: ims_result, message: impl Into<String>) -> Self {
+        FfiError(Box::new(ErrorData {
+            result,
+            message: message.into(),
+            status: 0,
+            code: None,
+            request_id: None,
+            job: None,
+        }))
+    }
+
+    /// `IMS_ERR_NULL_ARGUMENT` naming the parameter.
+    pub(crate) fn null(arg: &str) -> Self {
+        FfiError::new(
+            ims_result::IMS_ERR_NULL_ARGUMENT,
+            format!("argument `{arg}` is NULL"),
+        )
+    }
+
+    /// `IMS_ERR_CONFIG`.
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        FfiError::new(ims_result::IMS_ERR_CONFIG, message)
+    }
+}
+
+impl From<Error> for FfiError {
+    fn from(e: Error) -> Self {
+        let result = ims_result::from_kind(e.kind());
+        let (status, code) = match &e {
+            Error::Api(api) => (api.status, api.code.clone()),
+            Error::InvalidResponse { status, .. } => (*status, None),
+            Error::JobFailed { job } => (0, job.error_code.clone()),
+            _ => (0, None),
+        };
+        FfiError(Box::new(ErrorData {
+            result,
+            message: e.to_string(),
+            status,
+            code,
+            request_id: e.request_id().map(str::to_owned),
+            job: e.job().cloned(),
+        }))
+    }
+}
+
+impl From<ims_core::validate::ValidationErrors> for FfiError {
+    fn from(e: ims_core::validate::ValidationErrors) -> Self {
+        FfiError::from(Error::Validation(e))
+    }
+}
+
+/// What the body of a result-returning function gives.
+pub(crate) type FfiResult<T = ()> = Result<T, FfiError>;
+
+/// The last error as stored for C: NUL-terminated copies, so that pointers can be handed out.
+pub(crate) struct LastError {
+    pub(crate) result: ims_result,
+    pub(crate) message: CString,
+    pub(crate) status: u16,
+    pub(crate) code: Option<CString>,
+    pub(crate) request_id: Option<CString>,
+    pub(crate) job: Option<Job>,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<LastError>> = const { RefCell::new(None) };
+}
+
+/// Records `e` as this thread's last error (never panics on a healthy thread).
+pub(crate) fn set_last_error(e: FfiError) {
+    let e = *e.0;
+    let stored = LastError {
+        result: e.result,
+        message: crate::strings::c_string(&e.message),
+        status: e.status,
+        code: e.code.as_deref().map(crate::strings::c_string),
+        request_id: e.request_id.as_deref().map(crate::strings::c_string),
+        job: e.job,
+    };
+    let _ = LAST_ERROR.try_with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            *slot = Some(stored);
+        }
+    });
+}
+
+/// Clears this thread's last error (after a successful call).
+pub(crate) fn clear_last_error() {
+    let _ = LAST_ERROR.try_with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            // Dropping the old value outside the borrow would not matter: its destructors
+            // only free memory.
+            *slot = None;
+        }
+    });
+}
+
+/// `f` of this thread's last error, `None` when the last call succeeded (or the thread is
+/// being torn down).
+pub(crate) fn last_error_value<T>(f: impl Fn(&LastError) -> T) -> Option<T> {
+    LAST_ERROR
+        .try_with(|cell| {
+            cell.try_borrow()
+                .ok()
+                .and_then(|slot| slot.as_ref().map(&f))
+        })
+        .ok()
+        .flatten()
+}
+
+/// The message of a panic payload.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    let detail = if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "no message".to_owned()
+    };
+    format!("internal error (panic) in the ims library: {detail}")
+}
+
+/// The boundary of a result-returning function; see [`ffi_boundary!`].
+pub(crate) fn run_result(f: impl FnOnce() -> FfiResult) -> ims_result {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => {
+            clear_last_error();
+            ims_result::IMS_OK
+        }
+        Ok(Err(e)) => {
+            let result = e.result;
+            set_last_error(e);
+            result
+        }
+        Err(payload) => {
+            set_last_error(FfiError::new(
+                ims_result::IMS_ERR_PANIC,
+                panic_message(payload.as_ref()),
+            ));
+            ims_result::IMS_ERR_PANIC
+        }
+    }
+}
+
+/// The boundary of a value-returning function; see [`ffi_boundary!`].
+pub(crate) fn run_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(payload) => {
+            set_last_error(FfiError::new(
+                ims_result::IMS_ERR_PANIC,
+                panic_message(payload.as_ref()),
+            ));
+            fallback
+        }
+    }
+}
+
+/// The one panic boundary of every exported function; see the module docs.
+macro_rules! ffi_boundary {
+    (fallback = $fallback:expr; $body:block) => {
+        $crate::boundary::run_value($fallback, || $body)
+    };
+    ($body:block) => {
+        $crate::boundary::run_result(|| -> $crate::boundary::FfiResult { $body })
+    };
+}
+
+pub(crate) use ffi_boundary;
+
+/// `ims_result_str` of an integer that may not be a valid code.
+pub(crate) fn result_name(code: i32) -> *const c_char {
+    ALL_RESULTS
+        .iter()
+        .find(|r| **r as i32 == code)
+        .map_or(c"unknown".as_ptr(), |r| r.name().as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message() -> String {
+        last_error_value(|e| e.message.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_panic_becomes_ims_err_panic() {
+        let r = ffi_boundary!({
+            if message().is_empty() {
+                panic!("boom {}", 42);
+            }
+            Ok(())
+        });
+        assert_eq!(r, ims_result::IMS_ERR_PANIC);
+        assert!(message().contains("boom 42"), "{}", message());
+        let r = ffi_boundary!({ Ok(()) });
+        assert_eq!(r, ims_result::IMS_OK);
+        assert_eq!(message(), "");
+    }
+
+    #[test]
+    fn a_panic_in_a_value_function_gives_the_fallback() {
+        let v: i32 = ffi_boundary!(fallback = -7; {
+            if message().is_empty() {
+                panic!("static message");
+            }
+            1
+        });
+        assert_eq!(v, -7);
+        assert!(message().contains("static message"));
+    }
+
+    #[test]
+    fn errors_keep_their_details() {
+        let r = ffi_boundary!({ Err(FfiError::null("job_id")) });
+        assert_eq!(r, ims_result::IMS_ERR_NULL_ARGUMENT);
+        assert_eq!(message(), "argument `job_id` is NULL");
+    }
+
+    #[test]
+    fn every_kind_has_its_own_code() {
+        use std::collections::HashSet;
+        let kinds = [
+            ErrorKind::Validation,
+            ErrorKind::Credentials,
+            ErrorKind::Config,
+            ErrorKind::Signing,
+            ErrorKind::Transport,
+            ErrorKind::Timeout,
+            ErrorKind::Api,
+            ErrorKind::InvalidResponse,
+            ErrorKind::JobFailed,
+            ErrorKind::WaitTimeout,
+            ErrorKind::Cancelled,
+        ];
+        let codes: HashSet<ims_result> = kinds.iter().map(|k| ims_result::from_kind(*k)).collect();
+        assert_eq!(codes.len(), kinds.len());
+        for k in kinds {
+            let name = ims_result::from_kind(k).name().to_str().unwrap_or_default();
+            assert_eq!(name, k.as_str());
+        }
+        for (i, r) in ALL_RESULTS.iter().enumerate() {
+            assert_eq!(*r as usize, i);
+        }
+    }
+}

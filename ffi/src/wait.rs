@@ -1,0 +1,269 @@
+//! Waiting for a job: the versioned options struct, the progress report and the callback.
+
+use std::ffi::{c_int, c_void};
+use std::time::Duration;
+
+use ims_core::WaitOptions;
+use ims_core::client::{Control, Progress, WaitObserver};
+
+use crate::boundary::{FfiError, FfiResult, ffi_boundary, ims_result};
+use crate::job::{ims_job, ims_job_state};
+use crate::strings::Out;
+
+/// How `ims_wait_job` waits. Versioned by its first field: fill it with
+/// `ims_wait_options_init` (which sets `struct_size` and every default), then change fields.
+/// Every field is taken as given (0 means 0, not "default").
+///
+/// Thread safety: plain data, read once by `ims_wait_job`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ims_wait_options {
+    /// `sizeof(ims_wait_options)` as the caller compiled it (set by `ims_wait_options_init`).
+    /// A size smaller than this version's gives `IMS_ERR_VALIDATION`; a larger one (a newer
+    /// header) is accepted and its extra fields ignored.
+    pub struct_size: u32,
+    /// Consecutive transient errors (429, 5xx, connection errors, timeouts) absorbed before
+    /// the wait gives up with the last of them (default 10).
+    pub transient_error_budget: u32,
+    /// Overall limit in milliseconds (default 3600000 = 60 minutes); then
+    /// `IMS_ERR_WAIT_TIMEOUT`.
+    pub timeout_ms: u64,
+    /// Before the first poll, in milliseconds (default 10000).
+    pub first_delay_ms: u64,
+    /// Between the first polls, in milliseconds (at least 1; default 10000).
+    pub interval_ms: u64,
+    /// Cap of the growing interval, in milliseconds (default 60000).
+    pub max_interval_ms: u64,
+    /// The interval grows by this factor after each poll (at least 1.0; default 1.5).
+    pub backoff: f64,
+    /// Each sleep is varied by up to this fraction, up or down (0.0–1.0; default 0.1).
+    pub jitter: f64,
+}
+
+/// One progress report, given to the callback after each successful poll. Every pointer in it
+/// is borrowed and valid only during the callback.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ims_progress {
+    /// The job's status.
+    pub status: ims_job_state,
+    /// Number of successful polls so far (1 for the first report).
+    pub polls: u32,
+    /// Progress 0–100, negative when the service gave none.
+    pub percent: f64,
+    /// Milliseconds since the wait began.
+    pub elapsed_ms: u64,
+    /// The job id waited for (borrowed, valid during the callback).
+    pub job_id: *const std::ffi::c_char,
+    /// The job document of this poll (borrowed, valid during the callback; read it with the
+    /// `ims_job_get_*` accessors, never free it).
+    pub job: *const ims_job,
+}
+
+/// The progress callback of `ims_wait_job`: called on the waiting thread after each poll;
+/// return 0 to keep waiting, non-zero to cancel (`ims_wait_job` then returns
+/// `IMS_ERR_CANCELLED`). It must not unwind (C++ exceptions, longjmp) into the library. It
+/// may call other `ims_` functions, but must not free the client being waited on.
+pub type ims_progress_cb =
+    Option<unsafe extern "C" fn(progress: *const ims_progress, user_data: *mut c_void) -> c_int>;
+
+const MAX_MS: u64 = 366 * 24 * 3600 * 1000;
+
+impl ims_wait_options {
+    /// The defaults of `ims_core::WaitOptions`.
+    pub fn defaults() -> ims_wait_options {
+        let d = WaitOptions::default();
+        let ms = |x: Duration| u64::try_from(x.as_millis()).unwrap_or(u64::MAX);
+        ims_wait_options {
+            struct_size: size_of::<ims_wait_options>() as u32,
+            transient_error_budget: d.transient_error_budget,
+            timeout_ms: ms(d.timeout),
+            first_delay_ms: ms(d.first_delay),
+            interval_ms: ms(d.interval),
+            max_interval_ms: ms(d.max_interval),
+            backoff: d.backoff,
+            jitter: d.jitter,
+        }
+    }
+
+    /// The core options, or `IMS_ERR_VALIDATION` naming the bad field.
+    pub(crate) fn to_core(self) -> FfiResult<WaitOptions> {
+        let bad = |m: String| Err(FfiError::new(ims_result::IMS_ERR_VALIDATION, m));
+        if (self.struct_size as usize) < size_of::<ims_wait_options>() {
+            return bad(format!(
+                "ims_wait_options.struct_size is {}, expected at least {} (fill the struct with \
+                 ims_wait_options_init)",
+                self.struct_size,
+                size_of::<ims_wait_options>()
+            ));
+        }
+        for (name, v) in [
+            ("timeout_ms", self.timeout_ms),
+            ("first_delay_ms", self.first_delay_ms),
+            ("interval_ms", self.interval_ms),
+            ("max_interval_ms", self.max_interval_ms),
+        ] {
+            if v > MAX_MS {
+                return bad(format!(
+                    "ims_wait_options.{name} must be at most {MAX_MS} (366 days), got {v}"
+                ));
+            }
+        }
+        if self.interval_ms == 0 {
+            return bad("ims_wait_options.interval_ms must be at least 1".to_owned());
+        }
+        if !self.backoff.is_finite() || self.backoff < 1.0 || self.backoff > 100.0 {
+            return bad(format!(
+                "ims_wait_options.backoff must be between 1.0 and 100.0, got {}",
+                self.backoff
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return bad(format!(
+                "ims_wait_options.jitter must be between 0.0 and 1.0, got {}",
+                self.jitter
+            ));
+        }
+        Ok(WaitOptions {
+            first_delay: Duration::from_millis(self.first_delay_ms),
+            interval: Duration::from_millis(self.interval_ms),
+            backoff: self.backoff,
+            max_interval: Duration::from_millis(self.max_interval_ms),
+            jitter: self.jitter,
+            timeout: Duration::from_millis(self.timeout_ms),
+            transient_error_budget: self.transient_error_budget,
+            ..WaitOptions::default()
+        })
+    }
+
+    /// Reads the caller's struct: its size field first, then the fields this version knows.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be NULL or point to a readable struct of at least `struct_size` bytes whose
+    /// first field is `struct_size`.
+    pub(crate) unsafe fn read(p: *const ims_wait_options) -> FfiResult<WaitOptions> {
+        if p.is_null() {
+            return Ok(WaitOptions::default());
+        }
+        // SAFETY: not NULL; the caller's struct starts with a readable `uint32_t struct_size`.
+        let size = unsafe { std::ptr::addr_of!((*p).struct_size).read_unaligned() };
+        if (size as usize) < size_of::<ims_wait_options>() {
+            return ims_wait_options {
+                struct_size: size,
+                ..ims_wait_options::defaults()
+            }
+            .to_core();
+        }
+        // SAFETY: the caller declares at least size_of::<ims_wait_options>() readable bytes.
+        let opts = unsafe { p.read_unaligned() };
+        opts.to_core()
+    }
+}
+
+/// Fills `*options` with the defaults (60 minute timeout, 10 s first delay and interval
+/// growing ×1.5 up to 60 s, ±10 % jitter, 10 transient errors) and sets `struct_size`.
+///
+/// # Safety
+///
+/// `options` must be NULL or valid for writing one `ims_wait_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ims_wait_options_init(options: *mut ims_wait_options) -> ims_result {
+    ffi_boundary!({
+        let out = Out::new(options, "options")?;
+        // SAFETY: checked for NULL; valid for a write by contract.
+        unsafe { out.write(ims_wait_options::defaults()) };
+        Ok(())
+    })
+}
+
+/// Forwards each poll to the C callback.
+pub(crate) struct CallbackObserver {
+    pub(crate) callback: ims_progress_cb,
+    pub(crate) user_data: *mut c_void,
+    pub(crate) job_id: std::ffi::CString,
+}
+
+impl WaitObserver for CallbackObserver {
+    fn on_progress(&mut self, progress: &Progress<'_>) -> Control {
+        let Some(cb) = self.callback else {
+            return Control::Continue;
+        };
+        let job = ims_job::new(progress.job.clone());
+        let report = ims_progress {
+            status: job.state(),
+            polls: progress.polls,
+            percent: progress.percent.unwrap_or(-1.0),
+            elapsed_ms: u64::try_from(progress.elapsed.as_millis()).unwrap_or(u64::MAX),
+            job_id: self.job_id.as_ptr(),
+            job: &job,
+        };
+        // SAFETY: `cb` is the caller's callback with the documented signature; `report` and the
+        // job it points to live until after the call; `user_data` is passed through untouched.
+        let verdict = unsafe { cb(&report, self.user_data) };
+        if verdict == 0 {
+            Control::Continue
+        } else {
+            Control::Cancel
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip() {
+        let core = ims_wait_options::defaults().to_core();
+        assert_eq!(core.ok(), Some(WaitOptions::default()));
+    }
+
+    #[test]
+    fn null_options_are_the_defaults() {
+        // SAFETY: NULL is allowed.
+        let read = unsafe { ims_wait_options::read(std::ptr::null()) };
+        assert_eq!(read.ok(), Some(WaitOptions::default()));
+        let mut bigger = [0u8; 128];
+        let d = ims_wait_options {
+            struct_size: 128,
+            ..ims_wait_options::defaults()
+        };
+        // SAFETY: `bigger` holds 128 writable bytes, more than one ims_wait_options.
+        unsafe {
+            bigger
+                .as_mut_ptr()
+                .cast::<ims_wait_options>()
+                .write_unaligned(d)
+        };
+        // SAFETY: a newer caller's struct: 128 readable bytes starting with struct_size.
+        let read = unsafe { ims_wait_options::read(bigger.as_ptr().cast()) };
+        assert_eq!(read.ok(), Some(WaitOptions::default()));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let message = |o: ims_wait_options| o.to_core().err().map(|e| e.message.clone());
+        let d = ims_wait_options::defaults();
+        let m = message(ims_wait_options {
+            interval_ms: 0,
+            ..d
+        });
+        assert!(m.unwrap_or_default().contains("interval_ms"));
+        let m = message(ims_wait_options {
+            backoff: f64::NAN,
+            ..d
+        });
+        assert!(m.unwrap_or_default().contains("backoff"));
+        let m = message(ims_wait_options {
+            struct_size: 4,
+            ..d
+        });
+        assert!(m.unwrap_or_default().contains("struct_size"));
+        let m = message(ims_wait_options {
+            timeout_ms: u64::MAX,
+            ..d
+        });
+        assert!(m.unwrap_or_default().contains("timeout_ms"));
+    }
+}
