@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README "On a fresh machine"; .ci/run calls exactly this).
-# Installs what it needs itself: Rust components, and later a Python venv with maturin/pytest.
+# Installs what it needs itself: Rust components, Python virtual environments (maturin, pytest,
+# mypy, the official SDK), cbindgen, and the C tools (gcc, valgrind, pkg-config) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -24,6 +25,9 @@ bash tests/official_sdk/run.sh
 
 step "C ABI: header drift, C11/C++17 programs against the emulator, valgrind"
 bash scripts/c-tests.sh
+
+step "Python package: one abi3 wheel, pytest on CPython 3.11, 3.9 and 3.13, stubtest"
+bash scripts/python-tests.sh
 
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run

@@ -1,0 +1,71 @@
+"""Huawei Cloud IMS full-ECS images from Python.
+
+::
+
+    import ims
+
+    client = ims.Client(region="cn-north-4", ak="...", sk="...")
+    job_id = client.create_whole_image(
+        name="nightly",
+        instance_id="877a2cda-ba63-4e1e-b95f-e67e48b6129a",
+        vault_id="de9fcf45-11b2-432c-8562-5c5428574600",
+        tags={"team": "infra"},
+    )
+    job = client.wait_job(job_id)
+    print(job.image_id)
+
+The work is done by the Rust core (``ims._ims``): validation of every documented rule, AK/SK
+signing, retries that never create an image twice, and a waiter that answers Ctrl-C. Blocking
+calls release the GIL; one ``Client`` can be shared by many threads. Debug logs go to the
+``logging`` logger ``"ims"``. ``ims.testing.Emulator`` runs a local IMS in this process for
+offline tests.
+"""
+
+from ._errors import (
+    ApiError,
+    CancelledError,
+    ConfigError,
+    CredentialsError,
+    ImsError,
+    InvalidResponseError,
+    JobFailedError,
+    SigningError,
+    TransportError,
+    ValidationError,
+    WaitTimeoutError,
+)
+from ._ims import Client, Job, __version__
+
+# `JobStatus` is an `enum.Enum`, and `enum` (with `collections` and `functools`) would be most
+# of the cost of `import ims`: it is imported on first use (PEP 562), which the first job
+# status read does anyway.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._status import JobStatus
+
+
+def __getattr__(name: str) -> object:
+    if name == "JobStatus":
+        from ._status import JobStatus
+
+        globals()["JobStatus"] = JobStatus
+        return JobStatus
+    raise AttributeError(f"module 'ims' has no attribute {name!r}")
+
+__all__ = [
+    "ApiError",
+    "CancelledError",
+    "Client",
+    "ConfigError",
+    "CredentialsError",
+    "ImsError",
+    "InvalidResponseError",
+    "Job",
+    "JobFailedError",
+    "JobStatus",
+    "SigningError",
+    "TransportError",
+    "ValidationError",
+    "WaitTimeoutError",
+    "__version__",
+]

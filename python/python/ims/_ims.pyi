@@ -1,0 +1,160 @@
+"""Type stubs of the native module ``ims._ims`` (Rust, pyo3)."""
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, final
+
+from ._status import JobStatus
+
+__all__ = ["__version__", "Client", "Job", "_Emulator"]
+
+__version__: str
+
+@final
+class Client:
+    """An IMS client. Thread-safe; every blocking call releases the GIL."""
+
+    def __new__(
+        cls,
+        *,
+        region: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        ak: Optional[str] = None,
+        sk: Optional[str] = None,
+        security_token: Optional[str] = None,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        allow_http: bool = False,
+        legacy_job_endpoint: bool = False,
+        auth_token: Optional[str] = None,
+        algorithm: Optional[str] = None,
+        user_agent_suffix: Optional[str] = None,
+        max_attempts: Optional[int] = None,
+    ) -> Client: ...
+    @staticmethod
+    def from_env(
+        region: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        *,
+        project_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        allow_http: bool = False,
+        legacy_job_endpoint: bool = False,
+        algorithm: Optional[str] = None,
+        user_agent_suffix: Optional[str] = None,
+        max_attempts: Optional[int] = None,
+    ) -> Client: ...
+    @property
+    def endpoint(self) -> str: ...
+    def create_whole_image(
+        self,
+        *,
+        name: str,
+        instance_id: Optional[str] = None,
+        vault_id: Optional[str] = None,
+        backup_id: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Mapping[str, str]] = None,
+        legacy_tags: Optional[Sequence[str]] = None,
+        min_ram: Optional[int] = None,
+        max_ram: Optional[int] = None,
+        enterprise_project_id: Optional[str] = None,
+    ) -> str: ...
+    def create_whole_image_from_body(self, body: Mapping[str, Any]) -> str: ...
+    def job_status(self, job_id: str) -> Job: ...
+    def wait_job(
+        self,
+        job_id: str,
+        *,
+        timeout: float = 3600.0,
+        interval: Optional[float] = None,
+        first_delay: Optional[float] = None,
+        on_progress: Optional[Callable[[Job], Optional[bool]]] = None,
+    ) -> Job: ...
+
+@final
+class Job:
+    """An asynchronous job document. Immutable."""
+
+    @staticmethod
+    def from_dict(doc: Mapping[str, Any]) -> Job: ...
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def job_type(self) -> Optional[str]: ...
+    @property
+    def status(self) -> JobStatus: ...
+    @property
+    def is_terminal(self) -> bool: ...
+    @property
+    def image_id(self) -> Optional[str]: ...
+    @property
+    def image_name(self) -> Optional[str]: ...
+    @property
+    def process_percent(self) -> Optional[float]: ...
+    @property
+    def error_code(self) -> Optional[str]: ...
+    @property
+    def fail_reason(self) -> Optional[str]: ...
+    @property
+    def begin_time(self) -> Optional[str]: ...
+    @property
+    def end_time(self) -> Optional[str]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class _Emulator:
+    """The in-process emulator behind ``ims.testing.Emulator``."""
+
+    def __new__(
+        cls,
+        *,
+        ak: Optional[str] = None,
+        sk: Optional[str] = None,
+        project_id: Optional[str] = None,
+        region: Optional[str] = None,
+        job_seconds: Optional[float] = None,
+        auth_token: Optional[str] = None,
+        port: int = 0,
+    ) -> _Emulator: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def ak(self) -> str: ...
+    @property
+    def sk(self) -> str: ...
+    @property
+    def project_id(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def running(self) -> bool: ...
+    def stats(self) -> Dict[str, Any]: ...
+    def reset_stats(self) -> None: ...
+    def set_job_seconds(self, seconds: float) -> None: ...
+    def set_clock_offset(self, secs: int) -> None: ...
+    def fail_next_jobs(
+        self, n: int, error_code: Optional[str] = None, fail_reason: Optional[str] = None
+    ) -> None: ...
+    def set_job_fail_rate(self, rate: float, seed: int = 0) -> None: ...
+    def throttle_next(self, endpoint: str, n: int = 1, retry_after: int = 1) -> None: ...
+    def inject(
+        self,
+        endpoint: str,
+        fault: str,
+        n: int = 1,
+        *,
+        retry_after: int = 1,
+        delay: float = 1.0,
+    ) -> None: ...
+    def pending(self, endpoint: str) -> int: ...
+    def set_response_delay(self, seconds: float) -> None: ...
+    def clear_faults(self) -> None: ...
+    def set_credentials(self, ak: str, sk: str, security_token: Optional[str] = None) -> None: ...
+    def set_auth_token(self, token: Optional[str]) -> None: ...
+    def set_known_instances(self, ids: Optional[List[str]]) -> None: ...
+    def set_known_vaults(self, ids: Optional[List[str]]) -> None: ...
+    def set_known_backups(self, ids: Optional[List[str]]) -> None: ...
+    def shutdown(self) -> None: ...

@@ -1,0 +1,507 @@
+//! `ims.Client`: create full-ECS images, query and wait for their jobs.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use ims_core::client::RetryPolicy;
+use ims_core::model::WholeImageRequest;
+use ims_core::sign::Algorithm;
+use ims_core::{Credentials, JobEndpoint, JobId, WaitOptions};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyMapping, PyString};
+use serde_json::{Map, Value};
+
+use crate::convert;
+use crate::errors::{self, IntoPyResult};
+use crate::job::Job;
+use crate::logs;
+use crate::observer::PyObserver;
+
+/// An IMS client. Thread-safe: share one across threads (it keeps one connection pool).
+///
+/// Every blocking call (`create_whole_image`, `job_status`, `wait_job`) releases the GIL.
+#[pyclass(frozen, module = "ims", name = "Client")]
+pub struct Client {
+    inner: ims_core::Client,
+    region: Option<String>,
+    project_id: Option<String>,
+    /// `"explicit"`, `"token"` or `"chain"`: where the credentials come from (never the
+    /// credentials themselves).
+    credentials: &'static str,
+}
+
+/// Everything but the credentials, shared by `Client(...)` and `Client.from_env(...)`.
+struct Settings {
+    region: Option<String>,
+    endpoint: Option<String>,
+    project_id: Option<String>,
+    timeout: Option<f64>,
+    connect_timeout: Option<f64>,
+    allow_http: bool,
+    legacy_job_endpoint: bool,
+    algorithm: Option<String>,
+    user_agent_suffix: Option<String>,
+    max_attempts: Option<u32>,
+}
+
+/// How requests are authenticated.
+enum Auth {
+    Chain,
+    Explicit(Credentials),
+    Token(String),
+}
+
+fn positive_secs(py: Python<'_>, name: &str, secs: f64) -> PyResult<Duration> {
+    if secs.is_finite() && secs > 0.0 {
+        Duration::try_from_secs_f64(secs)
+            .map_err(|_| errors::config_error(py, format!("{name} is too large: {secs}")))
+    } else {
+        Err(errors::config_error(
+            py,
+            format!("{name} must be a positive number of seconds, got {secs}"),
+        ))
+    }
+}
+
+/// Seconds ≥ 0 for the waiter's arguments (`ValueError` otherwise).
+fn wait_secs(name: &str, secs: f64) -> PyResult<Duration> {
+    if secs.is_finite() && secs >= 0.0 {
+        Duration::try_from_secs_f64(secs)
+            .map_err(|_| PyValueError::new_err(format!("{name} is too large: {secs}")))
+    } else {
+        Err(PyValueError::new_err(format!(
+            "{name} must be a number of seconds >= 0, got {secs}"
+        )))
+    }
+}
+
+impl Client {
+    fn build(py: Python<'_>, s: Settings, auth: Auth) -> PyResult<Client> {
+        logs::install(py);
+        let mut b = ims_core::Client::builder();
+        if let Some(r) = &s.region {
+            b = b.region(r.as_str());
+        }
+        if let Some(e) = &s.endpoint {
+            b = b.endpoint(e.as_str());
+        }
+        if let Some(p) = &s.project_id {
+            b = b.project_id(p.as_str());
+        }
+        if let Some(t) = s.timeout {
+            b = b.timeout(positive_secs(py, "timeout", t)?);
+        }
+        if let Some(t) = s.connect_timeout {
+            b = b.connect_timeout(positive_secs(py, "connect_timeout", t)?);
+        }
+        b = b.allow_http(s.allow_http);
+        if s.legacy_job_endpoint {
+            b = b.job_endpoint(JobEndpoint::Legacy);
+        }
+        if let Some(a) = &s.algorithm {
+            let algorithm = Algorithm::from_str(a).map_err(|e| {
+                errors::config_error(
+                    py,
+                    format!(
+                        "algorithm {a:?}: {e} (use SDK-HMAC-SHA256, SDK-HMAC-SM3 or V11-HMAC-SHA256)"
+                    ),
+                )
+            })?;
+            b = b.algorithm(algorithm);
+        }
+        if let Some(suffix) = &s.user_agent_suffix {
+            b = b.user_agent_suffix(suffix.as_str());
+        }
+        if let Some(n) = s.max_attempts {
+            if n == 0 {
+                return Err(errors::config_error(
+                    py,
+                    "max_attempts must be at least 1 (1 = never retry)",
+                ));
+            }
+            b = b.retry_policy(RetryPolicy {
+                max_attempts: n,
+                ..RetryPolicy::default()
+            });
+        }
+        let credentials = match auth {
+            Auth::Chain => "chain",
+            Auth::Explicit(c) => {
+                b = b.credentials(c);
+                "explicit"
+            }
+            Auth::Token(t) => {
+                b = b.auth_token(t);
+                "token"
+            }
+        };
+        let inner = py.detach(|| b.build()).into_py_result(py)?;
+        Ok(Client {
+            inner,
+            region: s.region,
+            project_id: s.project_id,
+            credentials,
+        })
+    }
+
+    /// The request body built from `create_whole_image`'s keyword arguments, checked by core.
+    #[allow(clippy::too_many_arguments)]
+    fn request_from_kwargs(
+        py: Python<'_>,
+        name: String,
+        instance_id: Option<String>,
+        vault_id: Option<String>,
+        backup_id: Option<String>,
+        description: Option<String>,
+        tags: Option<&Bound<'_, PyAny>>,
+        legacy_tags: Option<&Bound<'_, PyAny>>,
+        min_ram: Option<i64>,
+        max_ram: Option<i64>,
+        enterprise_project_id: Option<String>,
+    ) -> PyResult<WholeImageRequest> {
+        let mut body = Map::new();
+        body.insert("name".to_owned(), Value::String(name));
+        let mut put = |key: &str, value: Option<String>| {
+            if let Some(v) = value {
+                body.insert(key.to_owned(), Value::String(v));
+            }
+        };
+        put("description", description);
+        put("instance_id", instance_id);
+        put("vault_id", vault_id);
+        put("backup_id", backup_id);
+        put("enterprise_project_id", enterprise_project_id);
+        if let Some(tags) = tags {
+            let mapping = tags.cast::<PyMapping>().map_err(|_| {
+                PyTypeError::new_err("tags must be a mapping of str to str (key -> value)")
+            })?;
+            let mut list = Vec::new();
+            for item in mapping.items()?.iter() {
+                let (k, v): (String, String) = item.extract().map_err(|_| {
+                    PyTypeError::new_err("tags must be a mapping of str to str (key -> value)")
+                })?;
+                let mut tag = Map::new();
+                tag.insert("key".to_owned(), Value::String(k));
+                tag.insert("value".to_owned(), Value::String(v));
+                list.push(Value::Object(tag));
+            }
+            body.insert("image_tags".to_owned(), Value::Array(list));
+        }
+        if let Some(legacy) = legacy_tags {
+            if legacy.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(
+                    "legacy_tags must be a list of \"key.value\" strings, not a str",
+                ));
+            }
+            let list: Vec<String> = legacy.extract().map_err(|_| {
+                PyTypeError::new_err("legacy_tags must be a list of \"key.value\" strings")
+            })?;
+            body.insert(
+                "tags".to_owned(),
+                Value::Array(list.into_iter().map(Value::String).collect()),
+            );
+        }
+        if let Some(v) = min_ram {
+            body.insert("min_ram".to_owned(), Value::from(v));
+        }
+        if let Some(v) = max_ram {
+            body.insert("max_ram".to_owned(), Value::from(v));
+        }
+        WholeImageRequest::from_json_value_validated(Value::Object(body)).into_py_result(py)
+    }
+
+    fn create(&self, py: Python<'_>, request: &WholeImageRequest) -> PyResult<String> {
+        let client = &self.inner;
+        py.detach(|| client.create_whole_image(request))
+            .map(|id| id.as_str().to_owned())
+            .into_py_result(py)
+    }
+}
+
+#[pymethods]
+impl Client {
+    /// A client. Give `region` (e.g. `"cn-north-4"`) or `endpoint`; `ak` and `sk` (with
+    /// `security_token` for temporary credentials), or `auth_token`, or nothing to use the
+    /// default chain (environment, profile file, instance metadata). Times are in seconds.
+    #[new]
+    #[pyo3(signature = (
+        *,
+        region = None,
+        endpoint = None,
+        ak = None,
+        sk = None,
+        security_token = None,
+        project_id = None,
+        timeout = None,
+        connect_timeout = None,
+        allow_http = false,
+        legacy_job_endpoint = false,
+        auth_token = None,
+        algorithm = None,
+        user_agent_suffix = None,
+        max_attempts = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        region: Option<String>,
+        endpoint: Option<String>,
+        ak: Option<String>,
+        sk: Option<String>,
+        security_token: Option<String>,
+        project_id: Option<String>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        allow_http: bool,
+        legacy_job_endpoint: bool,
+        auth_token: Option<String>,
+        algorithm: Option<String>,
+        user_agent_suffix: Option<String>,
+        max_attempts: Option<u32>,
+    ) -> PyResult<Client> {
+        let auth = match (ak, sk, auth_token) {
+            (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
+                return Err(errors::config_error(
+                    py,
+                    "give ak and sk, or auth_token, not both",
+                ));
+            }
+            (Some(ak), Some(sk), None) => {
+                let c = Credentials::new(ak, sk);
+                Auth::Explicit(match security_token {
+                    Some(t) => c.with_security_token(t),
+                    None => c,
+                })
+            }
+            (Some(_), None, None) | (None, Some(_), None) => {
+                return Err(errors::credentials_error(
+                    py,
+                    "ak and sk must be given together",
+                ));
+            }
+            (None, None, token) => {
+                if security_token.is_some() {
+                    return Err(errors::credentials_error(
+                        py,
+                        "security_token needs ak and sk",
+                    ));
+                }
+                match token {
+                    Some(t) => Auth::Token(t),
+                    None => Auth::Chain,
+                }
+            }
+        };
+        let settings = Settings {
+            region,
+            endpoint,
+            project_id,
+            timeout,
+            connect_timeout,
+            allow_http,
+            legacy_job_endpoint,
+            algorithm,
+            user_agent_suffix,
+            max_attempts,
+        };
+        Client::build(py, settings, auth)
+    }
+
+    /// A client whose credentials come from the default chain (`HUAWEICLOUD_SDK_AK`/`_SK`/
+    /// `_SECURITY_TOKEN`, then the profile file, then instance metadata), with `region` and
+    /// `endpoint` defaulting to `IMS_REGION` and `IMS_ENDPOINT`.
+    #[staticmethod]
+    #[pyo3(signature = (
+        region = None,
+        endpoint = None,
+        *,
+        project_id = None,
+        timeout = None,
+        connect_timeout = None,
+        allow_http = false,
+        legacy_job_endpoint = false,
+        algorithm = None,
+        user_agent_suffix = None,
+        max_attempts = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_env(
+        py: Python<'_>,
+        region: Option<String>,
+        endpoint: Option<String>,
+        project_id: Option<String>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        allow_http: bool,
+        legacy_job_endpoint: bool,
+        algorithm: Option<String>,
+        user_agent_suffix: Option<String>,
+        max_attempts: Option<u32>,
+    ) -> PyResult<Client> {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let settings = Settings {
+            region: region.or_else(|| var("IMS_REGION")),
+            endpoint: endpoint.or_else(|| var("IMS_ENDPOINT")),
+            project_id,
+            timeout,
+            connect_timeout,
+            allow_http,
+            legacy_job_endpoint,
+            algorithm,
+            user_agent_suffix,
+            max_attempts,
+        };
+        Client::build(py, settings, Auth::Chain)
+    }
+
+    /// The IMS endpoint in use.
+    #[getter]
+    fn endpoint(&self) -> &str {
+        self.inner.endpoint()
+    }
+
+    /// Creates a full-ECS image from an ECS (`instance_id` and `vault_id`) or from a CBR backup
+    /// (`backup_id`) and returns the job id. `tags` maps keys to values (`image_tags`);
+    /// `legacy_tags` is a list of `"key.value"` strings (`tags`); never both. Every documented
+    /// rule is checked first: `ValidationError` (nothing sent) lists each violation.
+    #[pyo3(signature = (
+        *,
+        name,
+        instance_id = None,
+        vault_id = None,
+        backup_id = None,
+        description = None,
+        tags = None,
+        legacy_tags = None,
+        min_ram = None,
+        max_ram = None,
+        enterprise_project_id = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_whole_image(
+        &self,
+        py: Python<'_>,
+        name: String,
+        instance_id: Option<String>,
+        vault_id: Option<String>,
+        backup_id: Option<String>,
+        description: Option<String>,
+        tags: Option<&Bound<'_, PyAny>>,
+        legacy_tags: Option<&Bound<'_, PyAny>>,
+        min_ram: Option<i64>,
+        max_ram: Option<i64>,
+        enterprise_project_id: Option<String>,
+    ) -> PyResult<String> {
+        let request = Client::request_from_kwargs(
+            py,
+            name,
+            instance_id,
+            vault_id,
+            backup_id,
+            description,
+            tags,
+            legacy_tags,
+            min_ram,
+            max_ram,
+            enterprise_project_id,
+        )?;
+        self.create(py, &request)
+    }
+
+    /// Creates a full-ECS image from the documented request body (a dict, as the API's JSON)
+    /// and returns the job id. Unknown fields, wrong types and broken rules raise
+    /// `ValidationError` with their paths (`image_tags[1].value`); values that JSON cannot
+    /// hold raise `TypeError`.
+    fn create_whole_image_from_body(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let value = convert::from_py(body)?;
+        let request = WholeImageRequest::from_json_value_validated(value).into_py_result(py)?;
+        self.create(py, &request)
+    }
+
+    /// Queries a job once.
+    fn job_status(&self, py: Python<'_>, job_id: &str) -> PyResult<Job> {
+        let id = JobId::new(job_id).into_py_result(py)?;
+        let client = &self.inner;
+        py.detach(|| client.job(&id))
+            .map(Job::new)
+            .into_py_result(py)
+    }
+
+    /// Waits for a job to end and returns it on SUCCESS.
+    ///
+    /// Polls after `first_delay` (default: `interval` when given, else 10 s), then every
+    /// `interval` (default 10 s) growing ×1.5 up to 60 s, for at most `timeout` seconds.
+    /// `on_progress(job)` is called after each poll: returning `False` cancels the wait
+    /// (`CancelledError`); an exception it raises stops the wait and propagates. Ctrl-C
+    /// (`KeyboardInterrupt`) is answered within 0.1 s while the waiter sleeps.
+    ///
+    /// Raises `JobFailedError` (`.job`) on FAIL, `WaitTimeoutError` (`.job`: the last seen, or
+    /// `None`) when `timeout` passes.
+    #[pyo3(signature = (job_id, *, timeout = 3600.0, interval = None, first_delay = None, on_progress = None))]
+    fn wait_job(
+        &self,
+        py: Python<'_>,
+        job_id: &str,
+        timeout: f64,
+        interval: Option<f64>,
+        first_delay: Option<f64>,
+        on_progress: Option<Py<PyAny>>,
+    ) -> PyResult<Job> {
+        let id = JobId::new(job_id).into_py_result(py)?;
+        let mut options = WaitOptions {
+            timeout: wait_secs("timeout", timeout)?,
+            ..WaitOptions::default()
+        };
+        if let Some(i) = interval {
+            options.interval = wait_secs("interval", i)?;
+            options.first_delay = options.interval;
+        }
+        if let Some(d) = first_delay {
+            options.first_delay = wait_secs("first_delay", d)?;
+        }
+        if let Some(cb) = &on_progress
+            && !cb.bind(py).is_callable()
+        {
+            return Err(PyTypeError::new_err("on_progress must be callable"));
+        }
+        let client = &self.inner;
+        let (result, raised) = py.detach(|| {
+            let mut observer = PyObserver::new(on_progress.as_ref());
+            let result = client.wait_with(&id, &options, &mut observer);
+            (result, observer.error)
+        });
+        if let Some(e) = raised {
+            return Err(e);
+        }
+        result.map(Job::new).into_py_result(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let text = |s: &str| -> PyResult<String> {
+            Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned())
+        };
+        let opt = |s: &Option<String>| -> PyResult<String> {
+            match s {
+                Some(s) => text(s),
+                None => Ok("None".to_owned()),
+            }
+        };
+        Ok(format!(
+            "Client(endpoint={}, region={}, project_id={}, credentials={})",
+            text(self.inner.endpoint())?,
+            opt(&self.region)?,
+            opt(&self.project_id)?,
+            text(self.credentials)?
+        ))
+    }
+}

@@ -1,0 +1,371 @@
+//! `ims._ims._Emulator`: the emulator of `ims-emulator`, run in this process (on its own
+//! threads, never touching the interpreter), for `ims.testing.Emulator`.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ims_emulator::{Emulator as CoreEmulator, EmulatorConfig, Endpoint, Fault};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
+use pyo3::types::{PyDict, PyList};
+use std::sync::Mutex;
+
+/// A running emulator. Thread-safe; `shutdown()` stops it (also done when it is collected).
+#[pyclass(frozen, module = "ims._ims", name = "_Emulator")]
+pub struct Emulator {
+    inner: Mutex<Option<CoreEmulator>>,
+    url: String,
+    host: String,
+    region: String,
+    /// The accepted permanent AK/SK (changed by `set_credentials`).
+    keys: Mutex<(String, String)>,
+}
+
+fn to_duration(name: &str, secs: f64) -> PyResult<Duration> {
+    if secs.is_finite() && secs >= 0.0 {
+        Duration::try_from_secs_f64(secs)
+            .map_err(|_| PyValueError::new_err(format!("{name} is too large: {secs}")))
+    } else {
+        Err(PyValueError::new_err(format!(
+            "{name} must be a number of seconds >= 0, got {secs}"
+        )))
+    }
+}
+
+fn parse_endpoint(name: &str) -> PyResult<Endpoint> {
+    match name {
+        "create" => Ok(Endpoint::Create),
+        "job" => Ok(Endpoint::Job),
+        "iam" => Ok(Endpoint::Iam),
+        "metadata" => Ok(Endpoint::Metadata),
+        other => Err(PyValueError::new_err(format!(
+            "unknown endpoint {other:?}: use \"create\", \"job\", \"iam\" or \"metadata\""
+        ))),
+    }
+}
+
+fn parse_fault(name: &str, retry_after: u64, delay: f64) -> PyResult<Fault> {
+    Ok(match name {
+        "throttle" => Fault::Throttle {
+            retry_after_secs: retry_after,
+        },
+        "internal_error" => Fault::InternalError,
+        "unavailable" => Fault::Unavailable,
+        "delay" => Fault::Delay(to_duration("delay", delay)?),
+        "drop_before_handling" => Fault::DropBeforeHandling,
+        "drop_after_handling" => Fault::DropAfterHandling,
+        "truncated_body" => Fault::TruncatedBody,
+        "wrong_content_type" => Fault::WrongContentType,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown fault {other:?}: use \"throttle\", \"internal_error\", \"unavailable\", \
+                 \"delay\", \"drop_before_handling\", \"drop_after_handling\", \
+                 \"truncated_body\" or \"wrong_content_type\""
+            )));
+        }
+    })
+}
+
+fn id_set(list: Option<Vec<String>>) -> Option<HashSet<String>> {
+    list.map(|l| l.into_iter().collect())
+}
+
+impl Emulator {
+    /// Runs `f` on the running emulator (`RuntimeError` after `shutdown`).
+    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&CoreEmulator) -> T) -> PyResult<T> {
+        let guard = self
+            .inner
+            .lock_py_attached(py)
+            .map_err(|_| PyRuntimeError::new_err("emulator state poisoned"))?;
+        match guard.as_ref() {
+            Some(emu) => Ok(f(emu)),
+            None => Err(PyRuntimeError::new_err("the emulator is shut down")),
+        }
+    }
+}
+
+#[pymethods]
+impl Emulator {
+    /// Starts an emulator on `127.0.0.1` (an ephemeral port unless `port` is given). Defaults:
+    /// the demo AK/SK and project, region `cn-north-4`, jobs of 3 s.
+    #[new]
+    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        ak: Option<String>,
+        sk: Option<String>,
+        project_id: Option<String>,
+        region: Option<String>,
+        job_seconds: Option<f64>,
+        auth_token: Option<String>,
+        port: u16,
+    ) -> PyResult<Emulator> {
+        let mut cfg = EmulatorConfig::demo();
+        cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
+        match (ak, sk) {
+            (Some(ak), Some(sk)) => {
+                cfg.ak = ak;
+                cfg.sk = sk;
+            }
+            (None, None) => {}
+            _ => return Err(PyValueError::new_err("give ak and sk together")),
+        }
+        if let Some(p) = project_id {
+            cfg.project_id = p;
+        }
+        if let Some(r) = region {
+            cfg.region = r;
+        }
+        if let Some(s) = job_seconds {
+            cfg.job_duration = to_duration("job_seconds", s)?;
+        }
+        cfg.auth_token = auth_token;
+        let keys = (cfg.ak.clone(), cfg.sk.clone());
+        let region = cfg.region.clone();
+        let emu = py
+            .detach(|| CoreEmulator::start(cfg))
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the emulator: {e}")))?;
+        Ok(Emulator {
+            url: emu.url(),
+            host: emu.host(),
+            region,
+            keys: Mutex::new(keys),
+            inner: Mutex::new(Some(emu)),
+        })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `127.0.0.1:PORT`.
+    #[getter]
+    fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The accepted access key.
+    #[getter]
+    fn ak(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self
+            .keys
+            .lock_py_attached(py)
+            .map_err(|_| PyRuntimeError::new_err("poisoned"))?
+            .0
+            .clone())
+    }
+
+    /// The accepted secret key (the emulator's own, not a real secret).
+    #[getter]
+    fn sk(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self
+            .keys
+            .lock_py_attached(py)
+            .map_err(|_| PyRuntimeError::new_err("poisoned"))?
+            .1
+            .clone())
+    }
+
+    /// The project id.
+    #[getter]
+    fn project_id(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |e| e.project_id())
+    }
+
+    /// The region.
+    #[getter]
+    fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Whether it still runs.
+    #[getter]
+    fn running(&self, py: Python<'_>) -> bool {
+        self.with(py, |_| ()).is_ok()
+    }
+
+    /// Counters and the request log: `{"create_accepted", "images_created", "connections",
+    /// "requests_total", "requests": [{"method", "path", "status"}, ...]}`.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = self.with(py, |e| e.stats())?;
+        let d = PyDict::new(py);
+        d.set_item("create_accepted", stats.create_accepted)?;
+        d.set_item("images_created", stats.images_created)?;
+        d.set_item("connections", stats.connections)?;
+        d.set_item("requests_total", stats.requests_total)?;
+        let log = PyList::empty(py);
+        for r in &stats.requests {
+            let entry = PyDict::new(py);
+            entry.set_item("method", r.method.as_str())?;
+            entry.set_item("path", r.path.as_str())?;
+            entry.set_item("status", r.status)?;
+            log.append(entry)?;
+        }
+        d.set_item("requests", log)?;
+        Ok(d)
+    }
+
+    /// Zeroes the counters and empties the request log.
+    fn reset_stats(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |e| e.reset_stats())
+    }
+
+    /// Duration of the jobs created from now on (0: done at once).
+    fn set_job_seconds(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
+        let d = to_duration("seconds", seconds)?;
+        self.with(py, |e| e.set_job_duration(d))
+    }
+
+    /// Shifts the emulator's clock by `secs` (signature expiry, `Date`, job times).
+    fn set_clock_offset(&self, py: Python<'_>, secs: i64) -> PyResult<()> {
+        self.with(py, |e| e.set_clock_offset(secs))
+    }
+
+    /// The next `n` jobs created end in FAIL, with this `error_code` and `fail_reason` when
+    /// given (else the emulator's: `IMG.0010`, an in-progress-task reason).
+    #[pyo3(signature = (n, error_code = None, fail_reason = None))]
+    fn fail_next_jobs(
+        &self,
+        py: Python<'_>,
+        n: u32,
+        error_code: Option<String>,
+        fail_reason: Option<String>,
+    ) -> PyResult<()> {
+        self.with(py, |e| {
+            let faults = e.faults();
+            if error_code.is_some() || fail_reason.is_some() {
+                let default = ims_emulator::JobFailure::default();
+                faults.set_job_failure(
+                    error_code.unwrap_or(default.error_code),
+                    fail_reason.unwrap_or(default.fail_reason),
+                );
+            }
+            faults.fail_next_jobs(n);
+        })
+    }
+
+    /// Other jobs end in FAIL with probability `rate` (0.0–1.0), drawn from `seed`.
+    #[pyo3(signature = (rate, seed = 0))]
+    fn set_job_fail_rate(&self, py: Python<'_>, rate: f64, seed: u64) -> PyResult<()> {
+        self.with(py, |e| e.faults().set_job_fail_rate(rate, seed))
+    }
+
+    /// The next `n` requests to `endpoint` (`"create"`, `"job"`, `"iam"`, `"metadata"`) are
+    /// answered 429 `APIGW.0308` with `Retry-After: retry_after`.
+    #[pyo3(signature = (endpoint, n = 1, retry_after = 1))]
+    fn throttle_next(
+        &self,
+        py: Python<'_>,
+        endpoint: &str,
+        n: u32,
+        retry_after: u64,
+    ) -> PyResult<()> {
+        let ep = parse_endpoint(endpoint)?;
+        self.with(py, |e| e.faults().throttle_next(ep, n, retry_after))
+    }
+
+    /// The next `n` requests to `endpoint` get `fault`: `"throttle"`, `"internal_error"`,
+    /// `"unavailable"`, `"delay"` (by `delay` seconds), `"drop_before_handling"`,
+    /// `"drop_after_handling"`, `"truncated_body"` or `"wrong_content_type"`.
+    #[pyo3(signature = (endpoint, fault, n = 1, *, retry_after = 1, delay = 1.0))]
+    fn inject(
+        &self,
+        py: Python<'_>,
+        endpoint: &str,
+        fault: &str,
+        n: u32,
+        retry_after: u64,
+        delay: f64,
+    ) -> PyResult<()> {
+        let ep = parse_endpoint(endpoint)?;
+        let f = parse_fault(fault, retry_after, delay)?;
+        self.with(py, |e| e.faults().inject(ep, f, n))
+    }
+
+    /// How many injected faults still wait for `endpoint`.
+    fn pending(&self, py: Python<'_>, endpoint: &str) -> PyResult<usize> {
+        let ep = parse_endpoint(endpoint)?;
+        self.with(py, |e| e.faults().pending(ep))
+    }
+
+    /// Every response waits `seconds` before it is sent (0: none).
+    fn set_response_delay(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
+        let d = to_duration("seconds", seconds)?;
+        self.with(py, |e| e.faults().set_response_delay(d))
+    }
+
+    /// Removes every fault (queues, delay, job failures).
+    fn clear_faults(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |e| e.faults().clear())
+    }
+
+    /// Replaces the accepted AK/SK (with a security token: temporary credentials).
+    #[pyo3(signature = (ak, sk, security_token = None))]
+    fn set_credentials(
+        &self,
+        py: Python<'_>,
+        ak: String,
+        sk: String,
+        security_token: Option<String>,
+    ) -> PyResult<()> {
+        self.with(py, |e| {
+            e.set_credentials(ak.clone(), sk.clone(), security_token)
+        })?;
+        *self
+            .keys
+            .lock_py_attached(py)
+            .map_err(|_| PyRuntimeError::new_err("poisoned"))? = (ak, sk);
+        Ok(())
+    }
+
+    /// Accepts `X-Auth-Token: token` (`None`: no token authentication).
+    #[pyo3(signature = (token))]
+    fn set_auth_token(&self, py: Python<'_>, token: Option<String>) -> PyResult<()> {
+        self.with(py, |e| e.set_auth_token(token))
+    }
+
+    /// Known ECS ids (`None`: any); unknown ones are refused with `IMG.0005`.
+    #[pyo3(signature = (ids))]
+    fn set_known_instances(&self, py: Python<'_>, ids: Option<Vec<String>>) -> PyResult<()> {
+        self.with(py, |e| e.set_known_instances(id_set(ids)))
+    }
+
+    /// Known CBR vault ids (`None`: any); unknown ones are refused with `IMG.0184`.
+    #[pyo3(signature = (ids))]
+    fn set_known_vaults(&self, py: Python<'_>, ids: Option<Vec<String>>) -> PyResult<()> {
+        self.with(py, |e| e.set_known_vaults(id_set(ids)))
+    }
+
+    /// Known CBR backup ids (`None`: any); unknown ones are refused with `IMG.0020`.
+    #[pyo3(signature = (ids))]
+    fn set_known_backups(&self, py: Python<'_>, ids: Option<Vec<String>>) -> PyResult<()> {
+        self.with(py, |e| e.set_known_backups(id_set(ids)))
+    }
+
+    /// Stops it and frees its port (in-flight requests get up to 1 s). Idempotent.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = self
+            .inner
+            .lock_py_attached(py)
+            .map_err(|_| PyRuntimeError::new_err("emulator state poisoned"))?
+            .take();
+        if let Some(emu) = taken {
+            py.detach(|| emu.shutdown());
+        }
+        Ok(())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let state = if self.running(py) {
+            "running"
+        } else {
+            "stopped"
+        };
+        format!("_Emulator(url={:?}, {state})", self.url)
+    }
+}

@@ -1,0 +1,32 @@
+//! `ims._ims`: the native module of the `ims` Python package.
+//!
+//! It translates and nothing more: Python arguments become `ims-core` values, core errors
+//! become the exceptions defined in `ims/_errors.py`, job documents become [`job::Job`]. The
+//! rules, the signing and the polling all stay in `ims-core`.
+//!
+//! * [`client::Client`]: `ims.Client` (create, query, wait; blocking calls release the GIL).
+//! * [`job::Job`]: `ims.Job`, an immutable job document.
+//! * [`emulator::Emulator`]: `ims._ims._Emulator`, the in-process emulator behind
+//!   `ims.testing.Emulator`.
+//! * [`errors`]: the mapping of `ims_core::Error` to Python exceptions.
+//! * [`logs`]: core's `tracing` debug events forwarded to Python's `logging` (logger `ims`).
+
+use pyo3::prelude::*;
+
+pub mod client;
+pub mod convert;
+pub mod emulator;
+pub mod errors;
+pub mod job;
+pub mod logs;
+pub mod observer;
+
+/// The module `ims._ims`.
+#[pymodule]
+fn _ims(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<job::Job>()?;
+    m.add_class::<emulator::Emulator>()?;
+    Ok(())
+}

@@ -1,0 +1,274 @@
+"""Every exception, with its attributes."""
+
+from __future__ import annotations
+
+import pickle
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+import ims
+from ims.testing import Emulator
+
+from .conftest import BACKUP_ID, FAST, INSTANCE_ID, VAULT_ID
+
+
+def test_hierarchy() -> None:
+    for cls in (
+        ims.ValidationError,
+        ims.CredentialsError,
+        ims.ConfigError,
+        ims.SigningError,
+        ims.TransportError,
+        ims.ApiError,
+        ims.InvalidResponseError,
+        ims.JobFailedError,
+        ims.WaitTimeoutError,
+        ims.CancelledError,
+    ):
+        assert issubclass(cls, ims.ImsError), cls
+    assert issubclass(ims.ImsError, Exception)
+    assert issubclass(ims.ValidationError, ValueError)
+
+
+def test_validation_error_lists_every_violation(client: ims.Client, emu: Emulator) -> None:
+    with pytest.raises(ims.ValidationError) as info:
+        client.create_whole_image(
+            name=" bad<name> ",
+            instance_id=INSTANCE_ID,
+            vault_id=VAULT_ID,
+            tags={"k" * 40: "v"},
+            min_ram=-1,
+        )
+    e = info.value
+    assert isinstance(e, ValueError) and e.kind == "validation"
+    fields = [f for f, _, _ in e.errors]
+    assert "name" in fields and "image_tags[0].key" in fields and "min_ram" in fields
+    assert ("name", "whitespace") in [(f, r) for f, r, _ in e.errors]
+    assert all(isinstance(m, str) and m for _, _, m in e.errors)
+    assert e.fields == fields
+    # The message names every field.
+    for field in ("name", "image_tags[0].key", "min_ram"):
+        assert field in str(e), (field, str(e))
+    assert str(e).startswith("invalid request: ")
+    assert emu.stats()["requests_total"] == 0, "nothing was sent"
+
+
+def test_validation_of_sources(client: ims.Client) -> None:
+    with pytest.raises(ims.ValidationError) as info:
+        client.create_whole_image(name="n")
+    assert info.value.errors[0][:2] == ("source", "required")
+    with pytest.raises(ims.ValidationError) as info:
+        client.create_whole_image(name="n", instance_id=INSTANCE_ID, backup_id=BACKUP_ID)
+    assert ("source", "exclusive") in [(f, r) for f, r, _ in info.value.errors]
+    with pytest.raises(ims.ValidationError) as info:
+        client.create_whole_image(name="n", instance_id=INSTANCE_ID)
+    assert [(f, r) for f, r, _ in info.value.errors] == [("vault_id", "required")]
+    assert "vault_id" in str(info.value)
+    with pytest.raises(ims.ValidationError) as info:
+        client.create_whole_image(
+            name="n", backup_id=BACKUP_ID, tags={"a": "b"}, legacy_tags=["c.d"]
+        )
+    assert ("image_tags", "exclusive") in [(f, r) for f, r, _ in info.value.errors]
+
+
+def test_validation_of_a_body(client: ims.Client) -> None:
+    with pytest.raises(ims.ValidationError) as info:
+        client.create_whole_image_from_body(
+            {
+                "name": "n",
+                "backup_id": BACKUP_ID,
+                "image_tags": [{"key": "a", "value": "b"}, {"key": "c", "value": 5}],
+                "colour": "blue",
+            }
+        )
+    pairs = [(f, r) for f, r, _ in info.value.errors]
+    assert ("image_tags[1].value", "type") in pairs
+    assert ("colour", "unknown_field") in pairs
+    with pytest.raises(TypeError, match=r"image_tags\[0\]: cannot be sent as JSON"):
+        client.create_whole_image_from_body(
+            {"name": "n", "backup_id": BACKUP_ID, "image_tags": [object()]}
+        )
+
+
+def test_validation_of_job_ids(client: ims.Client) -> None:
+    with pytest.raises(ims.ValidationError) as info:
+        client.job_status("has space")
+    assert info.value.errors[0][0] == "job_id"
+
+
+def test_argument_types(client: ims.Client) -> None:
+    with pytest.raises(TypeError):
+        client.create_whole_image(name="n", backup_id=BACKUP_ID, legacy_tags="a.b")
+    with pytest.raises(TypeError):
+        client.create_whole_image(name="n", backup_id=BACKUP_ID, tags={"a": 1})  # type: ignore[dict-item]
+    with pytest.raises(TypeError):
+        client.wait_job("abc", on_progress=42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        client.wait_job("abc", timeout=-1)
+
+
+def test_api_error_backup_reuse(client: ims.Client) -> None:
+    client.create_whole_image(name="first", backup_id=BACKUP_ID)
+    with pytest.raises(ims.ApiError) as info:
+        client.create_whole_image(name="second", backup_id=BACKUP_ID)
+    e = info.value
+    assert e.kind == "api"
+    assert (e.status, e.code) == (400, "IMG.0029")
+    assert e.message
+    assert e.request_id and len(e.request_id) == 32
+    assert "IMG.0029" in str(e) and e.request_id in str(e)
+
+
+def test_api_error_wrong_sk(emu: Emulator) -> None:
+    client = ims.Client(endpoint=emu.url, ak=emu.ak, sk="not-the-secret", project_id=emu.project_id)
+    with pytest.raises(ims.ApiError) as info:
+        client.create_whole_image(name="n", backup_id=BACKUP_ID)
+    e = info.value
+    assert (e.status, e.code) == (401, "APIGW.0301")
+    assert e.request_id
+    assert e.signed_request, "the canonical request this client signed, to compare"
+    assert "not-the-secret" not in str(e) and "not-the-secret" not in (e.signed_request or "")
+    assert emu.stats()["images_created"] == 0
+
+
+def test_job_failed_error(emu: Emulator, client: ims.Client) -> None:
+    emu.fail_next_jobs(1, "IMG.0010", "The ECS has in-progress tasks.")
+    job_id = client.create_whole_image(name="doomed", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+    with pytest.raises(ims.JobFailedError) as info:
+        client.wait_job(job_id, interval=FAST)
+    e = info.value
+    assert e.kind == "job_failed"
+    assert isinstance(e.job, ims.Job)
+    assert e.job.job_id == job_id
+    assert e.job.status is ims.JobStatus.FAIL
+    assert e.job.error_code == "IMG.0010"
+    assert e.job.fail_reason == "The ECS has in-progress tasks."
+    assert "IMG.0010" in str(e)
+
+
+def test_wait_timeout_error(emu: Emulator, client: ims.Client) -> None:
+    emu.set_job_seconds(60)
+    job_id = client.create_whole_image(name="slow", backup_id=BACKUP_ID)
+    started = time.monotonic()
+    with pytest.raises(ims.WaitTimeoutError) as info:
+        client.wait_job(job_id, timeout=0.5, interval=0.1)
+    assert time.monotonic() - started < 3
+    e = info.value
+    assert e.kind == "wait_timeout" and e.job_id == job_id
+    assert e.elapsed >= 0.5
+    assert e.job is not None and e.job.status in ("INIT", "RUNNING")
+
+
+def test_cancelled_error(emu: Emulator, client: ims.Client) -> None:
+    emu.set_job_seconds(60)
+    job_id = client.create_whole_image(name="cancel", backup_id=BACKUP_ID)
+    polls = []
+
+    def stop_after_two(job: ims.Job) -> bool:
+        polls.append(job)
+        return len(polls) < 2
+
+    with pytest.raises(ims.CancelledError) as info:
+        client.wait_job(job_id, interval=FAST, on_progress=stop_after_two)
+    e = info.value
+    assert e.kind == "cancelled" and e.job_id == job_id
+    assert e.job is not None and e.job == polls[-1]
+    assert len(polls) == 2
+
+
+def test_on_progress_exception_propagates(emu: Emulator, client: ims.Client) -> None:
+    emu.set_job_seconds(60)
+    job_id = client.create_whole_image(name="raise", backup_id=BACKUP_ID)
+
+    class Boom(Exception):
+        pass
+
+    def explode(job: ims.Job) -> None:
+        raise Boom(job.job_id)
+
+    with pytest.raises(Boom, match=job_id):
+        client.wait_job(job_id, interval=FAST, on_progress=explode)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def test_transport_error_closed_port() -> None:
+    client = ims.Client(
+        endpoint=f"http://127.0.0.1:{_closed_port()}",
+        ak="AK",
+        sk="SK",
+        project_id="p",
+        max_attempts=1,
+    )
+    with pytest.raises(ims.TransportError) as info:
+        client.job_status("4010a32b5f909853015f90aaa24b0015")
+    e = info.value
+    assert e.kind == "transport" and e.not_sent and not e.timeout
+    with pytest.raises(ims.TransportError):
+        client.create_whole_image(name="n", backup_id=BACKUP_ID)
+
+
+def test_transport_error_timeout(emu: Emulator) -> None:
+    client = emu.client(timeout=0.2, max_attempts=1)
+    emu.inject("job", "delay", 1, delay=2.0)
+    with pytest.raises(ims.TransportError) as info:
+        client.job_status("4010a32b5f909853015f90aaa24b0015")
+    assert info.value.timeout and info.value.kind == "timeout"
+
+
+def test_invalid_response_error(emu: Emulator) -> None:
+    client = emu.client(max_attempts=1)
+    emu.inject("create", "wrong_content_type", 1)
+    with pytest.raises(ims.InvalidResponseError) as info:
+        client.create_whole_image(name="n", backup_id=BACKUP_ID)
+    e = info.value
+    assert e.kind == "invalid_response" and e.status == 200 and e.message
+
+
+def test_credentials_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emu: Emulator) -> None:
+    for var in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", str(tmp_path / "missing"))
+    monkeypatch.setenv("IMS_NO_METADATA", "1")
+    client = ims.Client(endpoint=emu.url, project_id=emu.project_id)
+    with pytest.raises(ims.CredentialsError) as info:
+        client.create_whole_image(name="n", backup_id=BACKUP_ID)
+    assert info.value.kind == "credentials"
+    with pytest.raises(ims.CredentialsError):
+        ims.Client(endpoint=emu.url, ak="only-the-ak")
+    with pytest.raises(ims.CredentialsError):
+        ims.Client(endpoint=emu.url, security_token="t")
+
+
+def test_config_errors() -> None:
+    with pytest.raises(ims.ConfigError) as info:
+        ims.Client(ak="a", sk="b")
+    assert "endpoint" in str(info.value) and info.value.kind == "config"
+    with pytest.raises(ims.ConfigError):
+        ims.Client(region="cn-north-4", ak="a", sk="b", auth_token="t")
+    with pytest.raises(ims.ConfigError):
+        ims.Client(endpoint="http://example.com", ak="a", sk="b")  # plain http, not loopback
+    with pytest.raises(ims.ConfigError):
+        ims.Client(region="cn-north-4", timeout=0)
+    with pytest.raises(ims.ConfigError):
+        ims.Client(region="cn-north-4", algorithm="MD5")
+    with pytest.raises(ims.ConfigError):
+        ims.Client(region="cn-north-4", max_attempts=0)
+    assert ims.Client(region="cn-north-4", algorithm="SDK-HMAC-SM3", ak="a", sk="b")
+
+
+def test_exceptions_are_plain_python() -> None:
+    e = ims.ApiError("boom", status=503, code="IMG.0503", request_id="r1")
+    assert (e.status, e.code, e.request_id, str(e)) == (503, "IMG.0503", "r1", "boom")
+    again = pickle.loads(pickle.dumps(e))
+    assert (again.status, again.code, str(again)) == (503, "IMG.0503", "boom")
+    v = ims.ValidationError("bad", errors=[("name", "required", "is required")])
+    assert v.errors == [("name", "required", "is required")]

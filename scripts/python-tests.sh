@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The Python package's tests, from the repository root on a fresh machine (needs Rust, a
+# CPython >= 3.9 with venv/pip, and PyPI):
+#
+#   1. a fresh build venv with maturin builds ONE abi3 wheel (cp39-abi3) of python/;
+#   2. for each interpreter, a fresh venv gets the wheel, pytest and mypy, and runs
+#      python/tests (the emulator runs in-process; stubtest checks the stubs).
+#
+# Interpreters: $PYTHON (default python3) and, when installed, CPython 3.9 (the floor) and
+# 3.13 (found under $PYENV_ROOT/versions or on PATH). IMS_PYTHONS="python3.11 /x/python3.12"
+# replaces the list. Work files go to target/python-tests (IMS_PYTHON_WORK overrides).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never PIP_DISABLE_PIP_VERSION_CHECK=1
+
+work="${IMS_PYTHON_WORK:-target/python-tests}"
+base="${PYTHON:-python3}"
+case "$work" in /*) ;; *) work="$PWD/$work" ;; esac
+
+step() { printf '\n== %s\n' "$*"; }
+
+# CPython X.Y, if installed: PATH first, then pyenv's versions folder.
+find_python() {
+    local v="$1" c
+    if c="$(command -v "python$v" 2>/dev/null)" && "$c" -c 'import venv' 2>/dev/null; then
+        echo "$c"
+        return 0
+    fi
+    for c in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/"python$v"; do
+        if [ -x "$c" ]; then
+            echo "$c"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if [ -n "${IMS_PYTHONS:-}" ]; then
+    read -r -a pythons <<<"$IMS_PYTHONS"
+else
+    pythons=("$base")
+    base_version="$("$base" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+    for v in 3.9 3.13; do
+        if [ "$v" != "$base_version" ] && p="$(find_python "$v")"; then
+            pythons+=("$p")
+        fi
+    done
+fi
+
+rm -rf "$work"
+mkdir -p "$work/wheels"
+
+step "build venv: $("$base" --version) + maturin"
+"$base" -m venv "$work/build"
+"$work/build/bin/python" -m pip install --quiet "maturin>=1.9.4,<2"
+
+step "build the abi3 wheel (maturin build --release)"
+"$work/build/bin/maturin" build --release --locked -m python/Cargo.toml \
+    -i "$work/build/bin/python" -o "$work/wheels"
+wheel="$(ls "$work"/wheels/ims-*.whl)"
+echo "wheel: $(basename "$wheel")"
+case "$wheel" in
+    *-cp39-abi3-*) ;;
+    *) echo "expected a cp39-abi3 wheel, got $wheel" >&2; exit 1 ;;
+esac
+
+summary=()
+status=0
+for py in "${pythons[@]}"; do
+    version="$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
+    venv="$work/venv-$version"
+    step "CPython $version: fresh venv, install the wheel, pytest"
+    "$py" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet "$wheel" pytest mypy
+    log="$work/pytest-$version.log"
+    set +e
+    (cd python && "$venv/bin/python" -m pytest -p no:cacheprovider tests) 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    line="$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')"
+    summary+=("CPython $version: ${line:-no summary} (exit $rc)")
+    if [ "$rc" -ne 0 ]; then
+        status=1
+    fi
+done
+
+step "summary"
+for s in "${summary[@]}"; do
+    echo "$s"
+done
+if [ "${#pythons[@]}" -lt 2 ]; then
+    echo "note: only one CPython found; install 3.9 or 3.13 to test the abi3 wheel on two versions"
+fi
+exit "$status"
