@@ -141,7 +141,8 @@ impl Endpoint {
 
     /// The endpoint as text.
     pub fn as_str(&self) -> &str {
-        self.url.as_str()
+        // `Url` always ends a bare host with `/`; callers compare with what they passed.
+        self.url.as_str().trim_end_matches('/')
     }
 }
 
@@ -183,6 +184,7 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(e.host(), "127.0.0.1:9000");
+        assert_eq!(e.as_str(), "http://127.0.0.1:9000");
         let err = Endpoint::for_region("mars-1", &env(&[]), false)
             .unwrap_err()
             .to_string();

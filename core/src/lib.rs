@@ -30,6 +30,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod env;
 pub mod error;
+mod http;
 pub mod model;
 pub mod sign;
 pub mod time;

@@ -26,6 +26,7 @@ use transport::Call;
 
 use crate::endpoint::{Endpoint, is_loopback_host};
 use crate::error::{Error, Result};
+use crate::http::BlockingHttp;
 use crate::model::{Job, WholeImageRequest};
 use crate::sign::{Algorithm, encode};
 use crate::validate::{Rule, ValidationErrors, Violation};
@@ -106,7 +107,7 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    http: reqwest::blocking::Client,
+    http: BlockingHttp,
     endpoint: Endpoint,
     iam_endpoint: std::result::Result<Endpoint, String>,
     region: Option<String>,
@@ -156,7 +157,7 @@ impl Client {
             }
             (None, None) => Err("no IAM endpoint (no region known)".to_owned()),
         };
-        let mut http = reqwest::blocking::Client::builder()
+        let mut http = reqwest::Client::builder()
             .connect_timeout(b.connect_timeout)
             .timeout(b.timeout)
             .pool_max_idle_per_host(8)
@@ -176,9 +177,8 @@ impl Client {
                 .map_err(|e| Error::Config(format!("CA certificate: {e}")))?;
             http = http.add_root_certificate(cert);
         }
-        let http = http.build().map_err(|e| {
-            Error::Config(format!("cannot build the http client: {}", error_chain(&e)))
-        })?;
+        let http = BlockingHttp::new(http)
+            .map_err(|e| Error::Config(format!("cannot build the http client: {e}")))?;
         let user_agent = match &b.user_agent_suffix {
             Some(s) if !s.trim().is_empty() => {
                 format!("ims/{} {}", env!("CARGO_PKG_VERSION"), s.trim())

@@ -11,6 +11,7 @@ use super::retry::Idempotency;
 use super::{AuthConfig, Inner};
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, Error, Result};
+use crate::http;
 use crate::sign::{self, SdkDate, SignableRequest, SigningParams};
 use crate::time::{now_unix, parse_http_date};
 
@@ -196,28 +197,32 @@ impl Inner {
         if let Some(body) = call.body {
             rb = rb.body(body.to_vec());
         }
-        let resp = rb.send().map_err(|e| transport_error(e, self.timeout))?;
-        let status = resp.status().as_u16();
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let request_id = header("x-request-id");
-        let date = header("date");
-        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
-        if resp.content_length().is_some_and(|n| n > MAX_BODY) {
-            return Err(Error::InvalidResponse {
+        let resp = match self.http.send(rb, MAX_BODY) {
+            Ok(resp) => resp,
+            Err(http::Failure::Http(e)) => return Err(transport_error(e, self.timeout)),
+            Err(http::Failure::TooLarge {
                 status,
-                message: format!("body larger than {MAX_BODY} bytes"),
-                request_id,
-            });
-        }
-        let body = resp
-            .bytes()
-            .map_err(|e| transport_error(e, self.timeout))?
-            .to_vec();
+                headers,
+                limit,
+            }) => {
+                return Err(Error::InvalidResponse {
+                    status,
+                    message: format!("body larger than {limit} bytes"),
+                    request_id: header(&headers, "x-request-id"),
+                });
+            }
+            Err(http::Failure::InsideRuntime) => {
+                return Err(Error::Config(
+                    "the blocking client was called inside an async runtime; call it from spawn_blocking or a plain thread".to_owned(),
+                ));
+            }
+        };
+        let status = resp.status;
+        let request_id = header(&resp.headers, "x-request-id");
+        let date = header(&resp.headers, "date");
+        let retry_after =
+            header(&resp.headers, "retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        let body = resp.body;
         Ok(RawResponse {
             status,
             request_id,
@@ -226,6 +231,14 @@ impl Inner {
             body,
         })
     }
+}
+
+/// A header's value as text, when present and visible ASCII.
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// A signed (or token-authenticated) attempt, ready to send.

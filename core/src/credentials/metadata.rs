@@ -1,12 +1,13 @@
 //! ECS instance metadata: the temporary AK/SK of the instance's agency, refreshed before expiry.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use super::Credentials;
 use super::provider::CredentialProvider;
 use crate::env::{ENV_METADATA_ENDPOINT, EnvSource};
 use crate::error::{Error, Result};
+use crate::http::{BlockingHttp, Failure};
 use crate::time::{now_unix, parse_rfc3339};
 
 /// The metadata service of every ECS.
@@ -19,7 +20,8 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// they expire.
 pub struct MetadataProvider {
     base: String,
-    http: std::result::Result<reqwest::blocking::Client, String>,
+    /// Built on first use, so a chain that never reaches this step starts nothing.
+    http: OnceLock<std::result::Result<BlockingHttp, String>>,
     cache: Mutex<Option<(Credentials, i64)>>,
 }
 
@@ -34,15 +36,9 @@ impl std::fmt::Debug for MetadataProvider {
 impl MetadataProvider {
     /// A provider asking the metadata service at `base` (e.g. `http://169.254.169.254`).
     pub fn new(base: impl Into<String>) -> Self {
-        let http = reqwest::blocking::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(TIMEOUT)
-            .no_proxy()
-            .build()
-            .map_err(|e| format!("cannot build http client: {e}"));
         MetadataProvider {
             base: base.into().trim_end_matches('/').to_owned(),
-            http,
+            http: OnceLock::new(),
             cache: Mutex::new(None),
         }
     }
@@ -59,38 +55,50 @@ impl MetadataProvider {
         let fail = |what: String| {
             Error::Credentials(format!("instance metadata at {}: {what}", self.base))
         };
-        let http = self.http.as_ref().map_err(|e| fail(e.clone()))?;
-        // Session token first (404/405/503 mean the service has none: go on without).
-        let token = match http
-            .put(format!("{}/meta-data/latest/api/token", self.base))
-            .header("X-Metadata-Token-Ttl-Seconds", "21600")
-            .send()
-        {
-            Ok(r) if r.status().is_success() => {
-                Some(r.text().map_err(|e| fail(format!("token: {e}")))?)
-            }
-            Ok(r) if matches!(r.status().as_u16(), 404 | 405 | 503) => None,
-            Ok(r) => {
-                return Err(fail(format!(
-                    "token request answered http {}",
-                    r.status().as_u16()
-                )));
-            }
-            Err(e) => return Err(fail(format!("unreachable ({})", short(&e)))),
+        let http = self
+            .http
+            .get_or_init(|| {
+                BlockingHttp::new(
+                    reqwest::Client::builder()
+                        .timeout(TIMEOUT)
+                        .connect_timeout(TIMEOUT)
+                        .no_proxy(),
+                )
+            })
+            .as_ref()
+            .map_err(|e| fail(e.clone()))?;
+        let send = |rb: reqwest::RequestBuilder| match http.send(rb, 1 << 20) {
+            Ok(r) => Ok(r),
+            Err(Failure::Http(e)) => Err(fail(format!("unreachable ({})", short(&e)))),
+            Err(Failure::TooLarge { .. }) => Err(fail("answer larger than 1 MiB".to_owned())),
+            Err(Failure::InsideRuntime) => Err(fail("called inside an async runtime".to_owned())),
         };
-        let mut req = http.get(format!("{}/openstack/latest/securitykey", self.base));
+        // Session token first (404/405/503 mean the service has none: go on without).
+        let token_rb = http
+            .request(
+                reqwest::Method::PUT,
+                &format!("{}/meta-data/latest/api/token", self.base),
+            )
+            .header("X-Metadata-Token-Ttl-Seconds", "21600");
+        let token = match send(token_rb)? {
+            r if (200..300).contains(&r.status) => {
+                Some(String::from_utf8_lossy(&r.body).trim().to_owned())
+            }
+            r if matches!(r.status, 404 | 405 | 503) => None,
+            r => return Err(fail(format!("token request answered http {}", r.status))),
+        };
+        let mut req = http.request(
+            reqwest::Method::GET,
+            &format!("{}/openstack/latest/securitykey", self.base),
+        );
         if let Some(t) = &token {
-            req = req.header("X-Metadata-Token", t.trim());
+            req = req.header("X-Metadata-Token", t.as_str());
         }
-        let resp = req
-            .send()
-            .map_err(|e| fail(format!("unreachable ({})", short(&e))))?;
-        let status = resp.status().as_u16();
-        if status != 200 {
-            return Err(fail(format!("securitykey answered http {status}")));
+        let resp = send(req)?;
+        if resp.status != 200 {
+            return Err(fail(format!("securitykey answered http {}", resp.status)));
         }
-        let doc: serde_json::Value = resp
-            .json_value()
+        let doc: serde_json::Value = serde_json::from_slice(&resp.body)
             .map_err(|e| fail(format!("securitykey body: {e}")))?;
         let c = &doc["credential"];
         let field = |k: &str| c[k].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
@@ -110,18 +118,6 @@ impl MetadataProvider {
         }
         tracing::debug!(target: "ims", expires_at = expires, "fetched temporary credentials from instance metadata");
         Ok((creds, expires))
-    }
-}
-
-/// Reading a JSON body without reqwest's `json` feature.
-trait JsonValue {
-    fn json_value(self) -> std::result::Result<serde_json::Value, String>;
-}
-
-impl JsonValue for reqwest::blocking::Response {
-    fn json_value(self) -> std::result::Result<serde_json::Value, String> {
-        let bytes = self.bytes().map_err(|e| e.to_string())?;
-        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
     }
 }
 

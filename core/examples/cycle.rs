@@ -1,0 +1,78 @@
+//! Client CPU per create + wait cycle against a running emulator (`ims emulator --job-seconds 0`).
+//!
+//! ```text
+//! cargo run --release -p ims-core --example cycle -- --url http://127.0.0.1:PORT [--cycles 500]
+//! ```
+//!
+//! The emulator runs in another process, so this process's CPU time (user + system, from
+//! `/proc/self/stat`) is the client's alone. Prints one JSON line.
+#![allow(clippy::print_stdout)]
+
+use std::time::{Duration, Instant};
+
+use ims_core::model::WholeImageRequest;
+use ims_core::{Client, Credentials, WaitOptions};
+
+/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, in clock ticks).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the `(comm)`: state is field 3; utime and stime are fields 14 and 15.
+    let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<f64>().ok())
+        .sum();
+    ticks / 100.0
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let url = arg(&args, "--url").ok_or("--url URL is required")?;
+    let cycles: u32 = arg(&args, "--cycles").map_or(Ok(500), |v| v.parse())?;
+    let ak = arg(&args, "--ak").unwrap_or_else(|| "IMSDEMOAK00000000000".to_owned());
+    let sk = arg(&args, "--sk")
+        .unwrap_or_else(|| "ims-demo-secret-key-0000000000000000000000".to_owned());
+    let project =
+        arg(&args, "--project-id").unwrap_or_else(|| "0123456789abcdef0123456789abcdef".to_owned());
+    let client = Client::builder()
+        .endpoint(url)
+        .project_id(project)
+        .credentials(Credentials::new(ak, sk))
+        .build()?;
+    let request = WholeImageRequest::from_ecs(
+        "bench-cycle",
+        "877a2cda-ba63-4e1e-b95f-e67e48b6129a",
+        "de9fcf45-11b2-432c-8562-5c5428574600",
+    )
+    .build()?;
+    let wait = WaitOptions::fixed(Duration::ZERO, Duration::from_secs(60));
+    // Warm up: connection, TLS-free loopback, allocator.
+    for _ in 0..20 {
+        let id = client.create_whole_image(&request)?;
+        client.wait(&id, &wait)?;
+    }
+    let (cpu0, wall0) = (cpu_seconds(), Instant::now());
+    let mut polls = 0u64;
+    for _ in 0..cycles {
+        let id = client.create_whole_image(&request)?;
+        let mut count = |_: &ims_core::client::Progress<'_>| {
+            polls += 1;
+            ims_core::client::Control::Continue
+        };
+        client.wait_with(&id, &wait, &mut count)?;
+    }
+    let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
+    println!(
+        "{{\"client\": \"rust\", \"cycles\": {cycles}, \"polls\": {polls}, \"cpu_s\": {cpu:.4}, \"wall_s\": {wall:.4}, \"cpu_ms_per_cycle\": {:.4}, \"cycles_per_s\": {:.1}}}",
+        cpu * 1000.0 / f64::from(cycles),
+        f64::from(cycles) / wall
+    );
+    Ok(())
+}

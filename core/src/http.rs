@@ -1,0 +1,118 @@
+//! Blocking HTTP on the caller's thread: reqwest's async client driven by a small
+//! current-thread tokio runtime that the caller's own thread runs.
+//!
+//! `reqwest::blocking` hands every request to a runtime thread and back, two context switches
+//! per exchange; profiles of a create + poll cycle showed most client CPU in that hand-off.
+//! Here the thread that calls runs the I/O itself. Several threads may call at once (tokio's
+//! current-thread runtime lets one drive the I/O while the others wait for their responses).
+//! Calling from inside an async runtime is refused with an error rather than a panic.
+
+use reqwest::header::HeaderMap;
+
+/// A response read whole.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Why an exchange failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// reqwest's error (connect, timeout, body).
+    Http(reqwest::Error),
+    /// The body was larger than the limit.
+    TooLarge {
+        status: u16,
+        headers: HeaderMap,
+        limit: u64,
+    },
+    /// Called from inside an async runtime, where blocking would stall it.
+    InsideRuntime,
+}
+
+/// A reqwest client and the runtime that drives it.
+pub(crate) struct BlockingHttp {
+    client: reqwest::Client,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for BlockingHttp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BlockingHttp")
+    }
+}
+
+impl BlockingHttp {
+    /// Builds the client and a current-thread runtime (no thread is started).
+    pub(crate) fn new(builder: reqwest::ClientBuilder) -> Result<Self, String> {
+        let client = builder
+            .build()
+            .map_err(|e| crate::client::error_chain(&e))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
+        Ok(BlockingHttp {
+            client,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// Starts a request.
+    pub(crate) fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, url)
+    }
+
+    /// Sends `request` and reads the whole body (at most `limit` bytes), on this thread.
+    pub(crate) fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        limit: u64,
+    ) -> Result<Response, Failure> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Failure::InsideRuntime);
+        }
+        let Some(runtime) = &self.runtime else {
+            return Err(Failure::InsideRuntime);
+        };
+        runtime.block_on(async move {
+            let mut resp = request.send().await.map_err(Failure::Http)?;
+            let status = resp.status().as_u16();
+            let headers = std::mem::take(resp.headers_mut());
+            if resp.content_length().is_some_and(|n| n > limit) {
+                return Err(Failure::TooLarge {
+                    status,
+                    headers,
+                    limit,
+                });
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(Failure::Http)? {
+                body.extend_from_slice(&chunk);
+                if body.len() as u64 > limit {
+                    return Err(Failure::TooLarge {
+                        status,
+                        headers,
+                        limit,
+                    });
+                }
+            }
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
+        })
+    }
+}
+
+impl Drop for BlockingHttp {
+    fn drop(&mut self) {
+        // Never blocks, so dropping a client inside an async context cannot panic.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
