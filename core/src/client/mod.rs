@@ -239,19 +239,7 @@ impl Client {
         request.validate()?;
         let body = request.to_json_vec();
         let project = self.inner.project_id()?;
-        let call = Call {
-            method: Method::POST,
-            endpoint: &self.inner.endpoint,
-            path: self
-                .inner
-                .endpoint
-                .path("/v1/cloudimages/wholeimages/action"),
-            query: &[],
-            body: Some(&body),
-            project_id: Some(&project),
-            service: "ims",
-            idempotency: Idempotency::CreateOnce,
-        };
+        let call = self.inner.create_call(&body, &project);
         let resp = self.inner.execute(&call)?;
         let doc = response::json_body(&resp)?;
         match doc
@@ -278,19 +266,7 @@ impl Client {
             .inner
             .project_id_if_known()
             .unwrap_or_else(|| "<looked up in IAM when sent>".to_owned());
-        let call = Call {
-            method: Method::POST,
-            endpoint: &self.inner.endpoint,
-            path: self
-                .inner
-                .endpoint
-                .path("/v1/cloudimages/wholeimages/action"),
-            query: &[],
-            body: Some(&body),
-            project_id: Some(&project),
-            service: "ims",
-            idempotency: Idempotency::CreateOnce,
-        };
+        let call = self.inner.create_call(&body, &project);
         let prepared = self.inner.prepare(&call)?;
         let headers = prepared
             .headers
@@ -363,6 +339,23 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+impl Inner {
+    /// The create call: `POST /v1/cloudimages/wholeimages/action`, retried only when surely
+    /// not processed.
+    fn create_call<'a>(&'a self, body: &'a [u8], project: &'a str) -> Call<'a> {
+        Call {
+            method: Method::POST,
+            endpoint: &self.endpoint,
+            path: self.endpoint.path("/v1/cloudimages/wholeimages/action"),
+            query: &[],
+            body: Some(body),
+            project_id: Some(project),
+            service: "ims",
+            idempotency: Idempotency::CreateOnce,
+        }
+    }
 }
 
 /// `ims.{region}.myhuaweicloud.com` → `region` (for the V11 scope and the IAM lookup).
