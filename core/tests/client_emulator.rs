@@ -641,3 +641,43 @@ fn one_client_many_threads() {
     });
     assert_eq!(emu.stats().images_created, 80);
 }
+
+#[test]
+fn redirects_are_not_followed() {
+    use std::io::{Read, Write};
+    // A listener that must never be contacted, and one that redirects there.
+    let target = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    target.set_nonblocking(true).expect("nonblocking");
+    let redirector = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", redirector.local_addr().expect("addr"));
+    let location = format!(
+        "http://{}/v1/cloudimages/job/x",
+        target.local_addr().expect("addr")
+    );
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = redirector.accept().expect("accept");
+        let mut buf = [0u8; 8192];
+        let _ = conn.read(&mut buf);
+        let reply = format!(
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nX-Request-Id: r302\r\nContent-Length: 0\r\n\r\n"
+        );
+        conn.write_all(reply.as_bytes()).expect("reply");
+    });
+    let c = Client::builder()
+        .endpoint(endpoint)
+        .project_id("p")
+        .credentials(Credentials::new("a", "b").with_security_token("SECRET-TOKEN"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("builds");
+    let err = c
+        .job(&JobId::new("x").expect("id"))
+        .expect_err("a redirect is an error");
+    server.join().expect("server thread");
+    let api = err.api().expect("api error");
+    assert_eq!((api.status, api.request_id.as_deref()), (302, Some("r302")));
+    assert!(
+        target.accept().is_err(),
+        "the redirect target was contacted"
+    );
+}

@@ -162,6 +162,9 @@ impl Client {
             .timeout(b.timeout)
             .pool_max_idle_per_host(8)
             .tcp_nodelay(true)
+            // A signed request must never be replayed elsewhere: redirects would carry the
+            // security token to another host. A 3xx comes back as an API error instead.
+            .redirect(reqwest::redirect::Policy::none())
             .https_only(false);
         match &b.proxy {
             Some(p) => {
