@@ -107,6 +107,8 @@ pub struct EmulatorConfig {
     /// Seconds added to the real clock (may be negative): applied to the signature-expiry
     /// check, the `Date` header, job times and credential expiry.
     pub clock_offset_secs: i64,
+    /// The gateway's wording: code prefix, forced expiry, `Date` override, `Retry-After` form.
+    pub gateway: crate::gateway::GatewayBehaviour,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -128,6 +130,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("job_duration", &self.job_duration)
             .field("faults", &self.faults)
             .field("clock_offset_secs", &self.clock_offset_secs)
+            .field("gateway", &self.gateway)
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +164,7 @@ impl EmulatorConfig {
             metadata_enabled: true,
             faults: FaultConfig::default(),
             clock_offset_secs: 0,
+            gateway: crate::gateway::GatewayBehaviour::default(),
         }
     }
 

@@ -224,6 +224,29 @@ impl Emulator {
         self.state.update_settings(|s| s.metadata_enabled = enabled);
     }
 
+    /// Answers gateway errors with the `APIGW.` (default) or `APIG.` code prefix.
+    pub fn set_gateway_prefix(&self, prefix: crate::GatewayPrefix) {
+        self.state.update_settings(|s| s.gateway.prefix = prefix);
+    }
+
+    /// When `true`, every signed request is refused as "signature expired" (401, 0301).
+    pub fn set_always_expired(&self, on: bool) {
+        self.state
+            .update_settings(|s| s.gateway.always_expired = on);
+    }
+
+    /// Every answer carries exactly this `Date` text (`None`: the emulator's clock).
+    pub fn set_date_override(&self, date: Option<String>) {
+        self.state
+            .update_settings(|s| s.gateway.date_override = date);
+    }
+
+    /// Throttling answers give `Retry-After` as an HTTP date (`true`) or in seconds (`false`).
+    pub fn set_retry_after_http_date(&self, on: bool) {
+        self.state
+            .update_settings(|s| s.gateway.retry_after_http_date = on);
+    }
+
     /// A snapshot of the counters and the request log.
     pub fn stats(&self) -> Stats {
         self.state.stats.snapshot()

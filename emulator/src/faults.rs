@@ -49,6 +49,10 @@ pub enum Fault {
         /// Value of the `Retry-After` header, in seconds.
         retry_after_secs: u64,
     },
+    /// HTTP 401 `APIGW.0301` "AK access failed to reach the limit, forbidden" (the gateway
+    /// locks an AK for 5 minutes after five failed authentications); the request is not
+    /// handled.
+    AkLocked,
     /// HTTP 500 `{"error": {"code": "IMG.0500", ...}}`; the request is not handled.
     InternalError,
     /// HTTP 503 `{"error": {"code": "IMG.0503", ...}}`; the request is not handled.

@@ -63,6 +63,7 @@ mod clock;
 mod config;
 mod emulator;
 mod faults;
+mod gateway;
 mod ids;
 mod listener;
 mod reply;
@@ -78,6 +79,7 @@ pub use config::{
 };
 pub use emulator::{Emulator, SHUTDOWN_GRACE};
 pub use faults::{Endpoint, Fault, FaultConfig, FaultHandle, JobFailure};
+pub use gateway::{GatewayBehaviour, GatewayPrefix};
 pub use routes::ims::{INVALID_PARAMETER_CODE, JOB_NOT_FOUND_CODE};
 pub use routes::{CREATE_PATH, METADATA_TOKEN_PATH, PROJECTS_PATH, SECURITY_KEY_PATH};
 pub use server::serve;

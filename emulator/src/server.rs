@@ -92,6 +92,8 @@ async fn dispatch(
 
     let mut after = After::Normal;
     let mut delay = Duration::ZERO;
+    let gateway = state.settings().gateway.clone();
+    let code = |apigw_code: &str| gateway.prefix.rename(apigw_code);
     let reply = match (&matched, body) {
         (_, Err(BodyError::Broken)) => Reply::ims_error(
             StatusCode::BAD_REQUEST,
@@ -100,13 +102,13 @@ async fn dispatch(
         ),
         (Matched::NotFound, _) => Reply::gateway_error(
             StatusCode::NOT_FOUND,
-            "APIGW.0101",
+            &code("APIGW.0101"),
             "The API does not exist or has not been published in the environment",
             &request_id,
         ),
         (Matched::MethodNotAllowed(allowed), _) => Reply::gateway_error(
             StatusCode::METHOD_NOT_ALLOWED,
-            "APIGW.0101",
+            &code("APIGW.0101"),
             format!(
                 "The API does not exist or has not been published in the environment: method \
                  {} is not allowed on {}, use {allowed}",
@@ -125,13 +127,26 @@ async fn dispatch(
             let (fault, standing_delay) = state.faults.take(route.endpoint());
             delay = standing_delay;
             match fault {
-                Some(Fault::Throttle { retry_after_secs }) => Reply::gateway_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "APIGW.0308",
-                    "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second",
+                Some(Fault::Throttle { retry_after_secs }) => {
+                    let reply = Reply::gateway_error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        &code("APIGW.0308"),
+                        "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second",
+                        &request_id,
+                    );
+                    retry_after(
+                        reply,
+                        retry_after_secs,
+                        &state,
+                        gateway.retry_after_http_date,
+                    )
+                }
+                Some(Fault::AkLocked) => Reply::gateway_error(
+                    StatusCode::UNAUTHORIZED,
+                    &code("APIGW.0301"),
+                    "Incorrect IAM authentication information: AK access failed to reach the limit, forbidden",
                     &request_id,
-                )
-                .with_header(header::RETRY_AFTER, &retry_after_secs.to_string()),
+                ),
                 Some(Fault::InternalError) => Reply::ims_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "IMG.0500",
@@ -186,7 +201,28 @@ async fn dispatch(
     if status == StatusCode::OK && matches!(matched, Matched::Route(Route::Create)) {
         state.stats.create_accepted();
     }
-    finish(&state, reply, &request_id, after)
+    let mut response = finish(&state, reply, &request_id, after);
+    if let Some(v) = gateway
+        .date_override
+        .as_deref()
+        .and_then(|d| HeaderValue::from_str(d).ok())
+    {
+        response.headers_mut().insert(header::DATE, v);
+    }
+    response
+}
+
+/// Adds `Retry-After: secs`, or in date form the emulator's now plus `secs` (IMF-fixdate) with
+/// a `Date` of the same now, so a client can subtract the two exactly.
+fn retry_after(reply: Reply, secs: u64, state: &AppState, http_date: bool) -> Reply {
+    if !http_date {
+        return reply.with_header(header::RETRY_AFTER, &secs.to_string());
+    }
+    let now = state.clock.now_unix();
+    let later = now.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX));
+    reply
+        .with_header(header::RETRY_AFTER, &clock::http_date(later))
+        .with_header(header::DATE, &clock::http_date(now))
 }
 
 fn handle(state: &AppState, route: &Route, view: &RequestView<'_>, request_id: &str) -> Reply {

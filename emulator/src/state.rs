@@ -35,6 +35,7 @@ pub(crate) struct Settings {
     /// Every temporary triple handed out and still remembered; the current one is last.
     pub temporary: Vec<TemporaryCredentials>,
     pub metadata_enabled: bool,
+    pub gateway: crate::gateway::GatewayBehaviour,
 }
 
 /// A secret key found for an access key.
@@ -136,6 +137,7 @@ impl AppState {
             projects: cfg.projects.clone(),
             temporary: vec![temporary],
             metadata_enabled: cfg.metadata_enabled,
+            gateway: cfg.gateway.clone(),
         };
         AppState {
             clock,
