@@ -14,20 +14,24 @@ pub(crate) fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm); `None` when
+/// the year is too far out for the result (or its seconds) to be represented.
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    let y = if m <= 2 { y.checked_sub(1)? } else { y };
     let era = y.div_euclid(400);
-    let yoe = y - era * 400;
+    let yoe = y.rem_euclid(400);
     let mp = (m + 9) % 12;
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    era.checked_mul(146_097)?
+        .checked_add(doe)?
+        .checked_sub(719_468)
 }
 
-/// The inverse of [`days_from_civil`].
+/// The inverse of [`days_from_civil`], for any day count (computed in `i128`, so it never
+/// overflows; the year of any `i64` day count fits an `i64`).
 pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
+    let z = i128::from(z) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -35,15 +39,21 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    let y = if m <= 2 {
+        yoe + era * 400 + 1
+    } else {
+        yoe + era * 400
+    };
+    // m is 1..=12 and d 1..=31; y is at most |z| / 365 + 1.
+    let small = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
+    (small(y), small(m), small(d))
+}
+
+/// Unix seconds of a civil date and time of day, `None` when it does not fit an `i64`.
+fn unix_of(y: i64, mo: i64, d: i64, secs_of_day: i64) -> Option<i64> {
+    days_from_civil(y, mo, d)?
+        .checked_mul(86_400)?
+        .checked_add(secs_of_day)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|+00:00]` (UTC) into Unix seconds.
@@ -90,7 +100,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     {
         return None;
     }
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset)
+    unix_of(y, mo, d, h * 3600 + mi * 60 + sec - offset)
 }
 
 const MONTHS: [&str; 12] = [
@@ -106,7 +116,10 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     let mon = it.next()?;
     let mo = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(mon))? as i64 + 1;
     let y: i64 = it.next()?.parse().ok()?;
-    let mut hms = it.next()?.split(':').map(|p| p.parse::<i64>().ok());
+    let mut hms = it
+        .next()?
+        .split(':')
+        .map(|p| p.parse::<u8>().ok().map(i64::from));
     let (h, mi, sec) = (hms.next()??, hms.next()??, hms.next()??);
     if it.next() != Some("GMT")
         || !(1..=12).contains(&mo)
@@ -118,7 +131,7 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     {
         return None;
     }
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec)
+    unix_of(y, mo, d, h * 3600 + mi * 60 + sec)
 }
 
 /// Formats Unix seconds as an HTTP `Date`.
@@ -210,5 +223,40 @@ mod tests {
             assert_eq!(parse_http_date(&format_http_date(t)), Some(t));
         }
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37"), None);
+    }
+
+    #[test]
+    fn extreme_dates_never_overflow() {
+        assert_eq!(
+            parse_http_date("Sat, 01 Jan 10000 00:00:00 GMT"),
+            Some(253_402_300_800)
+        );
+        assert_eq!(parse_http_date("Wed, 31 Dec 1969 23:59:59 GMT"), Some(-1));
+        for year in [
+            "99999999999999999".to_owned(),
+            "-99999999999999999".to_owned(),
+            i64::MAX.to_string(),
+            i64::MIN.to_string(),
+        ] {
+            let date = format!("Mon, 01 Mar {year} 00:00:00 GMT");
+            assert_eq!(parse_http_date(&date), None, "{date}");
+        }
+        assert_eq!(
+            parse_http_date("Mon, 01 Jan 292277026597 00:00:00 GMT"),
+            None
+        );
+        assert_eq!(
+            parse_http_date("Mon, 01 Jan 2026 99999999999999999999:00:00 GMT"),
+            None
+        );
+        assert_eq!(days_from_civil(i64::MAX, 12, 31), None);
+        assert_eq!(days_from_civil(i64::MIN, 1, 1), None);
+        assert_eq!(days_from_civil(1970, 1, 1), Some(0));
+        for t in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX] {
+            let text = format_http_date(t);
+            assert!(text.ends_with("GMT"), "{text}");
+            assert!(format_rfc3339_micros(t).ends_with('Z'));
+            assert!(format_rfc3339_millis(t).ends_with('Z'));
+        }
     }
 }

@@ -71,7 +71,12 @@ impl SdkDate {
         {
             return Err(bad());
         }
-        Self::from_unix(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
+        let days = days_from_civil(y, mo, d)
+            .ok_or_else(|| SignError::InvalidDate("the year is out of range".into()))?;
+        Self::from_unix(
+            days.saturating_mul(86_400)
+                .saturating_add(h * 3600 + mi * 60 + s),
+        )
     }
 
     /// The text form, `YYYYMMDDTHHMMSSZ`.
@@ -122,6 +127,24 @@ fn put(out: &mut [u8], mut v: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extreme_unix_times_are_errors_not_panics() {
+        for t in [
+            i64::MIN,
+            i64::MIN + 1,
+            -1,
+            253_402_300_800,
+            i64::MAX - 1,
+            i64::MAX,
+        ] {
+            assert!(SdkDate::from_unix(t).is_err(), "{t}");
+        }
+        assert_eq!(
+            SdkDate::from_unix(253_402_300_799).map(|d| d.to_string()),
+            Ok("99991231T235959Z".to_owned())
+        );
+    }
 
     #[test]
     fn known_dates() {
