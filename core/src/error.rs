@@ -86,9 +86,15 @@ impl ApiError {
     /// Whether retrying the same request later may succeed (throttling and 5xx).
     pub fn is_transient(&self) -> bool {
         self.status == 429
-            || self.code.as_deref() == Some("APIGW.0308")
+            || is_gateway_code(self.code.as_deref(), "0308")
             || matches!(self.status, 500 | 502 | 503 | 504)
     }
+}
+
+/// Whether `code` is the API gateway's code `number` (`"0301"`) under either prefix the gateway
+/// uses: `APIGW.` or `APIG.`.
+pub(crate) fn is_gateway_code(code: Option<&str>, number: &str) -> bool {
+    code.and_then(|c| c.strip_prefix("APIGW.").or_else(|| c.strip_prefix("APIG."))) == Some(number)
 }
 
 impl fmt::Display for ApiError {

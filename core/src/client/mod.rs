@@ -7,6 +7,7 @@ mod config;
 mod project;
 mod response;
 mod retry;
+mod skew;
 mod transport;
 mod wait;
 
@@ -18,6 +19,7 @@ use reqwest::Method;
 
 pub use config::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint};
 pub use retry::RetryPolicy;
+pub use skew::MAX_SKEW_CORRECTION_SECS;
 pub use wait::{Control, Progress, WaitObserver, WaitOptions};
 
 use config::AuthConfig;

@@ -50,6 +50,18 @@ impl RetryPolicy {
     }
 }
 
+/// The seconds a `Retry-After` value asks for: delay-seconds (`120`) or an HTTP date
+/// (IMF-fixdate, measured from `server_now`, the server's clock; a past date is 0). `None` when
+/// it is neither. Capping is left to [`RetryPolicy::delay`], as for the seconds form.
+pub(crate) fn retry_after_secs(value: &str, server_now: i64) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs);
+    }
+    let at = crate::time::parse_http_date(value)?;
+    Some(u64::try_from(at.saturating_sub(server_now)).unwrap_or(0))
+}
+
 /// What a call may be retried on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Idempotency {
@@ -63,6 +75,26 @@ pub(crate) enum Idempotency {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_both_forms() {
+        let now = 1_795_687_200; // Thu, 26 Nov 2026 10:00:00 GMT
+        assert_eq!(retry_after_secs(" 7 ", now), Some(7));
+        assert_eq!(
+            retry_after_secs("Thu, 26 Nov 2026 10:00:30 GMT", now),
+            Some(30)
+        );
+        assert_eq!(
+            retry_after_secs("Thu, 26 Nov 2026 09:00:00 GMT", now),
+            Some(0)
+        );
+        assert_eq!(
+            retry_after_secs("Sat, 01 Jan 10000 00:00:00 GMT", i64::MIN),
+            Some(u64::try_from(i64::MAX).unwrap_or(0))
+        );
+        assert_eq!(retry_after_secs("soon", now), None);
+        assert_eq!(retry_after_secs("-5", now), None);
+    }
 
     #[test]
     fn delays_grow_and_are_capped() {

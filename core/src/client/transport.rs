@@ -1,5 +1,5 @@
 //! One logical call: sign afresh, send, read, and retry by the call's idempotency. Clock skew
-//! reported by the gateway is corrected once.
+//! reported by the gateway is corrected once, within ±24 h (see [`super::skew`]).
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -7,16 +7,15 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 
 use super::response::{RawResponse, api_error};
-use super::retry::Idempotency;
+use super::retry::{Idempotency, retry_after_secs};
+use super::skew;
 use super::{AuthConfig, Inner};
 use crate::endpoint::Endpoint;
-use crate::error::{ApiError, Error, Result};
+use crate::error::{ApiError, Error, Result, is_gateway_code};
 use crate::http;
 use crate::sign::{self, SdkDate, SignableRequest, SigningParams};
 use crate::time::{now_unix, parse_http_date};
 
-/// Skew beyond which the gateway's `Date` is trusted over the local clock (5 minutes).
-const SKEW_LIMIT_SECS: i64 = 300;
 /// Bodies larger than this are not read (16 MiB).
 const MAX_BODY: u64 = 16 << 20;
 
@@ -66,30 +65,24 @@ impl Inner {
                         return Ok(resp);
                     }
                     let mut api = api_error(&resp);
+                    let auth_failure = is_auth_failure(&api);
                     if is_signature_error(&api) {
-                        if is_expired(&api) {
-                            if let Some(skew) = resp
-                                .date
-                                .as_deref()
-                                .and_then(parse_http_date)
-                                .map(|server| server - now_unix())
-                            {
-                                let applied = self.clock_offset.load(Ordering::Relaxed);
-                                if (skew - applied).abs() > SKEW_LIMIT_SECS && !skew_corrected {
-                                    tracing::debug!(target: "ims", skew_secs = skew, "signature expired; correcting for the server's clock and retrying once");
+                        if is_ak_locked(&api) {
+                            api.hint = Some(AK_LOCKED_HINT.to_owned());
+                        } else if is_expired(&api) {
+                            match skew::judge(
+                                resp.date.as_deref(),
+                                now_unix(),
+                                prepared.clock_offset,
+                                skew_corrected,
+                            ) {
+                                skew::Verdict::Correct(skew) => {
+                                    tracing::debug!(target: "ims", skew_secs = skew, signed_offset_secs = prepared.clock_offset, "signature expired; correcting for the server's clock and retrying once");
                                     self.clock_offset.store(skew, Ordering::Relaxed);
                                     skew_corrected = true;
                                     continue;
                                 }
-                                api.hint = Some(if skew_corrected {
-                                    format!(
-                                        "the local clock is off by {skew} s from the service's; it was corrected once and the signature still expired"
-                                    )
-                                } else {
-                                    format!(
-                                        "the local clock is {skew} s from the service's, within the 15-minute window: check the AK/SK"
-                                    )
-                                });
+                                skew::Verdict::Hint(hint) => api.hint = Some(hint),
                             }
                         } else if let Some(signed) = &prepared.canonical {
                             api.hint = Some(format!(
@@ -103,12 +96,15 @@ impl Inner {
                     {
                         api.hint.get_or_insert_with(|| "set the project id explicitly (project_id / HUAWEICLOUD_SDK_PROJECT_ID)".to_owned());
                     }
-                    let retryable = match call.idempotency {
-                        Idempotency::Safe => api.is_transient(),
-                        Idempotency::CreateOnce => {
-                            api.status == 429 || api.code.as_deref() == Some("APIGW.0308")
-                        }
-                    };
+                    // An authentication failure is never retried (beyond the one skew-corrected
+                    // try above): the gateway locks an AK after five failures.
+                    let retryable = !auth_failure
+                        && match call.idempotency {
+                            Idempotency::Safe => api.is_transient(),
+                            Idempotency::CreateOnce => {
+                                api.status == 429 || is_gateway_code(api.code.as_deref(), "0308")
+                            }
+                        };
                     if retryable && attempt < self.retry.max_attempts {
                         let delay = self
                             .retry
@@ -136,7 +132,8 @@ impl Inner {
         match &self.auth {
             AuthConfig::AkSk(provider) => {
                 let creds = provider.credentials()?;
-                let now = now_unix() + self.clock_offset.load(Ordering::Relaxed);
+                let clock_offset = self.clock_offset.load(Ordering::Relaxed);
+                let now = now_unix().saturating_add(clock_offset);
                 let params = SigningParams {
                     credentials: &creds,
                     algorithm: self.algorithm,
@@ -163,6 +160,7 @@ impl Inner {
                     url: call.endpoint.url_for(&out.wire_uri),
                     headers: all,
                     canonical: Some(out.canonical_request),
+                    clock_offset,
                 })
             }
             AuthConfig::Token(token) => {
@@ -182,6 +180,7 @@ impl Inner {
                     url: call.endpoint.url_for(&wire),
                     headers: all,
                     canonical: None,
+                    clock_offset: self.clock_offset.load(Ordering::Relaxed),
                 })
             }
         }
@@ -220,8 +219,15 @@ impl Inner {
         let status = resp.status;
         let request_id = header(&resp.headers, "x-request-id");
         let date = header(&resp.headers, "date");
+        // A date-form Retry-After is measured against the server's own Date when it sent one.
+        let server_now = date
+            .as_deref()
+            .and_then(parse_http_date)
+            .unwrap_or_else(|| {
+                now_unix().saturating_add(self.clock_offset.load(Ordering::Relaxed))
+            });
         let retry_after =
-            header(&resp.headers, "retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+            header(&resp.headers, "retry-after").and_then(|v| retry_after_secs(&v, server_now));
         let body = resp.body;
         Ok(RawResponse {
             status,
@@ -246,10 +252,28 @@ pub(crate) struct Prepared {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub canonical: Option<sign::CanonicalRequest>,
+    /// The clock offset (seconds) this attempt was signed with: a later "expired" answer is
+    /// judged against it, not against an offset another thread stored since.
+    pub clock_offset: i64,
 }
 
+/// The hint of the gateway's AK lock ("AK access failed to reach the limit, forbidden").
+const AK_LOCKED_HINT: &str = "the gateway locked this AK for 5 minutes after five failed authentications: wait 5 minutes before the next call, and check the AK/SK first";
+
 fn is_signature_error(api: &ApiError) -> bool {
-    api.code.as_deref() == Some("APIGW.0301")
+    is_gateway_code(api.code.as_deref(), "0301")
+}
+
+/// A failed authentication (signature, token, lock): 0301, 0307, or HTTP 401.
+fn is_auth_failure(api: &ApiError) -> bool {
+    let code = api.code.as_deref();
+    api.status == 401 || is_gateway_code(code, "0301") || is_gateway_code(code, "0307")
+}
+
+fn is_ak_locked(api: &ApiError) -> bool {
+    api.message
+        .to_ascii_lowercase()
+        .contains("ak access failed to reach the limit")
 }
 
 fn is_expired(api: &ApiError) -> bool {
