@@ -151,6 +151,18 @@ pub struct EmulatorArgs {
     /// Probability (0-1) that a job ends in FAIL.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Prefix of gateway error codes: APIGW (default) or APIG.
+    #[arg(long, value_name = "PREFIX", default_value = "APIGW")]
+    pub gateway_prefix: String,
+    /// Refuse every signed request as "signature expired" (clock tests).
+    #[arg(long)]
+    pub always_expired: bool,
+    /// Send exactly this Date header text on every answer (any text, for hostile-clock tests).
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub date_override: Option<String>,
+    /// Give Retry-After of throttling answers as an HTTP date instead of seconds.
+    #[arg(long)]
+    pub retry_after_http_date: bool,
 }
 
 /// `ims demo`.

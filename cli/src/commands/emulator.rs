@@ -35,6 +35,13 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
         )));
     }
     cfg.faults.job_fail_rate = a.fail_rate;
+    cfg.gateway.prefix = a
+        .gateway_prefix
+        .parse()
+        .map_err(|e| Failure::usage(format!("--gateway-prefix: {e}")))?;
+    cfg.gateway.always_expired = a.always_expired;
+    cfg.gateway.date_override = a.date_override.clone();
+    cfg.gateway.retry_after_http_date = a.retry_after_http_date;
     if !a.listen.ip().is_loopback() {
         return Err(Failure::usage(format!(
             "--listen {}: only loopback addresses are allowed",
