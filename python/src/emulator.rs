@@ -58,11 +58,12 @@ fn parse_fault(name: &str, retry_after: u64, delay: f64) -> PyResult<Fault> {
         "drop_after_handling" => Fault::DropAfterHandling,
         "truncated_body" => Fault::TruncatedBody,
         "wrong_content_type" => Fault::WrongContentType,
+        "ak_locked" => Fault::AkLocked,
         other => {
             return Err(PyValueError::new_err(format!(
                 "unknown fault {other:?}: use \"throttle\", \"internal_error\", \"unavailable\", \
                  \"delay\", \"drop_before_handling\", \"drop_after_handling\", \
-                 \"truncated_body\" or \"wrong_content_type\""
+                 \"truncated_body\", \"wrong_content_type\" or \"ak_locked\""
             )));
         }
     })
@@ -91,7 +92,7 @@ impl Emulator {
     /// Starts an emulator on `127.0.0.1` (an ephemeral port unless `port` is given). Defaults:
     /// the demo AK/SK and project, region `cn-north-4`, jobs of 3 s.
     #[new]
-    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0))]
+    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, gateway_prefix = "APIGW", always_expired = false, date_override = None, retry_after_http_date = false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -102,6 +103,10 @@ impl Emulator {
         job_seconds: Option<f64>,
         auth_token: Option<String>,
         port: u16,
+        gateway_prefix: &str,
+        always_expired: bool,
+        date_override: Option<String>,
+        retry_after_http_date: bool,
     ) -> PyResult<Emulator> {
         let mut cfg = EmulatorConfig::demo();
         cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
@@ -123,6 +128,10 @@ impl Emulator {
             cfg.job_duration = to_duration("job_seconds", s)?;
         }
         cfg.auth_token = auth_token;
+        cfg.gateway.prefix = gateway_prefix.parse().map_err(PyValueError::new_err)?;
+        cfg.gateway.always_expired = always_expired;
+        cfg.gateway.date_override = date_override;
+        cfg.gateway.retry_after_http_date = retry_after_http_date;
         let keys = (cfg.ak.clone(), cfg.sk.clone());
         let region = cfg.region.clone();
         let emu = py
@@ -321,6 +330,28 @@ impl Emulator {
             .lock_py_attached(py)
             .map_err(|_| PyRuntimeError::new_err("poisoned"))? = (ak, sk);
         Ok(())
+    }
+
+    /// Gateway error codes use the `"APIGW"` (default) or `"APIG"` prefix.
+    fn set_gateway_prefix(&self, py: Python<'_>, prefix: &str) -> PyResult<()> {
+        let p = prefix.parse().map_err(PyValueError::new_err)?;
+        self.with(py, |e| e.set_gateway_prefix(p))
+    }
+
+    /// When true, every signed request is refused as "signature expired".
+    fn set_always_expired(&self, py: Python<'_>, on: bool) -> PyResult<()> {
+        self.with(py, |e| e.set_always_expired(on))
+    }
+
+    /// Every answer carries exactly this `Date` text (`None`: the emulator's clock).
+    #[pyo3(signature = (date))]
+    fn set_date_override(&self, py: Python<'_>, date: Option<String>) -> PyResult<()> {
+        self.with(py, |e| e.set_date_override(date))
+    }
+
+    /// Throttling answers give `Retry-After` as an HTTP date (true) or in seconds (false).
+    fn set_retry_after_http_date(&self, py: Python<'_>, on: bool) -> PyResult<()> {
+        self.with(py, |e| e.set_retry_after_http_date(on))
     }
 
     /// Accepts `X-Auth-Token: token` (`None`: no token authentication).

@@ -57,6 +57,10 @@ class Emulator:
         job_seconds: float | None = None,
         auth_token: str | None = None,
         port: int = 0,
+        gateway_prefix: _t.Literal["APIGW", "APIG"] = "APIGW",
+        always_expired: bool = False,
+        date_override: str | None = None,
+        retry_after_http_date: bool = False,
     ) -> None:
         self._emu = _Emulator(
             ak=ak,
@@ -66,6 +70,10 @@ class Emulator:
             job_seconds=job_seconds,
             auth_token=auth_token,
             port=port,
+            gateway_prefix=gateway_prefix,
+            always_expired=always_expired,
+            date_override=date_override,
+            retry_after_http_date=retry_after_http_date,
         )
 
     # -- where and who ---------------------------------------------------------------------
@@ -167,6 +175,7 @@ class Emulator:
             "drop_after_handling",
             "truncated_body",
             "wrong_content_type",
+            "ak_locked",
         ],
         n: int = 1,
         *,
@@ -193,6 +202,22 @@ class Emulator:
     def set_credentials(self, ak: str, sk: str, security_token: str | None = None) -> None:
         """Accepts this AK/SK from now on (with ``security_token``: temporary credentials)."""
         self._emu.set_credentials(ak, sk, security_token)
+
+    def set_gateway_prefix(self, prefix: _t.Literal["APIGW", "APIG"]) -> None:
+        """Gateway error codes use the ``APIGW.`` (default) or ``APIG.`` prefix."""
+        self._emu.set_gateway_prefix(prefix)
+
+    def set_always_expired(self, on: bool) -> None:
+        """When true, every signed request is refused as "signature expired"."""
+        self._emu.set_always_expired(on)
+
+    def set_date_override(self, date: str | None) -> None:
+        """Every answer carries exactly this ``Date`` text (``None``: the emulator's clock)."""
+        self._emu.set_date_override(date)
+
+    def set_retry_after_http_date(self, on: bool) -> None:
+        """Throttling answers give ``Retry-After`` as an HTTP date instead of seconds."""
+        self._emu.set_retry_after_http_date(on)
 
     def set_auth_token(self, token: str | None) -> None:
         """Accepts ``X-Auth-Token: token`` (``None``: no token authentication)."""

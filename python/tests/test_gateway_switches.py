@@ -1,0 +1,50 @@
+"""The emulator's gateway switches through ``ims.testing.Emulator``, and what the client makes
+of them: the APIG. prefix, always-expired, a hostile Date, the AK lock."""
+
+from __future__ import annotations
+
+import pytest
+
+import ims
+from ims.testing import Emulator
+
+from .conftest import INSTANCE_ID, VAULT_ID
+
+
+def test_hostile_date_is_reported_and_not_applied() -> None:
+    hostile = "Sat, 01 Jan 10000 00:00:00 GMT"
+    with Emulator(
+        job_seconds=0, gateway_prefix="APIG", always_expired=True, date_override=hostile
+    ) as emu:
+        client = emu.client()
+        with pytest.raises(ims.ApiError) as info:
+            client.create_whole_image(name="x", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+        assert info.value.code == "APIG.0301"
+        assert hostile in (info.value.hint or "") and "24 h" in (info.value.hint or "")
+        assert emu.stats()["requests_total"] == 1
+        # Sane again: the same client works.
+        emu.set_always_expired(False)
+        emu.set_date_override(None)
+        emu.set_gateway_prefix("APIGW")
+        client.create_whole_image(name="y", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+        assert emu.stats()["images_created"] == 1
+
+
+def test_ak_lock_hint_and_no_retry(emu: Emulator, client: ims.Client) -> None:
+    emu.inject("create", "ak_locked")
+    with pytest.raises(ims.ApiError) as info:
+        client.create_whole_image(name="x", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+    assert "5 minutes" in (info.value.hint or "")
+    assert emu.stats()["requests_total"] == 1
+
+
+def test_retry_after_date_form_switch(emu: Emulator, client: ims.Client) -> None:
+    emu.set_retry_after_http_date(True)
+    emu.throttle_next("create", 1, retry_after=0)
+    client.create_whole_image(name="x", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+    assert emu.stats()["images_created"] == 1
+
+
+def test_bad_gateway_prefix_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="APIGW"):
+        Emulator(gateway_prefix="XYZ")  # type: ignore[arg-type]
