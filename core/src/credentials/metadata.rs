@@ -135,7 +135,7 @@ impl CredentialProvider for MetadataProvider {
     fn credentials(&self) -> Result<Credentials> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((c, expires)) = cache.as_ref() {
-            if expires - now_unix() > REFRESH_MARGIN_SECS {
+            if expires.saturating_sub(now_unix()) > REFRESH_MARGIN_SECS {
                 return Ok(c.clone());
             }
         }
@@ -146,7 +146,7 @@ impl CredentialProvider for MetadataProvider {
             }
             // Still valid (inside the refresh margin): keep using the old ones for now.
             Err(e) => match cache.as_ref() {
-                Some((c, expires)) if *expires > now_unix() + 60 => {
+                Some((c, expires)) if *expires > now_unix().saturating_add(60) => {
                     tracing::debug!(target: "ims", error = %e, "metadata refresh failed; old credentials still valid");
                     Ok(c.clone())
                 }
