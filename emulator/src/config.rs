@@ -107,6 +107,11 @@ pub struct EmulatorConfig {
     /// Seconds added to the real clock (may be negative): applied to the signature-expiry
     /// check, the `Date` header, job times and credential expiry.
     pub clock_offset_secs: i64,
+    /// Closes a keep-alive connection that stayed idle (no request in flight) longer than
+    /// this many milliseconds, as load balancers do (`None`: kept open).
+    pub idle_close_ms: Option<u64>,
+    /// Answers every request with `Connection: close` and closes the connection after it.
+    pub close_after_answer: bool,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -128,6 +133,8 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("job_duration", &self.job_duration)
             .field("faults", &self.faults)
             .field("clock_offset_secs", &self.clock_offset_secs)
+            .field("idle_close_ms", &self.idle_close_ms)
+            .field("close_after_answer", &self.close_after_answer)
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +168,8 @@ impl EmulatorConfig {
             metadata_enabled: true,
             faults: FaultConfig::default(),
             clock_offset_secs: 0,
+            idle_close_ms: None,
+            close_after_answer: false,
         }
     }
 
