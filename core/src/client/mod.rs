@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use reqwest::Method;
 
 pub use config::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint};
-pub use retry::RetryPolicy;
-pub use wait::{Control, Progress, WaitObserver, WaitOptions};
+pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
+pub use wait::{Control, MAX_BACKOFF, MAX_WAIT_DURATION, Progress, WaitObserver, WaitOptions};
 
 use config::AuthConfig;
 use retry::Idempotency;
@@ -140,6 +140,7 @@ impl Client {
     }
 
     pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client> {
+        b.retry.validate()?;
         let endpoint = match (&b.endpoint, &b.region) {
             (Some(url), _) => Endpoint::parse(url, b.allow_http)?,
             (None, Some(region)) => Endpoint::for_region(region, &b.env, b.allow_http)?,
