@@ -305,3 +305,85 @@ fn documented_defaults_are_the_readme_numbers() {
     assert_eq!(DEFAULT_TIMEOUT, Duration::from_secs(30), "exchange 30 s");
 }
 
+// ---------------------------------------------------------------- F13: closed connections
+
+#[test]
+fn idle_closed_connection_is_not_reused_for_a_create() {
+    let emu = start(EmulatorConfig {
+        idle_close_ms: Some(150),
+        ..EmulatorConfig::demo().with_job_duration(Duration::ZERO)
+    });
+    let c = builder(&emu).build().expect("client");
+    for round in 1..=3u64 {
+        let err = c.job(&unknown_job()).expect_err("unknown job");
+        assert_eq!(err.api().map(|a| a.status), Some(404), "{err}");
+        std::thread::sleep(Duration::from_millis(600));
+        c.create_whole_image(&ecs("after-idle"))
+            .unwrap_or_else(|e| panic!("round {round}: create after an idle close: {e}"));
+        let stats = emu.stats();
+        assert_eq!(stats.images_created, round, "exactly one image per create");
+        assert_eq!(
+            stats.connections,
+            round + 1,
+            "the server closed the idle one"
+        );
+    }
+}
+
+#[test]
+fn close_after_answer_twenty_creates_make_twenty_images() {
+    let emu = start(EmulatorConfig {
+        close_after_answer: true,
+        ..EmulatorConfig::demo().with_job_duration(Duration::ZERO)
+    });
+    let c = builder(&emu).build().expect("client");
+    for i in 0..20 {
+        c.create_whole_image(&ecs(&format!("closing-{i}")))
+            .unwrap_or_else(|e| panic!("create {i}: {e}"));
+    }
+    let stats = emu.stats();
+    assert_eq!((stats.images_created, stats.create_accepted), (20, 20));
+    assert_eq!(stats.connections, 20, "one connection per answer");
+}
+
+#[test]
+fn emulator_switches_change_at_runtime() {
+    let emu = start(EmulatorConfig::demo());
+    let c = builder(&emu).build().expect("client");
+    emu.set_close_after_answer(true);
+    for _ in 0..3 {
+        c.job(&unknown_job()).expect_err("404");
+    }
+    assert_eq!(emu.stats().connections, 3);
+    emu.set_close_after_answer(false);
+    emu.set_idle_close_ms(None);
+    emu.reset_stats();
+    for _ in 0..3 {
+        c.job(&unknown_job()).expect_err("404");
+    }
+    assert_eq!(emu.stats().connections, 1, "kept alive again");
+}
+
+#[test]
+fn pool_idle_timeout_retires_idle_connections() {
+    let emu = start(EmulatorConfig::demo());
+    let short = builder(&emu)
+        .pool_idle_timeout(Duration::from_millis(100))
+        .build()
+        .expect("client");
+    short.job(&unknown_job()).expect_err("404");
+    std::thread::sleep(Duration::from_millis(400));
+    short.job(&unknown_job()).expect_err("404");
+    assert_eq!(
+        emu.stats().connections,
+        2,
+        "idle longer than the pool keeps it"
+    );
+    emu.reset_stats();
+    let default = builder(&emu).build().expect("client");
+    default.job(&unknown_job()).expect_err("404");
+    std::thread::sleep(Duration::from_millis(400));
+    default.job(&unknown_job()).expect_err("404");
+    assert_eq!(emu.stats().connections, 1, "reused within the default");
+}
+

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::Method;
 
-pub use config::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint};
+pub use config::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint,
+};
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
 pub use wait::{Control, MAX_BACKOFF, MAX_WAIT_DURATION, Progress, WaitObserver, WaitOptions};
 
@@ -162,6 +164,7 @@ impl Client {
             .connect_timeout(b.connect_timeout)
             .timeout(b.timeout)
             .pool_max_idle_per_host(8)
+            .pool_idle_timeout(b.pool_idle_timeout)
             .tcp_nodelay(true)
             // A signed request must never be replayed elsewhere: redirects would carry the
             // security token to another host. A 3xx comes back as an API error instead.
