@@ -387,3 +387,194 @@ fn pool_idle_timeout_retires_idle_connections() {
     assert_eq!(emu.stats().connections, 1, "reused within the default");
 }
 
+// ---------------------------------------------------------------- F14: metadata, proxy, cache
+
+/// A one-shot-per-connection HTTP server on loopback: answers every request with `answer(head)`
+/// and counts them. Returns its address, the request lines seen, and the count.
+fn fake_server(
+    answer: impl Fn(&str) -> String + Send + 'static,
+) -> (SocketAddr, Arc<Mutex<Vec<String>>>, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let hits = Arc::new(AtomicUsize::new(0));
+    let (l2, h2) = (Arc::clone(&lines), Arc::clone(&hits));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            h2.fetch_add(1, Ordering::SeqCst);
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            l2.lock()
+                .expect("lines")
+                .push(head.lines().next().unwrap_or_default().to_owned());
+            let _ = stream.write_all(answer(&head).as_bytes());
+        }
+    });
+    (addr, lines, hits)
+}
+
+fn http_answer(status: &str, extra: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn metadata_redirect_is_not_followed() {
+    let (target, _, target_hits) = fake_server(|_| http_answer("200 OK", "", "{}"));
+    let (meta, lines, _) = fake_server(move |_| {
+        http_answer(
+            "302 Found",
+            &format!("Location: http://{target}/openstack/latest/securitykey\r\n"),
+            "",
+        )
+    });
+    let provider = MetadataProvider::new(format!("http://{meta}"));
+    let err = provider.credentials().expect_err("a redirect is refused");
+    assert_eq!(err.kind(), ErrorKind::Credentials);
+    let text = err.to_string();
+    assert!(text.contains("302") && text.contains("redirect"), "{text}");
+    assert_eq!(
+        target_hits.load(Ordering::SeqCst),
+        0,
+        "the redirect target saw nothing"
+    );
+    assert_eq!(
+        lines.lock().expect("lines").len(),
+        1,
+        "one request, not followed"
+    );
+}
+
+#[test]
+fn env_proxy_is_used_for_remote_iam_but_not_for_loopback_ims() {
+    let emu = start(EmulatorConfig::demo().with_credentials("PROXYAK1", "proxy-sk-1"));
+    let project = emu.project_id();
+    let body = format!(r#"{{"projects":[{{"id":"{project}","name":"cn-north-4"}}]}}"#);
+    let (proxy, lines, hits) = fake_server(move |_| http_answer("200 OK", "", &body));
+    let env = EnvSource::from_map([("HTTP_PROXY", format!("http://{proxy}"))]);
+    let c = Client::builder()
+        .endpoint(emu.url())
+        .region("cn-north-4")
+        .iam_endpoint("http://iam.cn-north-4.example.invalid")
+        .allow_http(true)
+        .env(env)
+        .credentials(Credentials::new("PROXYAK1", "proxy-sk-1"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    let err = c.job(&unknown_job()).expect_err("unknown job");
+    assert_eq!(err.api().map(|a| a.status), Some(404), "{err}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "the IAM lookup went through the proxy"
+    );
+    let seen = lines.lock().expect("lines").clone();
+    assert!(
+        seen[0]
+            .starts_with("GET http://iam.cn-north-4.example.invalid/v3/projects?name=cn-north-4"),
+        "{seen:?}"
+    );
+    let stats = emu.stats();
+    assert_eq!(
+        stats.requests_total, 1,
+        "IMS reached directly: {:?}",
+        stats.requests
+    );
+}
+
+#[test]
+fn env_no_proxy_is_honoured() {
+    let (proxy, _, hits) = fake_server(|_| http_answer("502 Bad Gateway", "", "{}"));
+    let emu = start(EmulatorConfig::demo().with_credentials("PROXYAK2", "proxy-sk-2"));
+    let env = EnvSource::from_map([
+        ("HTTPS_PROXY", format!("http://{proxy}")),
+        ("HTTP_PROXY", format!("http://{proxy}")),
+        ("NO_PROXY", "example.invalid".to_owned()),
+    ]);
+    let c = Client::builder()
+        .endpoint(emu.url())
+        .region("cn-north-4")
+        .iam_endpoint("http://iam.cn-north-4.example.invalid")
+        .allow_http(true)
+        .env(env)
+        .credentials(Credentials::new("PROXYAK2", "proxy-sk-2"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    c.project_id()
+        .expect_err("no such host, and no proxy for it");
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+}
+
+fn lookup_client(emu: &Emulator, ak: &str, sk: &str) -> Client {
+    Client::builder()
+        .endpoint(emu.url())
+        .region("cn-north-4")
+        .iam_endpoint(emu.url())
+        .credentials(Credentials::new(ak, sk))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client")
+}
+
+#[test]
+fn project_cache_is_keyed_by_the_iam_endpoint() {
+    let (ak, sk) = ("CACHEKEYAK1", "cache-key-sk-1");
+    let a = start(EmulatorConfig::demo().with_credentials(ak, sk));
+    let b = start(
+        EmulatorConfig::demo()
+            .with_credentials(ak, sk)
+            .with_project_id("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
+    );
+    let ca = lookup_client(&a, ak, sk);
+    let cb = lookup_client(&b, ak, sk);
+    assert_eq!(ca.project_id().expect("a"), a.project_id());
+    assert_eq!(
+        cb.project_id().expect("b"),
+        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    );
+    let err = cb.job(&unknown_job()).expect_err("unknown job");
+    assert_eq!(err.api().map(|x| x.status), Some(404), "{err}");
+    assert_eq!(b.stats().count("GET", "/v3/projects", 200), 1);
+    // A third client of the same key is served from the cache.
+    assert_eq!(
+        lookup_client(&a, ak, sk).project_id().expect("a"),
+        a.project_id()
+    );
+    assert_eq!(a.stats().count("GET", "/v3/projects", 200), 1);
+}
+
+#[test]
+fn project_lookup_holds_no_lock_while_iam_is_slow() {
+    let (ak, sk) = ("LOCKAK1", "lock-sk-1");
+    let emu = start(EmulatorConfig::demo().with_credentials(ak, sk));
+    emu.faults()
+        .inject(Ep::Iam, Fault::Delay(Duration::from_secs(2)), 1);
+    let c = lookup_client(&emu, ak, sk);
+    let slow = {
+        let c = c.clone();
+        std::thread::spawn(move || c.project_id())
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    // While the lookup is in flight, a dry run of the same client is not held up by it: it
+    // shows the placeholder, not the id the lookup brings back later.
+    let preview = c.preview_create(&ecs("dry")).expect("preview");
+    let shown = preview
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-project-id"))
+        .map(|(_, v)| v.clone());
+    assert_eq!(shown.as_deref(), Some("<looked up in IAM when sent>"));
+    assert_eq!(slow.join().expect("thread").expect("id"), emu.project_id());
+}

@@ -5,6 +5,7 @@
 
 mod config;
 mod project;
+mod proxy;
 mod response;
 mod retry;
 mod transport;
@@ -176,8 +177,7 @@ impl Client {
                     .map_err(|e| Error::Config(format!("proxy {p:?}: {e}")))?;
                 http = http.proxy(proxy);
             }
-            None if endpoint.is_loopback() => http = http.no_proxy(),
-            None => {}
+            None => http = proxy::from_env(http, &b.env)?,
         }
         for pem in &b.root_certificates {
             let cert = reqwest::Certificate::from_pem(pem)
