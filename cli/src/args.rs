@@ -151,6 +151,12 @@ pub struct EmulatorArgs {
     /// Probability (0-1) that a job ends in FAIL.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Close keep-alive connections idle longer than this many milliseconds (as balancers do).
+    #[arg(long, value_name = "MS")]
+    pub idle_close_ms: Option<u64>,
+    /// Answer with `Connection: close` and close each connection after its answer.
+    #[arg(long)]
+    pub close_after_answer: bool,
 }
 
 /// `ims demo`.

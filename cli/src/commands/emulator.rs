@@ -35,6 +35,8 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
         )));
     }
     cfg.faults.job_fail_rate = a.fail_rate;
+    cfg.idle_close_ms = a.idle_close_ms;
+    cfg.close_after_answer = a.close_after_answer;
     if !a.listen.ip().is_loopback() {
         return Err(Failure::usage(format!(
             "--listen {}: only loopback addresses are allowed",
