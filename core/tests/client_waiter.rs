@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ims_core::client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy};
+use ims_core::client::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy,
+};
 use ims_core::credentials::{CredentialProvider, MetadataProvider};
 use ims_core::env::EnvSource;
 use ims_core::model::WholeImageRequest;
@@ -303,6 +305,11 @@ fn documented_defaults_are_the_readme_numbers() {
         "connect 10 s"
     );
     assert_eq!(DEFAULT_TIMEOUT, Duration::from_secs(30), "exchange 30 s");
+    assert_eq!(
+        DEFAULT_POOL_IDLE_TIMEOUT,
+        Duration::from_secs(50),
+        "idle connections 50 s"
+    );
 }
 
 // ---------------------------------------------------------------- F13: closed connections
