@@ -163,6 +163,12 @@ pub struct EmulatorArgs {
     /// Give Retry-After of throttling answers as an HTTP date instead of seconds.
     #[arg(long)]
     pub retry_after_http_date: bool,
+    /// Close keep-alive connections idle longer than this many milliseconds (as balancers do).
+    #[arg(long, value_name = "MS")]
+    pub idle_close_ms: Option<u64>,
+    /// Answer with `Connection: close` and close each connection after its answer.
+    #[arg(long)]
+    pub close_after_answer: bool,
 }
 
 /// `ims demo`.

@@ -369,6 +369,55 @@ fn emulator_subprocess_prints_its_url_and_stops_on_sigterm() {
 }
 
 #[test]
+fn emulator_subprocess_connection_switches() {
+    use std::io::{Read, Write};
+    let mut child = ims(None)
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--idle-close-ms",
+            "100",
+            "--close-after-answer",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    let addr = first.trim().trim_start_matches("http://").to_owned();
+    let connect = || {
+        let s = std::net::TcpStream::connect(&addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        s
+    };
+    // Idle: closed by the server without a byte.
+    let mut idle = connect();
+    let mut buf = Vec::new();
+    assert_eq!(
+        idle.read_to_end(&mut buf).expect("closed, not timed out"),
+        0
+    );
+    // A request: answered with `Connection: close`, then closed.
+    let mut one = connect();
+    one.write_all(format!("GET /v1/cloudimages/job/x HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .expect("write");
+    let mut answer = String::new();
+    one.read_to_string(&mut answer)
+        .expect("closed after the answer");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
 fn help_and_version() {
     let (code, out, _) = run(ims(None).arg("--help"));
     assert_eq!(code, 0);

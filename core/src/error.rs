@@ -80,6 +80,9 @@ pub struct ApiError {
     /// When the gateway rejected the signature (APIGW.0301): the canonical request this client
     /// signed, with the security token redacted, to compare with the one the gateway echoes.
     pub signed_request: Option<String>,
+    /// The response's `Retry-After`, when it had one this client understood (the waiter
+    /// sleeps at least this long before its next poll).
+    pub retry_after: Option<Duration>,
 }
 
 impl ApiError {

@@ -78,6 +78,7 @@ impl BlockingHttp {
             return Err(Failure::InsideRuntime);
         };
         runtime.block_on(async move {
+            settle_idle_connections().await;
             let mut resp = request.send().await.map_err(Failure::Http)?;
             let status = resp.status().as_u16();
             let headers = std::mem::take(resp.headers_mut());
@@ -106,6 +107,28 @@ impl BlockingHttp {
             })
         })
     }
+}
+
+/// Lets the runtime catch up with what happened while no call was driving it, before a
+/// pooled connection is picked.
+///
+/// The runtime only runs during a call, so a pooled connection that the server closed
+/// meanwhile (a balancer's idle timeout) still looks open: its connection task has not yet
+/// read the FIN. Picking it would write the request onto a dead connection, and a POST that
+/// was written can never be resent (it may have been processed). Yielding twice makes the
+/// runtime poll its I/O driver (the first yield) and run the woken connection tasks (the
+/// second), so such connections leave the pool first.
+///
+/// The race that remains (the FIN arrives after this, before the request is written) is
+/// hyper's to handle: a request on a reused connection that closes before the request was
+/// written is handed back and resent on a new connection (hyper-util's
+/// `retry_canceled_requests`, on by default), for every method, since nothing was sent. A
+/// request that was written is never resent here; for the create, the transport error says
+/// it may have been processed. [`crate::client::DEFAULT_POOL_IDLE_TIMEOUT`] keeps connections
+/// from reaching the usual idle limits of balancers in the first place.
+async fn settle_idle_connections() {
+    tokio::task::yield_now().await;
+    tokio::task::yield_now().await;
 }
 
 impl Drop for BlockingHttp {

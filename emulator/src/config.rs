@@ -109,6 +109,11 @@ pub struct EmulatorConfig {
     pub clock_offset_secs: i64,
     /// The gateway's wording: code prefix, forced expiry, `Date` override, `Retry-After` form.
     pub gateway: crate::gateway::GatewayBehaviour,
+    /// Closes a keep-alive connection that stayed idle (no request in flight) longer than
+    /// this many milliseconds, as load balancers do (`None`: kept open).
+    pub idle_close_ms: Option<u64>,
+    /// Answers every request with `Connection: close` and closes the connection after it.
+    pub close_after_answer: bool,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -131,6 +136,8 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("faults", &self.faults)
             .field("clock_offset_secs", &self.clock_offset_secs)
             .field("gateway", &self.gateway)
+            .field("idle_close_ms", &self.idle_close_ms)
+            .field("close_after_answer", &self.close_after_answer)
             .finish_non_exhaustive()
     }
 }
@@ -165,6 +172,8 @@ impl EmulatorConfig {
             faults: FaultConfig::default(),
             clock_offset_secs: 0,
             gateway: crate::gateway::GatewayBehaviour::default(),
+            idle_close_ms: None,
+            close_after_answer: false,
         }
     }
 

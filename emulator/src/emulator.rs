@@ -247,6 +247,17 @@ impl Emulator {
             .update_settings(|s| s.gateway.retry_after_http_date = on);
     }
 
+    /// Closes keep-alive connections idle (no request in flight) longer than `ms`
+    /// milliseconds, from now on (`None`: kept open).
+    pub fn set_idle_close_ms(&self, ms: Option<u64>) {
+        self.state.connections.set_idle_close_ms(ms);
+    }
+
+    /// Answers with `Connection: close` and closes each connection after its answer (or not).
+    pub fn set_close_after_answer(&self, on: bool) {
+        self.state.connections.set_close_after_answer(on);
+    }
+
     /// A snapshot of the counters and the request log.
     pub fn stats(&self) -> Stats {
         self.state.stats.snapshot()

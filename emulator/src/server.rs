@@ -83,6 +83,8 @@ async fn dispatch(
     ConnectInfo(conn): ConnectInfo<ConnMeta>,
     request: Request,
 ) -> Response {
+    // No idle close while a request is being handled.
+    let _busy = conn.busy();
     let request_id = ids::hex32();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
@@ -266,6 +268,10 @@ fn finish(state: &AppState, reply: Reply, request_id: &str, after: After) -> Res
     }
     for (name, value) in reply.headers {
         headers.insert(name, value);
+    }
+    if state.connections.close_after_answer() {
+        // hyper closes the connection once this response is written.
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
 }

@@ -10,6 +10,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::clock::Clock;
 use crate::config::{DEFAULT_TEMPORARY_LIFETIME, EmulatorConfig, TemporaryCredentials};
 use crate::faults::{FaultHandle, JobFailure};
+use crate::listener::ConnectionSwitches;
 use crate::stats::StatsRecorder;
 
 /// How many temporary triples stay accepted after rotations (the oldest are forgotten).
@@ -108,6 +109,7 @@ pub(crate) struct AppState {
     pub clock: Clock,
     pub faults: FaultHandle,
     pub stats: StatsRecorder,
+    pub connections: ConnectionSwitches,
     settings: RwLock<Arc<Settings>>,
     jobs: Mutex<HashMap<String, Arc<JobRecord>>>,
     used_backups: Mutex<HashSet<String>>,
@@ -143,6 +145,7 @@ impl AppState {
             clock,
             faults: FaultHandle::new(&cfg.faults),
             stats: StatsRecorder::default(),
+            connections: ConnectionSwitches::new(cfg.idle_close_ms, cfg.close_after_answer),
             settings: RwLock::new(Arc::new(settings)),
             jobs: Mutex::new(HashMap::new()),
             used_backups: Mutex::new(HashSet::new()),

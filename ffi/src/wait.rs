@@ -213,6 +213,26 @@ impl WaitObserver for CallbackObserver {
 mod tests {
     use super::*;
 
+    /// `ims_wait_options_init` against the README's numbers, written out (not taken from
+    /// core, which would compare the defaults with themselves).
+    #[test]
+    fn init_gives_the_documented_defaults() {
+        let mut o = std::mem::MaybeUninit::<ims_wait_options>::uninit();
+        // SAFETY: `o` is valid for writing one ims_wait_options.
+        let rc = unsafe { ims_wait_options_init(o.as_mut_ptr()) };
+        assert_eq!(rc, ims_result::IMS_OK);
+        // SAFETY: initialised by the successful call above.
+        let o = unsafe { o.assume_init() };
+        assert_eq!(o.struct_size as usize, size_of::<ims_wait_options>());
+        assert_eq!(o.first_delay_ms, 10_000, "first delay 10 s");
+        assert_eq!(o.interval_ms, 10_000, "interval 10 s");
+        assert_eq!(o.backoff, 1.5, "growing ×1.5");
+        assert_eq!(o.max_interval_ms, 60_000, "cap 60 s");
+        assert_eq!(o.jitter, 0.1, "±10 % jitter");
+        assert_eq!(o.timeout_ms, 3_600_000, "60 minutes");
+        assert_eq!(o.transient_error_budget, 10, "10 transient errors");
+    }
+
     #[test]
     fn defaults_round_trip() {
         let core = ims_wait_options::defaults().to_core();

@@ -92,7 +92,7 @@ impl Emulator {
     /// Starts an emulator on `127.0.0.1` (an ephemeral port unless `port` is given). Defaults:
     /// the demo AK/SK and project, region `cn-north-4`, jobs of 3 s.
     #[new]
-    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, gateway_prefix = "APIGW", always_expired = false, date_override = None, retry_after_http_date = false))]
+    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, gateway_prefix = "APIGW", always_expired = false, date_override = None, retry_after_http_date = false, idle_close_ms = None, close_after_answer = false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -107,6 +107,8 @@ impl Emulator {
         always_expired: bool,
         date_override: Option<String>,
         retry_after_http_date: bool,
+        idle_close_ms: Option<u64>,
+        close_after_answer: bool,
     ) -> PyResult<Emulator> {
         let mut cfg = EmulatorConfig::demo();
         cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
@@ -132,6 +134,8 @@ impl Emulator {
         cfg.gateway.always_expired = always_expired;
         cfg.gateway.date_override = date_override;
         cfg.gateway.retry_after_http_date = retry_after_http_date;
+        cfg.idle_close_ms = idle_close_ms;
+        cfg.close_after_answer = close_after_answer;
         let keys = (cfg.ak.clone(), cfg.sk.clone());
         let region = cfg.region.clone();
         let emu = py
@@ -306,6 +310,17 @@ impl Emulator {
     fn set_response_delay(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
         let d = to_duration("seconds", seconds)?;
         self.with(py, |e| e.faults().set_response_delay(d))
+    }
+
+    /// Closes keep-alive connections idle longer than `ms` milliseconds (`None`: kept open).
+    #[pyo3(signature = (ms))]
+    fn set_idle_close_ms(&self, py: Python<'_>, ms: Option<u64>) -> PyResult<()> {
+        self.with(py, |e| e.set_idle_close_ms(ms))
+    }
+
+    /// Answers with `Connection: close` and closes each connection after its answer (or not).
+    fn set_close_after_answer(&self, py: Python<'_>, on: bool) -> PyResult<()> {
+        self.with(py, |e| e.set_close_after_answer(on))
     }
 
     /// Removes every fault (queues, delay, job failures).

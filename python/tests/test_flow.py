@@ -211,3 +211,27 @@ def test_emulator_known_resources(emu: Emulator, client: ims.Client) -> None:
     assert info.value.code == "IMG.0020"
     emu.set_known_backups(None)
     assert client.create_whole_image(name="any", backup_id=BACKUP_ID)
+
+
+def test_emulator_connection_switches_keep_one_image_per_create() -> None:
+    """A balancer-like idle close, and a close after every answer: each create still makes
+    exactly one image (the client never sends a create onto a closed connection)."""
+    import time
+
+    with Emulator(job_seconds=0, idle_close_ms=100) as emu:
+        client = emu.client()
+        client.create_whole_image(name="idle-1", backup_id="b-idle-1")
+        time.sleep(0.4)
+        client.create_whole_image(name="idle-2", backup_id="b-idle-2")
+        stats = emu.stats()
+        assert stats["images_created"] == 2
+        assert stats["connections"] == 2
+        emu.set_idle_close_ms(None)
+        emu.set_close_after_answer(True)
+        emu.reset_stats()
+        for i in range(5):
+            client.create_whole_image(name=f"close-{i}", backup_id=f"b-close-{i}")
+        stats = emu.stats()
+        assert stats["images_created"] == 5
+        # The first create used the connection still open from before; each answer closed one.
+        assert stats["connections"] == 4

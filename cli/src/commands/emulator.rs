@@ -42,6 +42,8 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
     cfg.gateway.always_expired = a.always_expired;
     cfg.gateway.date_override = a.date_override.clone();
     cfg.gateway.retry_after_http_date = a.retry_after_http_date;
+    cfg.idle_close_ms = a.idle_close_ms;
+    cfg.close_after_answer = a.close_after_answer;
     if !a.listen.ip().is_loopback() {
         return Err(Failure::usage(format!(
             "--listen {}: only loopback addresses are allowed",

@@ -14,6 +14,11 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default timeout of one whole HTTP exchange: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default time an unused keep-alive connection stays in the pool: 50 s, below the 60 s after
+/// which load balancers commonly close idle connections, so the client never picks a
+/// connection the server is about to close (or silently dropped).
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
+
 /// Which endpoint answers job queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum JobEndpoint {
@@ -56,6 +61,7 @@ pub struct ClientBuilder {
     pub(crate) algorithm: Algorithm,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) pool_idle_timeout: Duration,
     pub(crate) proxy: Option<String>,
     pub(crate) root_certificates: Vec<Vec<u8>>,
     pub(crate) user_agent_suffix: Option<String>,
@@ -77,6 +83,7 @@ impl Default for ClientBuilder {
             algorithm: Algorithm::default(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             proxy: None,
             root_certificates: Vec::new(),
             user_agent_suffix: None,
@@ -154,8 +161,18 @@ impl ClientBuilder {
         self
     }
 
-    /// A proxy URL for every request. Without it, `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply
-    /// (but never to a loopback endpoint).
+    /// How long an unused keep-alive connection is kept for reuse (default
+    /// [`DEFAULT_POOL_IDLE_TIMEOUT`], 50 s). Keep it below the idle timeout of the server or
+    /// load balancer in front of it.
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// A proxy URL for every request. Without it, `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and
+    /// `NO_PROXY` of the [`ClientBuilder::env`] source apply, decided per host, and never to a
+    /// loopback host (so a loopback IMS endpoint is reached directly while a remote IAM still
+    /// goes through the proxy).
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy = Some(url.into());
         self

@@ -5,6 +5,7 @@
 
 mod config;
 mod project;
+mod proxy;
 mod response;
 mod retry;
 mod skew;
@@ -17,10 +18,12 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::Method;
 
-pub use config::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint};
-pub use retry::RetryPolicy;
+pub use config::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint,
+};
+pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
 pub use skew::MAX_SKEW_CORRECTION_SECS;
-pub use wait::{Control, Progress, WaitObserver, WaitOptions};
+pub use wait::{Control, MAX_BACKOFF, MAX_WAIT_DURATION, Progress, WaitObserver, WaitOptions};
 
 use config::AuthConfig;
 use retry::Idempotency;
@@ -142,6 +145,7 @@ impl Client {
     }
 
     pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client> {
+        b.retry.validate()?;
         let endpoint = match (&b.endpoint, &b.region) {
             (Some(url), _) => Endpoint::parse(url, b.allow_http)?,
             (None, Some(region)) => Endpoint::for_region(region, &b.env, b.allow_http)?,
@@ -163,6 +167,7 @@ impl Client {
             .connect_timeout(b.connect_timeout)
             .timeout(b.timeout)
             .pool_max_idle_per_host(8)
+            .pool_idle_timeout(b.pool_idle_timeout)
             .tcp_nodelay(true)
             // A signed request must never be replayed elsewhere: redirects would carry the
             // security token to another host. A 3xx comes back as an API error instead.
@@ -174,8 +179,7 @@ impl Client {
                     .map_err(|e| Error::Config(format!("proxy {p:?}: {e}")))?;
                 http = http.proxy(proxy);
             }
-            None if endpoint.is_loopback() => http = http.no_proxy(),
-            None => {}
+            None => http = proxy::from_env(http, &b.env)?,
         }
         for pem in &b.root_certificates {
             let cert = reqwest::Certificate::from_pem(pem)

@@ -1,5 +1,11 @@
 //! Project id resolution: explicit, from the credentials' source, or looked up in IAM
-//! (`GET /v3/projects?name={region}`), cached per access key and region for the process.
+//! (`GET /v3/projects?name={region}`), cached for the process per access key, region and IAM
+//! endpoint (two IAM endpoints may well know two different projects of the same name).
+//!
+//! No lock is held while IAM is asked: the client's slot and the process cache are locked only
+//! to read or store a value, so a slow lookup (with its retries) never holds up another thread
+//! (a dry run, or a client with another key). Threads that find no id at the same time may
+//! each look it up; the first answer is kept.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -11,18 +17,25 @@ use super::transport::Call;
 use super::{AuthConfig, Inner};
 use crate::error::{Error, Result};
 
-static CACHE: LazyLock<Mutex<HashMap<(String, String), String>>> = LazyLock::new(Mutex::default);
+/// (access key, region, IAM endpoint URL) → project id.
+type CacheKey = (String, String, String);
+
+static CACHE: LazyLock<Mutex<HashMap<CacheKey, String>>> = LazyLock::new(Mutex::default);
 
 impl Inner {
     /// The project id to send, resolving it on first use.
     pub(crate) fn project_id(&self) -> Result<String> {
-        let mut slot = self.project_id.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = slot.as_ref() {
+        if let Some(p) = self
+            .project_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
             return Ok(p.clone());
         }
         let resolved = self.resolve_project()?;
-        *slot = Some(resolved.clone());
-        Ok(resolved)
+        let mut slot = self.project_id.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(slot.get_or_insert(resolved).clone())
     }
 
     /// The project id when it is known without asking IAM.
@@ -49,15 +62,15 @@ impl Inner {
         let region = self.region.clone().ok_or_else(|| {
             Error::Config("no project id: give one (project_id, HUAWEICLOUD_SDK_PROJECT_ID) or a region to look it up in IAM".to_owned())
         })?;
-        let ak = provider.credentials()?.access_key().to_owned();
-        let key = (ak, region.clone());
-        if let Some(p) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return Ok(p.clone());
-        }
         let iam = self
             .iam_endpoint
             .as_ref()
             .map_err(|e| Error::Config(e.clone()))?;
+        let ak = provider.credentials()?.access_key().to_owned();
+        let key = (ak, region.clone(), iam.as_str().to_owned());
+        if let Some(p) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(p.clone());
+        }
         let call = Call {
             method: Method::GET,
             endpoint: iam,
@@ -80,11 +93,8 @@ impl Inner {
             .unwrap_or_default();
         match ids.as_slice() {
             [one] => {
-                CACHE
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(key, one.clone());
-                Ok(one.clone())
+                let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+                Ok(cache.entry(key).or_insert_with(|| one.clone()).clone())
             }
             [] => Err(Error::Config(format!(
                 "IAM has no project named {region:?} for this account: check the region, or give the project id explicitly"

@@ -70,6 +70,7 @@ pub(crate) fn api_error(resp: &RawResponse) -> ApiError {
         request_id: resp.request_id.clone().or(body_request_id),
         hint: None,
         signed_request: None,
+        retry_after: resp.retry_after.map(std::time::Duration::from_secs),
     }
 }
 

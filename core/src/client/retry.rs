@@ -3,6 +3,14 @@
 
 use std::time::Duration;
 
+use crate::error::{Error, Result};
+use crate::validate::{Rule, ValidationErrors, Violation};
+
+/// The most attempts a [`RetryPolicy`] may make (as the C door's `max_attempts`).
+pub const MAX_ATTEMPTS: u32 = 100;
+/// The longest `base_delay` or `max_delay` a [`RetryPolicy`] may have (366 days).
+pub const MAX_RETRY_DELAY: Duration = super::wait::MAX_WAIT_DURATION;
+
 /// How one HTTP call is retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
@@ -26,6 +34,36 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Checks every field, all violations at once, as [`Error::Validation`] naming the field:
+    /// `max_attempts` from 1 to [`MAX_ATTEMPTS`], `base_delay` and `max_delay` at most
+    /// [`MAX_RETRY_DELAY`]. [`crate::ClientBuilder::build`] calls it.
+    pub fn validate(&self) -> Result<()> {
+        let mut violations = Vec::new();
+        if !(1..=MAX_ATTEMPTS).contains(&self.max_attempts) {
+            violations.push(
+                Violation::new(
+                    "max_attempts",
+                    Rule::Range,
+                    format!("must be from 1 (never retry) to {MAX_ATTEMPTS}"),
+                )
+                .with_value(&self.max_attempts.to_string()),
+            );
+        }
+        let days = MAX_RETRY_DELAY.as_secs() / 86_400;
+        for (field, value) in [
+            ("base_delay", self.base_delay),
+            ("max_delay", self.max_delay),
+        ] {
+            if value > MAX_RETRY_DELAY {
+                violations.push(
+                    Violation::new(field, Rule::Range, format!("must be at most {days} days"))
+                        .with_value(&format!("{value:?}")),
+                );
+            }
+        }
+        ValidationErrors::from_violations(violations).map_err(Error::Validation)
+    }
+
     /// Never retry.
     pub fn none() -> Self {
         RetryPolicy {

@@ -7,6 +7,13 @@ use std::time::{Duration, Instant};
 use super::{Client, JobId};
 use crate::error::{Error, Result};
 use crate::model::{Job, JobStatus};
+use crate::validate::{Rule, ValidationErrors, Violation};
+
+/// The longest duration [`WaitOptions::validate`] accepts for every field (366 days, as the C
+/// door's `ims_wait_options`): beyond it, clock arithmetic could overflow.
+pub const MAX_WAIT_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+/// The largest [`WaitOptions::backoff`] accepted.
+pub const MAX_BACKOFF: f64 = 100.0;
 
 /// How to wait for a job.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,6 +53,70 @@ impl Default for WaitOptions {
 }
 
 impl WaitOptions {
+    /// Checks every field, all violations at once, as [`Error::Validation`] naming the field:
+    /// `interval` and `tick` must be above zero; every duration (`first_delay`, `interval`,
+    /// `max_interval`, `timeout`, `tick`) at most [`MAX_WAIT_DURATION`]; `backoff` a finite
+    /// number from 1.0 to [`MAX_BACKOFF`]; `jitter` a finite number from 0.0 to 1.0.
+    /// `max_interval` below `interval` is allowed (the interval is then fixed).
+    ///
+    /// [`Client::wait`] calls it before anything is sent.
+    pub fn validate(&self) -> Result<()> {
+        let mut violations = Vec::new();
+        let max_days = MAX_WAIT_DURATION.as_secs() / 86_400;
+        let durations = [
+            ("first_delay", self.first_delay, false),
+            ("interval", self.interval, true),
+            ("max_interval", self.max_interval, false),
+            ("timeout", self.timeout, false),
+            ("tick", self.tick, true),
+        ];
+        for (field, value, positive) in durations {
+            if positive && value.is_zero() {
+                violations.push(
+                    Violation::new(field, Rule::Range, "must be greater than zero")
+                        .with_value(&format!("{value:?}")),
+                );
+            } else if value > MAX_WAIT_DURATION {
+                violations.push(
+                    Violation::new(
+                        field,
+                        Rule::Range,
+                        format!("must be at most {max_days} days"),
+                    )
+                    .with_value(&format!("{value:?}")),
+                );
+            }
+        }
+        if !(self.backoff.is_finite() && (1.0..=MAX_BACKOFF).contains(&self.backoff)) {
+            violations.push(
+                Violation::new(
+                    "backoff",
+                    Rule::Range,
+                    format!("must be a number from 1.0 to {MAX_BACKOFF:.1}"),
+                )
+                .with_value(&self.backoff.to_string()),
+            );
+        }
+        if !(self.jitter.is_finite() && (0.0..=1.0).contains(&self.jitter)) {
+            violations.push(
+                Violation::new("jitter", Rule::Range, "must be a number from 0.0 to 1.0")
+                    .with_value(&self.jitter.to_string()),
+            );
+        }
+        // Field order, as the struct declares them.
+        let order = [
+            "first_delay",
+            "interval",
+            "backoff",
+            "max_interval",
+            "jitter",
+            "timeout",
+            "tick",
+        ];
+        violations.sort_by_key(|v| order.iter().position(|f| *f == v.field));
+        ValidationErrors::from_violations(violations).map_err(Error::Validation)
+    }
+
     /// Polls every `interval` from the start, without growth or jitter (handy in tests).
     pub fn fixed(interval: Duration, timeout: Duration) -> Self {
         WaitOptions {
@@ -59,27 +130,33 @@ impl WaitOptions {
         }
     }
 
-    /// The sleep after poll number `poll` (counting from 1), before jitter.
+    /// The sleep after poll number `poll` (counting from 1), before jitter. Never panics,
+    /// whatever the fields hold (unchecked values are clamped).
     pub fn interval_after(&self, poll: u32) -> Duration {
         let factor = self.backoff.max(1.0).powi(
             i32::try_from(poll.saturating_sub(1))
                 .unwrap_or(i32::MAX)
                 .min(64),
         );
-        let secs = (self.interval.as_secs_f64() * factor).min(
-            self.max_interval
-                .as_secs_f64()
-                .max(self.interval.as_secs_f64()),
-        );
-        Duration::try_from_secs_f64(secs).unwrap_or(self.max_interval)
+        // The cap is never below the interval; float rounding never lifts the result above it.
+        let cap = self.max_interval.max(self.interval);
+        let secs = (self.interval.as_secs_f64() * factor).min(cap.as_secs_f64());
+        Duration::try_from_secs_f64(secs).map_or(cap, |d| d.min(cap))
     }
 
-    fn jittered(&self, d: Duration) -> Duration {
-        let j = self.jitter.clamp(0.0, 1.0);
+    /// `d` varied by up to `jitter`, up or down. Never panics: a jitter that is not a number
+    /// counts as none, and a result beyond `Duration`'s range stays `d`.
+    pub fn jittered(&self, d: Duration) -> Duration {
+        let j = if self.jitter.is_nan() {
+            0.0
+        } else {
+            self.jitter.clamp(0.0, 1.0)
+        };
         if j == 0.0 {
             return d;
         }
-        d.mul_f64(1.0 + j * (2.0 * fastrand::f64() - 1.0))
+        let factor = 1.0 + j * (2.0 * fastrand::f64() - 1.0);
+        Duration::try_from_secs_f64(d.as_secs_f64() * factor).unwrap_or(d)
     }
 }
 
@@ -139,7 +216,9 @@ impl WaitObserver for Silent {
 impl Client {
     /// Waits for the job to end. SUCCESS returns the job ([`Job::image_id`] has the image);
     /// FAIL returns [`Error::JobFailed`]; the timeout returns [`Error::WaitTimeout`] with the last
-    /// job seen.
+    /// job seen. Options that break [`WaitOptions::validate`] give [`Error::Validation`] before
+    /// anything is sent. After a transient error the next poll waits at least the client's
+    /// retry backoff, or the server's `Retry-After`.
     pub fn wait(&self, job_id: &JobId, options: &WaitOptions) -> Result<Job> {
         self.wait_with(job_id, options, &mut Silent)
     }
@@ -151,6 +230,7 @@ impl Client {
         options: &WaitOptions,
         observer: &mut dyn WaitObserver,
     ) -> Result<Job> {
+        options.validate()?;
         let start = Instant::now();
         let mut last: Option<Job> = None;
         let mut polls = 0u32;
@@ -203,13 +283,13 @@ impl Client {
                     if observer.on_retry(&e, start.elapsed()) == Control::Cancel {
                         return Err(cancelled(&last));
                     }
-                    let retry_after = match &e {
-                        Error::Api(api) if api.status == 429 => Some(options.interval),
-                        _ => None,
-                    };
-                    next_sleep = retry_after.unwrap_or_else(|| {
-                        options.jittered(options.interval_after(polls.max(1) + transient))
-                    });
+                    // At least the client's retry backoff (or the server's `Retry-After`,
+                    // capped as for any retry), and never less than the poll schedule.
+                    let retry_after = e.api().and_then(|api| api.retry_after);
+                    let backoff = self.inner.retry.delay(transient, retry_after);
+                    let schedule = options
+                        .jittered(options.interval_after(polls.max(1).saturating_add(transient)));
+                    next_sleep = schedule.max(backoff);
                 }
                 Err(e) => return Err(e),
             }
@@ -232,8 +312,9 @@ fn sleep_ticking(
     start: Instant,
     observer: &mut dyn WaitObserver,
 ) -> Control {
-    // A huge total (e.g. `Duration::MAX` from a caller) must not overflow the clock: cap it.
-    let end = Instant::now() + total.min(Duration::from_secs(100 * 365 * 86_400));
+    // A huge total must not overflow the clock: cap it (validated options never come near).
+    let now = Instant::now();
+    let end = now.checked_add(total.min(MAX_WAIT_DURATION)).unwrap_or(now);
     let tick = tick.max(Duration::from_millis(1));
     loop {
         if observer.on_tick(start.elapsed()) == Control::Cancel {
@@ -263,6 +344,76 @@ mod tests {
         assert_eq!(got, vec![10, 20, 40, 60, 60, 60]);
         let fixed = WaitOptions::fixed(Duration::from_millis(5), Duration::from_secs(1));
         assert_eq!(fixed.interval_after(50), Duration::from_millis(5));
+    }
+
+    fn any_duration() -> impl proptest::strategy::Strategy<Value = Duration> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Duration::ZERO),
+            Just(Duration::MAX),
+            (any::<u64>(), 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+            (0u64..10_000).prop_map(Duration::from_millis),
+        ]
+    }
+
+    fn any_f64() -> impl proptest::strategy::Strategy<Value = f64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(0.0),
+            Just(-0.0),
+            Just(f64::MAX),
+            Just(f64::MIN_POSITIVE),
+            any::<f64>(),
+            -10.0f64..10.0,
+        ]
+    }
+
+    proptest::proptest! {
+        /// `interval_after` and `jittered` never panic, whatever the options hold (the doors
+        /// validate, but a Rust caller may build any struct).
+        #[test]
+        fn pacing_never_panics(
+            interval in any_duration(),
+            max_interval in any_duration(),
+            d in any_duration(),
+            backoff in any_f64(),
+            jitter in any_f64(),
+            poll in proptest::prelude::any::<u32>(),
+        ) {
+            let o = WaitOptions { interval, max_interval, backoff, jitter, ..WaitOptions::default() };
+            let after = o.interval_after(poll);
+            proptest::prop_assert!(after <= interval.max(max_interval));
+            let _ = o.jittered(d);
+            let _ = o.jittered(after);
+            let _ = o.validate();
+        }
+
+        /// With valid options, the jittered sleep stays within ±jitter of the interval.
+        #[test]
+        fn valid_options_pace_within_bounds(
+            interval_ms in 1u64..100_000_000,
+            max_ms in 0u64..100_000_000,
+            backoff in 1.0f64..100.0,
+            jitter in 0.0f64..=1.0,
+            poll in 1u32..1000,
+        ) {
+            let o = WaitOptions {
+                interval: Duration::from_millis(interval_ms),
+                max_interval: Duration::from_millis(max_ms),
+                backoff,
+                jitter,
+                ..WaitOptions::default()
+            };
+            proptest::prop_assert!(o.validate().is_ok());
+            let base = o.interval_after(poll);
+            proptest::prop_assert!(base >= o.interval.min(o.max_interval.max(o.interval)));
+            let j = o.jittered(base).as_secs_f64();
+            let b = base.as_secs_f64();
+            proptest::prop_assert!(j >= b * (1.0 - jitter) - 1e-6 && j <= b * (1.0 + jitter) + 1e-6);
+        }
     }
 
     #[test]

@@ -62,12 +62,19 @@ impl MetadataProvider {
                     reqwest::Client::builder()
                         .timeout(TIMEOUT)
                         .connect_timeout(TIMEOUT)
+                        // The answer holds an SK and a token: it must come from the metadata
+                        // address itself, never from wherever a redirect points.
+                        .redirect(reqwest::redirect::Policy::none())
                         .no_proxy(),
                 )
             })
             .as_ref()
             .map_err(|e| fail(e.clone()))?;
         let send = |rb: reqwest::RequestBuilder| match http.send(rb, 1 << 20) {
+            Ok(r) if (300..400).contains(&r.status) => Err(fail(format!(
+                "answered a redirect (http {}), which is not followed",
+                r.status
+            ))),
             Ok(r) => Ok(r),
             Err(Failure::Http(e)) => Err(fail(format!("unreachable ({})", short(&e)))),
             Err(Failure::TooLarge { .. }) => Err(fail("answer larger than 1 MiB".to_owned())),

@@ -61,6 +61,8 @@ class Emulator:
         always_expired: bool = False,
         date_override: str | None = None,
         retry_after_http_date: bool = False,
+        idle_close_ms: int | None = None,
+        close_after_answer: bool = False,
     ) -> None:
         self._emu = _Emulator(
             ak=ak,
@@ -74,6 +76,8 @@ class Emulator:
             always_expired=always_expired,
             date_override=date_override,
             retry_after_http_date=retry_after_http_date,
+            idle_close_ms=idle_close_ms,
+            close_after_answer=close_after_answer,
         )
 
     # -- where and who ---------------------------------------------------------------------
@@ -194,6 +198,15 @@ class Emulator:
     def set_response_delay(self, seconds: float) -> None:
         """Every response waits ``seconds`` before it is sent (0: none)."""
         self._emu.set_response_delay(seconds)
+
+    def set_idle_close_ms(self, ms: int | None) -> None:
+        """Close keep-alive connections idle longer than ``ms`` milliseconds (``None``: never),
+        as load balancers do."""
+        self._emu.set_idle_close_ms(ms)
+
+    def set_close_after_answer(self, on: bool) -> None:
+        """Answer with ``Connection: close`` and close each connection after its answer."""
+        self._emu.set_close_after_answer(on)
 
     def clear_faults(self) -> None:
         """Removes every injected fault, delay and job failure."""
