@@ -107,6 +107,9 @@ pub struct EmulatorConfig {
     /// Seconds added to the real clock (may be negative): applied to the signature-expiry
     /// check, the `Date` header, job times and credential expiry.
     pub clock_offset_secs: i64,
+    /// Echo the canonical request verbatim, security token included, in the APIGW.0301 answer
+    /// to a signature mismatch, as the real gateway does (default `false`: redacted).
+    pub echo_unredacted: bool,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -128,6 +131,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("job_duration", &self.job_duration)
             .field("faults", &self.faults)
             .field("clock_offset_secs", &self.clock_offset_secs)
+            .field("echo_unredacted", &self.echo_unredacted)
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +165,7 @@ impl EmulatorConfig {
             metadata_enabled: true,
             faults: FaultConfig::default(),
             clock_offset_secs: 0,
+            echo_unredacted: false,
         }
     }
 

@@ -35,6 +35,10 @@ pub(crate) struct Settings {
     /// Every temporary triple handed out and still remembered; the current one is last.
     pub temporary: Vec<TemporaryCredentials>,
     pub metadata_enabled: bool,
+    /// The job id the next create answers (once), instead of a random one.
+    pub next_job_id: Option<String>,
+    /// Echo the canonical request verbatim (security token included) on a signature mismatch.
+    pub echo_unredacted: bool,
 }
 
 /// A secret key found for an access key.
@@ -136,6 +140,8 @@ impl AppState {
             projects: cfg.projects.clone(),
             temporary: vec![temporary],
             metadata_enabled: cfg.metadata_enabled,
+            next_job_id: None,
+            echo_unredacted: cfg.echo_unredacted,
         };
         AppState {
             clock,

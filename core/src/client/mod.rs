@@ -35,20 +35,32 @@ use crate::validate::{Rule, ValidationErrors, Violation};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct JobId(String);
 
+/// Longest job id accepted, in characters (the service issues 32).
+pub const JOB_ID_MAX_CHARS: usize = 128;
+
 impl JobId {
-    /// Wraps a job id. Any non-empty text without control characters is accepted (the
-    /// service is the judge of its format); it is percent-encoded into the path.
+    /// Wraps a job id. Surrounding whitespace is trimmed; what remains must be one safe URL
+    /// path segment: 1-[`JOB_ID_MAX_CHARS`] ASCII letters, digits, `-`, `_` and `.`, and not
+    /// `.` or `..` (which a URL parser would resolve to another resource). Anything else
+    /// (`/`, `?`, `#`, `%`, whitespace, control or non-ASCII characters) is a
+    /// [`Error::Validation`] on field `job_id`, and nothing is sent.
     pub fn new(id: impl Into<String>) -> Result<Self> {
         let id = id.into();
-        let trimmed = id.trim();
-        if trimmed.is_empty()
-            || trimmed.len() > 128
-            || trimmed.chars().any(|c| c.is_control() || c.is_whitespace())
-        {
+        let trimmed = id.trim_matches(|c: char| c.is_ascii_whitespace());
+        let safe = !trimmed.is_empty()
+            && trimmed.len() <= JOB_ID_MAX_CHARS
+            && trimmed != "."
+            && trimmed != ".."
+            && trimmed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !safe {
             let violation = Violation::new(
                 "job_id",
                 Rule::Format,
-                "must be 1-128 characters without whitespace or control characters",
+                format!(
+                    "must be one path segment of 1-{JOB_ID_MAX_CHARS} ASCII letters, digits, '-', '_' and '.', not '.' or '..'"
+                ),
             )
             .with_value(&id);
             return Err(Error::Validation(ValidationErrors {
@@ -140,6 +152,11 @@ impl Client {
     }
 
     pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client> {
+        // The region becomes part of hosts and of the signing scope: check it before any
+        // URL is built.
+        if let Some(region) = &b.region {
+            crate::endpoint::check_region(region)?;
+        }
         let endpoint = match (&b.endpoint, &b.region) {
             (Some(url), _) => Endpoint::parse(url, b.allow_http)?,
             (None, Some(region)) => Endpoint::for_region(region, &b.env, b.allow_http)?,
@@ -250,7 +267,16 @@ impl Client {
             .and_then(|v| v.as_str())
             .filter(|s| !s.is_empty())
         {
-            Some(id) => JobId::new(id),
+            // The image exists: an id our rules refuse is the service's oddity, not the
+            // caller's, so it is reported with the whole answer for the caller to act on.
+            Some(id) => JobId::new(id).map_err(|_| Error::InvalidResponse {
+                status: resp.status,
+                message: format!(
+                    "the job_id in the answer is not one safe path segment (the image may exist); answer: {}",
+                    response::raw_text(&resp.body)
+                ),
+                request_id: resp.request_id.clone(),
+            }),
             None => Err(Error::InvalidResponse {
                 status: resp.status,
                 message: format!("no job_id in {}", response::snippet(&resp.body)),
@@ -368,6 +394,7 @@ fn region_of_host(host: &str) -> Option<String> {
     }
     let rest = host.strip_prefix("ims.")?;
     let (region, _) = rest.split_once('.')?;
+    crate::endpoint::check_region(region).ok()?;
     Some(region.to_owned())
 }
 

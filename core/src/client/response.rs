@@ -32,6 +32,30 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     out.trim().to_owned()
 }
 
+/// At most this many bytes of a body are kept by [`raw_text`].
+const RAW_BYTES: usize = 4096;
+
+/// A body as text for an error that must keep it (control characters escaped, cut at
+/// [`RAW_BYTES`] with `…`), secrets scrubbed.
+pub(crate) fn raw_text(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(RAW_BYTES)];
+    let mut out: String = String::from_utf8_lossy(cut)
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if body.len() > RAW_BYTES {
+        out.push('…');
+    }
+    out
+}
+
 fn text_of(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
