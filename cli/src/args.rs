@@ -151,6 +151,10 @@ pub struct EmulatorArgs {
     /// Probability (0-1) that a job ends in FAIL.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Echo the canonical request verbatim (security token included) on a signature
+    /// mismatch, as the real gateway does.
+    #[arg(long)]
+    pub echo_unredacted: bool,
 }
 
 /// `ims demo`.

@@ -142,3 +142,120 @@ fn a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent() {
     assert!(Client::builder().region("cn-north-4").build().is_ok());
     assert!(Client::builder().region("eu-west-101").build().is_ok());
 }
+
+// ---- C6: server text is scrubbed of tokens, signatures and our own secrets ----
+
+/// Everything `tracing` emits in this test binary, as text.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<String>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Visitor<'a>(&'a mut String);
+
+impl tracing::field::Visit for Visitor<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={:?}", field.name(), value));
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.push_str(&format!(" {}={}", field.name(), value));
+    }
+}
+
+impl tracing::Subscriber for Captured {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut out = self.0.lock().unwrap();
+        span.record(&mut Visitor(&mut out));
+        out.push('\n');
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut out = self.0.lock().unwrap();
+        values.record(&mut Visitor(&mut out));
+        out.push('\n');
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut out = self.0.lock().unwrap();
+        out.push_str(event.metadata().target());
+        event.record(&mut Visitor(&mut out));
+        out.push('\n');
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// The process-wide capture (installed once, shared by the tests of this binary).
+fn captured() -> Captured {
+    static CAPTURE: OnceLock<Captured> = OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let c = Captured::default();
+            tracing::subscriber::set_global_default(c.clone()).expect("first subscriber");
+            c
+        })
+        .clone()
+}
+
+const TOKEN: &str = "gQpjbi1ub3J0aC00SECRETTOKENvalue0123456789abcdefABCDEF";
+const GOOD_SK: &str = "the-right-secret-key-0123456789abcdefghij";
+const WRONG_SK: &str = "WRONG-secret-key-9876543210zyxwvutsrqpo";
+
+#[test]
+fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
+    let logs = captured();
+    let emu = emulator();
+    let ak = EmulatorConfig::demo().ak;
+    emu.set_credentials(ak.as_str(), GOOD_SK, Some(TOKEN.to_owned()));
+    emu.set_echo_unredacted(true);
+    let c = builder(&emu)
+        .credentials(Credentials::new(ak.as_str(), WRONG_SK).with_security_token(TOKEN))
+        .build()
+        .unwrap();
+    let err = c.create_whole_image(&ecs("leak")).expect_err("wrong SK");
+    let api = err.api().expect("an API error").clone();
+    assert_eq!(api.code.as_deref(), Some("APIGW.0301"), "{err}");
+    // The echo did happen, and its token was scrubbed where it stood.
+    assert!(
+        api.message.contains("x-security-token:<redacted>"),
+        "{}",
+        api.message
+    );
+    // The right SK with a wrong token: the job query path, through the same scrubbing.
+    emu.set_credentials(
+        ak.as_str(),
+        WRONG_SK,
+        Some("another-token-value-1234".to_owned()),
+    );
+    let id = JobId::new("4010a32b5f909853015f90aaa24b0015").unwrap();
+    let err2 = c.job(&id).expect_err("token mismatch");
+    assert!(logs.text().contains("status=401"), "tracing captured");
+    let shown = [
+        err.to_string(),
+        format!("{err:?}"),
+        api.message.clone(),
+        api.hint.clone().unwrap_or_default(),
+        api.signed_request.clone().unwrap_or_default(),
+        err2.to_string(),
+        format!("{err2:?}"),
+        logs.text(),
+    ];
+    for text in &shown {
+        for secret in [TOKEN, GOOD_SK, WRONG_SK] {
+            assert!(
+                !text.contains(secret),
+                "secret {secret:?} leaked in: {text}"
+            );
+        }
+    }
+}

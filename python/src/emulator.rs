@@ -91,7 +91,7 @@ impl Emulator {
     /// Starts an emulator on `127.0.0.1` (an ephemeral port unless `port` is given). Defaults:
     /// the demo AK/SK and project, region `cn-north-4`, jobs of 3 s.
     #[new]
-    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0))]
+    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, echo_unredacted = false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -102,6 +102,7 @@ impl Emulator {
         job_seconds: Option<f64>,
         auth_token: Option<String>,
         port: u16,
+        echo_unredacted: bool,
     ) -> PyResult<Emulator> {
         let mut cfg = EmulatorConfig::demo();
         cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
@@ -123,6 +124,7 @@ impl Emulator {
             cfg.job_duration = to_duration("job_seconds", s)?;
         }
         cfg.auth_token = auth_token;
+        cfg.echo_unredacted = echo_unredacted;
         let keys = (cfg.ak.clone(), cfg.sk.clone());
         let region = cfg.region.clone();
         let emu = py

@@ -35,6 +35,7 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
         )));
     }
     cfg.faults.job_fail_rate = a.fail_rate;
+    cfg.echo_unredacted = a.echo_unredacted;
     if !a.listen.ip().is_loopback() {
         return Err(Failure::usage(format!(
             "--listen {}: only loopback addresses are allowed",

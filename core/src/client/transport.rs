@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
-use super::response::{RawResponse, api_error};
+use super::response::RawResponse;
 use super::retry::Idempotency;
 use super::{AuthConfig, Inner};
 use crate::endpoint::Endpoint;
@@ -65,7 +65,7 @@ impl Inner {
                     if (200..300).contains(&resp.status) {
                         return Ok(resp);
                     }
-                    let mut api = api_error(&resp);
+                    let mut api = self.scrubbed_api_error(&resp, &prepared);
                     if is_signature_error(&api) {
                         if is_expired(&api) {
                             if let Some(skew) = resp

@@ -116,6 +116,7 @@ class _Emulator:
         job_seconds: Optional[float] = None,
         auth_token: Optional[str] = None,
         port: int = 0,
+        echo_unredacted: bool = False,
     ) -> _Emulator: ...
     @property
     def url(self) -> str: ...

@@ -44,7 +44,8 @@ class Emulator:
 
     Defaults: the documented demo AK/SK (``IMSDEMOAK00000000000``) and project
     (``0123456789abcdef0123456789abcdef``), region ``cn-north-4``, jobs of 3 s. ``port=0``
-    picks a free port.
+    picks a free port. ``echo_unredacted=True`` makes a signature mismatch (APIGW.0301) echo
+    the canonical request verbatim, security token included, as the real gateway does.
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class Emulator:
         job_seconds: float | None = None,
         auth_token: str | None = None,
         port: int = 0,
+        echo_unredacted: bool = False,
     ) -> None:
         self._emu = _Emulator(
             ak=ak,
@@ -66,6 +68,7 @@ class Emulator:
             job_seconds=job_seconds,
             auth_token=auth_token,
             port=port,
+            echo_unredacted=echo_unredacted,
         )
 
     # -- where and who ---------------------------------------------------------------------
