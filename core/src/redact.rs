@@ -89,6 +89,13 @@ fn is_delimiter(b: u8) -> bool {
         )
 }
 
+/// The user info of a URL (`user:pw` of `http://user:pw@host`), when there is one.
+pub(crate) fn userinfo(url: &str) -> Option<&str> {
+    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    rest[..authority_end].rfind('@').map(|at| &rest[..at])
+}
+
 /// A proxy (or any) URL with its user info replaced: `http://user:pw@host:8080` →
 /// `http://<redacted>@host:8080`. Text without user info is returned as is.
 pub(crate) fn url_userinfo(url: &str) -> String {

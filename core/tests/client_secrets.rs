@@ -259,3 +259,40 @@ fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
         }
     }
 }
+
+// ---- C7: a proxy's user info never shows ----
+
+#[test]
+fn proxy_passwords_never_show_in_debug_or_config_errors() {
+    const PASSWORD: &str = "hunter2-proxy-pass";
+    let good = format!("http://user:{PASSWORD}@127.0.0.1:3128");
+    let b = Client::builder()
+        .region("cn-north-4")
+        .credentials(Credentials::new("AK", "SK"))
+        .proxy(good.as_str());
+    let shown = format!("{b:?}");
+    assert!(!shown.contains(PASSWORD), "builder Debug: {shown}");
+    assert!(
+        shown.contains("127.0.0.1:3128"),
+        "the proxy host still shows: {shown}"
+    );
+    let c = b.build().unwrap();
+    let shown = format!("{c:?}");
+    assert!(!shown.contains(PASSWORD), "client Debug: {shown}");
+    for bad in [
+        format!("http://user:{PASSWORD}@bad host:3128"),
+        format!("user:{PASSWORD}@[::1"),
+        format!("ftp://user:{PASSWORD}@[zz]:1/"),
+    ] {
+        let err = Client::builder()
+            .region("cn-north-4")
+            .proxy(bad.as_str())
+            .build()
+            .expect_err(&bad);
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(PASSWORD), "config error: {text}");
+            assert!(text.contains("proxy"), "names the proxy: {text}");
+        }
+    }
+}

@@ -185,8 +185,17 @@ impl Client {
             .https_only(false);
         match &b.proxy {
             Some(p) => {
-                let proxy = reqwest::Proxy::all(p)
-                    .map_err(|e| Error::Config(format!("proxy {p:?}: {e}")))?;
+                let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
+                    let known: Vec<&str> = crate::redact::userinfo(p.as_str())
+                        .into_iter()
+                        .flat_map(|u| [u, u.split_once(':').map_or(u, |(_, pw)| pw)])
+                        .collect();
+                    Error::Config(format!(
+                        "proxy {:?}: {}",
+                        crate::redact::url_userinfo(p.as_str()),
+                        crate::redact::scrub(&error_chain(&e), &known)
+                    ))
+                })?;
                 http = http.proxy(proxy);
             }
             None if endpoint.is_loopback() => http = http.no_proxy(),
@@ -296,20 +305,23 @@ impl Client {
             .project_id_if_known()
             .unwrap_or_else(|| "<looked up in IAM when sent>".to_owned());
         let call = self.inner.create_call(&body, &project);
-        let prepared = self.inner.prepare(&call)?;
-        let headers = prepared
-            .headers
+        let mut prepared = self.inner.prepare(&call)?;
+        let headers = std::mem::take(&mut prepared.headers)
             .into_iter()
-            .map(|(k, v)| {
+            .map(|(k, mut v)| {
                 let secret = ["authorization", "x-security-token", "x-auth-token"]
                     .iter()
                     .any(|s| k.eq_ignore_ascii_case(s));
-                (k, if secret { "<redacted>".to_owned() } else { v })
+                if secret {
+                    zeroize::Zeroize::zeroize(&mut v);
+                    v.push_str("<redacted>");
+                }
+                (k, v)
             })
             .collect();
         Ok(RequestPreview {
             method: "POST".to_owned(),
-            url: prepared.url,
+            url: std::mem::take(&mut prepared.url),
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
         })

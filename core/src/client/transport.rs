@@ -248,6 +248,16 @@ pub(crate) struct Prepared {
     pub canonical: Option<sign::CanonicalRequest>,
 }
 
+impl Drop for Prepared {
+    /// The header values hold this attempt's only owned copies of the security token, the
+    /// auth token and the signature: wipe them.
+    fn drop(&mut self) {
+        for (_, value) in &mut self.headers {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
+}
+
 fn is_signature_error(api: &ApiError) -> bool {
     api.code.as_deref() == Some("APIGW.0301")
 }
