@@ -351,22 +351,36 @@ impl Client {
             idempotency: Idempotency::Safe,
         };
         let resp = self.inner.execute(&call)?;
-        let doc = response::json_body(&resp)?;
-        if !doc.is_object() {
-            return Err(Error::InvalidResponse {
+        // Read straight from the body (never a whole `Value` tree): bounded memory.
+        let parsed = std::str::from_utf8(&resp.body)
+            .ok()
+            .map(|text| (text, Job::from_json(text)));
+        match parsed {
+            Some((_, Ok(job))) => Ok(job),
+            Some((text, Err(e))) => {
+                let what = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+                    "a job document"
+                } else {
+                    "a JSON body"
+                };
+                Err(Error::InvalidResponse {
+                    status: resp.status,
+                    message: format!(
+                        "expected {what}, got: {} ({e})",
+                        response::snippet(&resp.body)
+                    ),
+                    request_id: resp.request_id.clone(),
+                })
+            }
+            None => Err(Error::InvalidResponse {
                 status: resp.status,
                 message: format!(
-                    "expected a job document, got: {}",
+                    "expected a JSON body, got: {}",
                     response::snippet(&resp.body)
                 ),
-                request_id: resp.request_id,
-            });
+                request_id: resp.request_id.clone(),
+            }),
         }
-        Job::from_value(doc).map_err(|e| Error::InvalidResponse {
-            status: resp.status,
-            message: format!("job document: {e}"),
-            request_id: resp.request_id.clone(),
-        })
     }
 }
 
