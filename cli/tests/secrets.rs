@@ -86,3 +86,103 @@ fn an_unredacted_gateway_echo_never_reaches_stdout_or_stderr() {
         }
     }
 }
+
+/// Whether `text` shows a signature value (`Signature=` followed by anything but a redaction).
+fn shows_a_signature(text: &str) -> bool {
+    text.match_indices("Signature=")
+        .any(|(i, m)| !text[i + m.len()..].starts_with('<'))
+}
+
+#[test]
+fn secrets_sweep_through_a_whole_cli_session() {
+    use ims_emulator::{Emulator, EmulatorConfig};
+    let cfg = EmulatorConfig {
+        security_token: Some(TOKEN.to_owned()),
+        echo_unredacted: true,
+        job_duration: std::time::Duration::ZERO,
+        ..EmulatorConfig::demo().with_credentials(DEMO_AK, GOOD_SK)
+    };
+    let emu = Emulator::start(cfg).expect("emulator");
+    let closed = Emulator::start(EmulatorConfig::demo()).expect("emulator");
+    let closed_url = closed.url();
+    closed.shutdown();
+    let backup = [
+        "create-whole-image",
+        "--name",
+        "sweep",
+        "--backup-id",
+        "sweep-backup",
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+        v.extend(backup.iter().map(|s| (*s).to_owned()));
+        v
+    };
+    // (SK, endpoint, args, expected exit code)
+    let runs: Vec<(&str, String, Vec<String>, i32)> = vec![
+        (
+            GOOD_SK,
+            emu.url(),
+            with(&[])
+                .into_iter()
+                .chain(["--dry-run".to_owned()])
+                .collect(),
+            0,
+        ),
+        (
+            GOOD_SK,
+            emu.url(),
+            with(&["--output", "json"])
+                .into_iter()
+                .chain(["--dry-run".to_owned()])
+                .collect(),
+            0,
+        ),
+        (
+            GOOD_SK,
+            emu.url(),
+            with(&[])
+                .into_iter()
+                .chain([
+                    "--wait".to_owned(),
+                    "--interval".to_owned(),
+                    "0.01".to_owned(),
+                ])
+                .collect(),
+            0,
+        ),
+        (GOOD_SK, emu.url(), with(&["--output", "json"]), 4),
+        (WRONG_SK, emu.url(), with(&[]), 4),
+        (WRONG_SK, emu.url(), with(&["--output", "json"]), 4),
+        (GOOD_SK, closed_url, with(&[]), 4),
+    ];
+    for (sk, url, args, want) in runs {
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = ims()
+            .env("HUAWEICLOUD_SDK_SK", sk)
+            .args(["--endpoint", &url, "--project-id", DEMO_PROJECT_ID])
+            .args(&args)
+            .output()
+            .expect("ims runs");
+        let (out, err) = (
+            String::from_utf8_lossy(&stdout),
+            String::from_utf8_lossy(&stderr),
+        );
+        assert_eq!(status.code(), Some(want), "{args:?}: {out} {err}");
+        for text in [&out, &err] {
+            for secret in [TOKEN, GOOD_SK, WRONG_SK] {
+                assert!(
+                    !text.contains(secret),
+                    "{args:?}: {secret:?} leaked: {text}"
+                );
+            }
+            assert!(
+                !shows_a_signature(text),
+                "{args:?}: a signature leaked: {text}"
+            );
+        }
+    }
+}

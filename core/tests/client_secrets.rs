@@ -296,3 +296,90 @@ fn proxy_passwords_never_show_in_debug_or_config_errors() {
         }
     }
 }
+
+// ---- J: the secrets sweep, Rust door ----
+
+const SWEEP_TOKEN: &str = "gQpjbi1ub3J0aC00SWEEPTOKENvalue0123456789abcdefXYZ";
+const SWEEP_SK: &str = "sweep-right-secret-key-0123456789abcdefgh";
+const SWEEP_WRONG_SK: &str = "SWEEP-WRONG-secret-key-9876543210zyxwvut";
+
+/// Whether `text` shows a signature value (`Signature=` followed by anything but a redaction).
+fn shows_a_signature(text: &str) -> bool {
+    text.match_indices("Signature=")
+        .any(|(i, m)| !text[i + m.len()..].starts_with('<'))
+}
+
+#[test]
+fn secrets_sweep_through_a_whole_rust_session() {
+    let logs = captured();
+    let emu = emulator();
+    let ak = EmulatorConfig::demo().ak;
+    emu.set_credentials(ak.as_str(), SWEEP_SK, Some(SWEEP_TOKEN.to_owned()));
+    emu.set_echo_unredacted(true);
+    let creds = Credentials::new(ak.as_str(), SWEEP_SK).with_security_token(SWEEP_TOKEN);
+    let c = builder(&emu).credentials(creds.clone()).build().unwrap();
+    let mut shown: Vec<String> = vec![format!("{c:?}"), format!("{creds:?}")];
+
+    // A dry run.
+    let preview = c.preview_create(&ecs("sweep")).unwrap();
+    assert!(preview.headers.iter().any(|(k, _)| k == "Authorization"));
+    shown.extend([preview.to_string(), format!("{preview:?}")]);
+    // Create and wait.
+    let backup = WholeImageRequest::from_backup("sweep", "9b27efab-4a17-4c06-bfa2-3e0cf021d3c3")
+        .build()
+        .unwrap();
+    let id = c.create_whole_image(&backup).unwrap();
+    let job = c
+        .wait(
+            &id,
+            &ims_core::WaitOptions::fixed(Duration::from_millis(10), Duration::from_secs(10)),
+        )
+        .unwrap();
+    shown.extend([format!("{id:?}"), format!("{job:?}"), job.to_json()]);
+    // An API error (the backup was used already).
+    let api = c.create_whole_image(&backup).expect_err("backup reused");
+    assert_eq!(api.kind(), ErrorKind::Api);
+    // A signature error, the gateway echoing the canonical request unredacted.
+    let wrong = builder(&emu)
+        .credentials(Credentials::new(ak.as_str(), SWEEP_WRONG_SK).with_security_token(SWEEP_TOKEN))
+        .build()
+        .unwrap();
+    let signature = wrong
+        .create_whole_image(&ecs("sweep"))
+        .expect_err("wrong SK");
+    assert_eq!(
+        signature.api().and_then(|a| a.code.as_deref()),
+        Some("APIGW.0301")
+    );
+    // A transport error.
+    let closed = Emulator::start(EmulatorConfig::demo()).unwrap();
+    let url = closed.url();
+    closed.shutdown();
+    let transport = builder(&emu)
+        .endpoint(url)
+        .credentials(creds)
+        .build()
+        .unwrap()
+        .job(&id)
+        .expect_err("closed port");
+    assert_eq!(transport.kind(), ErrorKind::Transport);
+    for e in [&api, &signature, &transport] {
+        shown.extend([e.to_string(), format!("{e:?}")]);
+        if let Some(a) = e.api() {
+            shown.extend([
+                a.message.clone(),
+                a.hint.clone().unwrap_or_default(),
+                a.signed_request.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    let logs = logs.text();
+    assert!(logs.contains("status=200"), "tracing captured the session");
+    shown.push(logs);
+    for text in &shown {
+        for secret in [SWEEP_TOKEN, SWEEP_SK, SWEEP_WRONG_SK] {
+            assert!(!text.contains(secret), "{secret:?} leaked in: {text}");
+        }
+        assert!(!shows_a_signature(text), "a signature leaked in: {text}");
+    }
+}
