@@ -169,6 +169,10 @@ pub struct EmulatorArgs {
     /// Answer with `Connection: close` and close each connection after its answer.
     #[arg(long)]
     pub close_after_answer: bool,
+    /// Echo the canonical request verbatim (security token included) on a signature
+    /// mismatch, as the real gateway does.
+    #[arg(long)]
+    pub echo_unredacted: bool,
 }
 
 /// `ims demo`.

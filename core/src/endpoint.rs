@@ -42,6 +42,32 @@ pub const REGIONS: [&str; 33] = [
     "cn-southwest-3",
 ];
 
+/// Longest region name accepted, in characters.
+pub const REGION_MAX_CHARS: usize = 64;
+
+/// Checks that `region` is a region name before it becomes part of a host
+/// (`ims.{region}...`, `iam.{region}...`) or of a signing scope: 1-[`REGION_MAX_CHARS`]
+/// lower-case ASCII letters, digits and `-`, not beginning or ending with `-`. Anything else
+/// (`evil.com/`, `host:port`, user info, upper case, spaces) is an [`Error::Config`] naming
+/// `region`.
+pub fn check_region(region: &str) -> Result<()> {
+    let ok = !region.is_empty()
+        && region.len() <= REGION_MAX_CHARS
+        && !region.starts_with('-')
+        && !region.ends_with('-')
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "region \"{}\" is not a region name: it must be 1-{REGION_MAX_CHARS} lower-case letters a-z, digits and '-' (e.g. cn-north-4)",
+            crate::validate::preview(region)
+        )))
+    }
+}
+
 /// A parsed service endpoint: scheme, host (with port when given) and a base path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -93,6 +119,7 @@ impl Endpoint {
     /// The endpoint of IMS in `region`: `HUAWEICLOUD_SDK_REGION_IMS_<REGION>` when set, else the
     /// region table.
     pub fn for_region(region: &str, env: &EnvSource, allow_http: bool) -> Result<Self> {
+        check_region(region)?;
         let var = format!(
             "HUAWEICLOUD_SDK_REGION_IMS_{}",
             region.to_ascii_uppercase().replace('-', "_")
@@ -112,6 +139,7 @@ impl Endpoint {
     /// The IAM endpoint for `region`: `HUAWEICLOUD_SDK_IAM_ENDPOINT` when set, else
     /// `https://iam.{region}.myhuaweicloud.com`.
     pub fn iam_for_region(region: &str, env: &EnvSource, allow_http: bool) -> Result<Self> {
+        check_region(region)?;
         match env.get(ENV_IAM_ENDPOINT) {
             Some(url) => Self::parse(&url, allow_http),
             None => Self::parse(&format!("https://iam.{region}.myhuaweicloud.com"), false),

@@ -163,7 +163,7 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// The job ended in `FAIL`.
-    #[error("job {} failed{}{}", job.job_id, job.error_code.as_deref().map(|c| format!(" with {c}")).unwrap_or_default(), job.fail_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    #[error("job {} failed{}{}", job.job_id, job.error_code.as_deref().map(|c| format!(" with {c}")).unwrap_or_default(), job.fail_reason.as_deref().map(|r| format!(": {}", crate::redact::scrub(r, &[]))).unwrap_or_default())]
     JobFailed {
         /// The final job document.
         job: Box<Job>,

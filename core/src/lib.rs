@@ -32,6 +32,7 @@ pub mod env;
 pub mod error;
 mod http;
 pub mod model;
+mod redact;
 pub mod sign;
 pub mod time;
 pub mod validate;

@@ -16,11 +16,14 @@
 //!   the compatibility supplement). Chinese punctuation (`，`, `。`) is not a Chinese character.
 //! * An empty `description` is the same as no description.
 //! * Tag keys are compared case-sensitively for uniqueness (the more lenient reading).
+//! * Tag characters: only what every documented revision refuses is refused
+//!   ([`TAG_FORBIDDEN_CHARS`]); `v1:2` and `a b` pass, as older revisions allow them.
+//! * `whole_image_type` is `CBR` or the legacy `CSBS` (named by the SDK), sent as given.
 
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::model::request::{ImageTag, Source, Tags, WholeImageRequest};
+use crate::model::request::{ImageTag, Source, Tags, WHOLE_IMAGE_TYPES, WholeImageRequest};
 
 /// Maximum length of `name`, in characters.
 pub const NAME_MAX_CHARS: usize = 128;
@@ -281,6 +284,9 @@ pub(crate) fn collect(req: &WholeImageRequest, out: &mut Vec<Violation>) {
         Tags::Image(tags) => check_image_tags(tags, out),
     }
     check_source(&req.source, out);
+    if let Some(t) = &req.whole_image_type {
+        check_whole_image_type(&req.source, t, out);
+    }
     check_ram(req.min_ram, req.max_ram, out);
     if let Some(id) = &req.enterprise_project_id {
         check_enterprise_project_id(id, out);
@@ -339,12 +345,13 @@ fn name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ' ') || is_chinese(c)
 }
 
-fn tag_key_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '-') || is_chinese(c)
-}
+/// The tag characters every documented revision refuses. The newest allows only letters,
+/// digits, `_`, `-` (and `.` in values) and Chinese characters; older revisions forbade only
+/// these. A tag is refused only for what both refuse (spec §1: "keep tag checks lenient").
+pub const TAG_FORBIDDEN_CHARS: [char; 8] = ['=', '*', '<', '>', '\\', ',', '|', '/'];
 
-fn tag_value_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') || is_chinese(c)
+fn tag_char(c: char) -> bool {
+    !TAG_FORBIDDEN_CHARS.contains(&c)
 }
 
 /// The distinct characters of `s` that `allowed` refuses (at most five, then `…`), quoted, or
@@ -487,18 +494,13 @@ fn check_tag_part(field: &str, part: &str, text: &str, is_key: bool, out: &mut V
             .with_value(text),
         );
     }
-    let (allowed, list): (fn(char) -> bool, &str) = if is_key {
-        (tag_key_char, "'_', '-'")
-    } else {
-        (tag_value_char, "'_', '.', '-'")
-    };
-    if let Some(bad) = offending(text, allowed) {
+    if let Some(bad) = offending(text, tag_char) {
         out.push(
             Violation::new(
                 field,
                 Rule::Charset,
                 format!(
-                    "{part} may contain only letters a-z A-Z, digits, {list} and Chinese characters, found {bad}"
+                    "{part} must not contain '=', '*', '<', '>', '\\', ',', '|' or '/', found {bad}"
                 ),
             )
             .with_value(text),
@@ -609,6 +611,26 @@ fn check_id(field: &str, id: &str, out: &mut Vec<Violation>) {
                 "must not contain control characters",
             )
             .with_value(id),
+        );
+    }
+}
+
+fn check_whole_image_type(source: &Source, t: &str, out: &mut Vec<Violation>) {
+    const FIELD: &str = "whole_image_type";
+    if matches!(source, Source::Ecs { .. }) {
+        out.push(Violation::new(
+            FIELD,
+            Rule::Exclusive,
+            "applies only to a CBR backup source (backup_id), not to instance_id and vault_id",
+        ));
+    } else if !WHOLE_IMAGE_TYPES.contains(&t) {
+        out.push(
+            Violation::new(
+                FIELD,
+                Rule::Enum,
+                "must be \"CBR\" (or the legacy \"CSBS\")",
+            )
+            .with_value(t),
         );
     }
 }

@@ -31,7 +31,7 @@ fn documented_success_example() {
     assert_eq!(j.process_percent(), None);
     // The raw document is kept as received.
     let original: Value = serde_json::from_str(text).unwrap();
-    assert_eq!(j.raw, original);
+    assert_eq!(j.raw.to_value(), original);
     let again: Value = serde_json::from_str(&j.to_json()).unwrap();
     assert_eq!(again, original);
 }
@@ -87,7 +87,7 @@ fn unknown_keys_are_ignored() {
     assert_eq!(j.status, JobStatus::Running);
     assert_eq!(j.image_id(), Some("i"));
     assert_eq!(j.process_percent(), Some(12.5));
-    assert_eq!(j.raw["brand_new"]["deep"][1], 2);
+    assert_eq!(j.raw.to_value()["brand_new"]["deep"][1], 2);
 }
 
 #[test]
@@ -198,7 +198,7 @@ fn image_id_only_inside_sub_jobs_result() {
         vec!["child0", "child1", "7", r#"{"id":"c"}"#]
     );
     assert_eq!(
-        j.entities.sub_jobs_result[1].raw["entities"]["image_id"],
+        j.entities.sub_jobs_result[1].raw.to_value()["entities"]["image_id"],
         "sub-image"
     );
 }
@@ -343,4 +343,46 @@ fn serializes_clean_shape_and_raw() {
         Job::from_json(&text).unwrap().error_code.as_deref(),
         Some("IMG.0005")
     );
+}
+
+#[test]
+fn structures_read_as_compact_text_and_the_last_duplicate_wins() {
+    let j = Job::from_json(
+        r#"{ "job_id" : "a", "job_id": "b", "error_code": { "c" : [1, 2] , "s":"x \" y" } }"#,
+    )
+    .unwrap();
+    assert_eq!(j.job_id, "b");
+    assert_eq!(j.error_code.as_deref(), Some(r#"{"c":[1,2],"s":"x \" y"}"#));
+    assert!(
+        j.raw.as_str().starts_with(r#"{ "job_id" : "a""#),
+        "kept as received"
+    );
+    assert_eq!(j.to_json(), j.raw.as_str());
+}
+
+#[test]
+fn sub_jobs_and_lists_are_bounded() {
+    use ims_core::model::job::{MAX_LIST_ITEMS, MAX_SUB_JOBS};
+    let sub =
+        json!({"job_id": "s", "entities": {"sub_jobs_result": [{"job_id": "t"}, {"job_id": "u"}]}});
+    let subs: Vec<Value> = (0..MAX_SUB_JOBS).map(|_| sub.clone()).collect();
+    let ids: Vec<Value> = (0..MAX_LIST_ITEMS + 5).map(|i| json!(i)).collect();
+    let j = job(
+        json!({"entities": {"sub_jobs_result": subs, "sub_jobs_list": ids,
+                                     "results": [1, {"image_id": "r"}, "x"]}}),
+    );
+    let total: usize = j
+        .entities
+        .sub_jobs_result
+        .iter()
+        .map(|s| 1 + s.entities.sub_jobs_result.len())
+        .sum();
+    assert_eq!(total, MAX_SUB_JOBS, "all levels together");
+    assert_eq!(
+        j.entities.sub_jobs_result[0].entities.sub_jobs_result.len(),
+        2
+    );
+    assert_eq!(j.entities.sub_jobs_list.len(), MAX_LIST_ITEMS);
+    assert_eq!(j.entities.results.len(), 1);
+    assert_eq!(j.entities.results[0].image_id.as_deref(), Some("r"));
 }

@@ -202,7 +202,7 @@ fn round_trips() {
 fn builder_rejects_mixing_tag_forms_and_reports_everything() {
     let err = WholeImageRequest::from_ecs("img", INSTANCE, VAULT)
         .legacy_tag("a.1")
-        .tag("bad key", "v")
+        .tag("bad|key", "v")
         .build()
         .unwrap_err();
     assert_eq!(
@@ -358,6 +358,7 @@ mod props {
         ) {
             let req = WholeImageRequest {
                 name, description, tags, min_ram, max_ram, enterprise_project_id, source,
+                whole_image_type: None,
             };
             let text = req.to_json();
             let value: Value = serde_json::from_str(&text).unwrap();

@@ -38,14 +38,16 @@ proptest! {
         prop_assert_eq!(encode::decode(&encode::encode(&s)), s);
     }
 
-    /// Any input either signs or returns an error; it never panics.
+    /// Any input signs, or fails with exactly the error the documented checks predict (in the
+    /// signer's order: method, host, path, then each header); it never panics. Valid-looking and
+    /// arbitrary inputs are mixed so that both outcomes are exercised.
     #[test]
-    fn sign_never_panics(
-        method in ".{0,8}",
-        host in ".{0,20}",
-        path in ".{0,30}",
-        name in ".{0,12}",
-        value in ".{0,40}",
+    fn sign_fails_only_on_inputs_known_invalid(
+        method in prop_oneof![Just("GET".to_owned()), "[A-Za-z]{1,8}", ".{0,8}"],
+        host in prop_oneof!["[a-z0-9.-]{1,20}(:[0-9]{1,5})?", ".{0,20}"],
+        path in prop_oneof!["/[a-zA-Z0-9/%._~-]{0,30}", ".{0,30}"],
+        name in prop_oneof!["[A-Za-z][A-Za-z0-9-]{0,11}", Just("Content-Type".to_owned()), Just("Host".to_owned()), ".{0,12}"],
+        value in prop_oneof!["[ -~]{0,40}", "(?s).{0,40}", "[a\t\n\r\u{0}\u{7f}\u{85}]{0,6}"],
         body in prop::collection::vec(any::<u8>(), 0..64),
         alg in 0u8..3,
     ) {
@@ -54,8 +56,16 @@ proptest! {
         let req = SignableRequest { method: &method, host: &host, path: &path, query: &[("a", "b")], headers: &headers, body: &body };
         let algorithm = [Algorithm::SdkHmacSha256, Algorithm::SdkHmacSm3, Algorithm::V11HmacSha256][usize::from(alg)];
         let params = SigningParams { credentials: &creds, algorithm, date: SdkDate::from_unix(1_700_000_000).unwrap(), region: Some("r"), service: Some("ims") };
-        if let Ok(out) = sign::sign(&req, &params) {
-            prop_assert!(out.authorization.starts_with(algorithm.as_str()));
+        let expected = expected_failure(&method, &host, &path, &name, &value);
+        match (sign::sign(&req, &params), expected) {
+            (Ok(out), None) => {
+                prop_assert!(out.authorization.starts_with(algorithm.as_str()));
+                prop_assert!(out.canonical_request.signed_headers.contains("host"));
+                prop_assert!(out.canonical_request.signed_headers.contains("x-sdk-date"));
+            }
+            (Err(got), Some(want)) => prop_assert_eq!(kind(&got), want, "{}", got),
+            (Ok(_), Some(want)) => prop_assert!(false, "signed, but {want} was expected"),
+            (Err(got), None) => prop_assert!(false, "valid input refused: {got}"),
         }
     }
 
@@ -63,6 +73,59 @@ proptest! {
     #[test]
     fn parse_authorization_never_panics(s in ".{0,120}") {
         let _ = sign::parse_authorization(&s);
+    }
+}
+
+/// The error [`sign::sign`] must return for these inputs (with a `Content-Type: text/plain`
+/// header after `name`), by the documented rules, or `None` when they are valid.
+fn expected_failure(
+    method: &str,
+    host: &str,
+    path: &str,
+    name: &str,
+    value: &str,
+) -> Option<&'static str> {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if method.is_empty() || method.len() > 32 || !method.bytes().all(tchar) {
+        return Some("method");
+    }
+    if host.is_empty()
+        || host.len() > 300
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+    {
+        return Some("host");
+    }
+    if !path.starts_with('/') || path.chars().any(|c| c.is_control() || c == '?' || c == '#') {
+        return Some("path");
+    }
+    if name.is_empty() || !name.bytes().all(tchar) {
+        return Some("header name");
+    }
+    if name.eq_ignore_ascii_case("host") {
+        return None;
+    }
+    if value.trim().chars().any(|c| c.is_control() && c != '\t') {
+        return Some("header value");
+    }
+    if name.eq_ignore_ascii_case("content-type") {
+        return Some("duplicate header");
+    }
+    None
+}
+
+/// The kind of a signing error, in the words of [`expected_failure`].
+fn kind(e: &sign::SignError) -> &'static str {
+    use sign::SignError as E;
+    match e {
+        E::InvalidMethod(_) => "method",
+        E::InvalidHost(_) => "host",
+        E::InvalidPath(_) => "path",
+        E::InvalidHeaderName(_) => "header name",
+        E::InvalidHeaderValue(_) => "header value",
+        E::DuplicateHeader(_) => "duplicate header",
+        _ => "other",
     }
 }
 

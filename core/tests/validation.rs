@@ -297,14 +297,25 @@ fn cases() -> Vec<Case> {
             m(|r| r.tags = legacy(&["ok.1", ".value"])),
             &[("tags[1]", "length")],
         ),
-        err(
-            "legacy key with a space",
+        // Tag characters: only what every documented revision refuses (`= * < > \ , | /`).
+        ok(
+            "legacy key with a space (older revisions allow it)",
+            Charset,
             m(|r| r.tags = legacy(&["a b.c"])),
-            &[("tags[0]", "charset")],
+        ),
+        ok(
+            "legacy value with ':' (older revisions allow it)",
+            Charset,
+            m(|r| r.tags = legacy(&["v1.2:3", "env.a b", "k@x.#1+(y)"])),
         ),
         err(
             "legacy value with '/'",
             m(|r| r.tags = legacy(&["a.b/c"])),
+            &[("tags[0]", "charset")],
+        ),
+        err(
+            "legacy key with '='",
+            m(|r| r.tags = legacy(&["a=b.c"])),
             &[("tags[0]", "charset")],
         ),
         ok(
@@ -373,15 +384,38 @@ fn cases() -> Vec<Case> {
             Charset,
             m(|r| r.tags = image(&[("k", "1.2.3")])),
         ),
-        err(
-            "image key with a dot",
-            m(|r| r.tags = image(&[("a.b", "v")])),
-            &[("image_tags[0].key", "charset")],
+        ok(
+            "image tags v1:2 and a b (older revisions allow them)",
+            Charset,
+            m(|r| r.tags = image(&[("v1:2", "a b"), ("a b", "v1:2"), ("a.b", "é")])),
         ),
         err(
             "image value with '='",
             m(|r| r.tags = image(&[("k", "a=b")])),
             &[("image_tags[0].value", "charset")],
+        ),
+        err(
+            "image tags with each character every revision refuses",
+            m(|r| {
+                r.tags = image(&[
+                    ("a*", "v"),
+                    ("k1", "<"),
+                    ("k2", ">"),
+                    ("a\\b", "v"),
+                    ("k3", "a,b"),
+                    ("a|b", "v"),
+                    ("k4", "a/b"),
+                ])
+            }),
+            &[
+                ("image_tags[0].key", "charset"),
+                ("image_tags[1].value", "charset"),
+                ("image_tags[2].value", "charset"),
+                ("image_tags[3].key", "charset"),
+                ("image_tags[4].value", "charset"),
+                ("image_tags[5].key", "charset"),
+                ("image_tags[6].value", "charset"),
+            ],
         ),
         err(
             "duplicate image keys",
@@ -669,10 +703,24 @@ fn cases() -> Vec<Case> {
             json_value(ecs_body(serde_json::json!({"max_ram": "1024"}))),
             &[("max_ram", "type")],
         ),
-        err(
-            "JSON with whole_image_type CSBS",
+        ok(
+            "JSON with whole_image_type CSBS (legacy, named by the SDK)",
+            Enum,
             json(&format!(
                 r#"{{"name":"a","backup_id":"{BACKUP}","whole_image_type":"CSBS"}}"#
+            )),
+        ),
+        err(
+            "JSON with whole_image_type ECS",
+            json(&format!(
+                r#"{{"name":"a","backup_id":"{BACKUP}","whole_image_type":"ECS"}}"#
+            )),
+            &[("whole_image_type", "enum")],
+        ),
+        err(
+            "JSON with whole_image_type in lower case",
+            json(&format!(
+                r#"{{"name":"a","backup_id":"{BACKUP}","whole_image_type":"csbs"}}"#
             )),
             &[("whole_image_type", "enum")],
         ),
@@ -1040,4 +1088,29 @@ mod props {
             prop_assert_eq!(req.validate(), Ok(()));
         }
     }
+}
+
+#[test]
+fn whole_image_type_is_sent_as_given() {
+    let text = format!(r#"{{"name":"a","backup_id":"{BACKUP}","whole_image_type":"CSBS"}}"#);
+    let req = WholeImageRequest::from_json_validated(&text).expect("CSBS is accepted");
+    assert!(
+        req.to_json().contains(r#""whole_image_type":"CSBS""#),
+        "{}",
+        req.to_json()
+    );
+    let built = WholeImageRequest::from_backup("a", BACKUP)
+        .whole_image_type("CSBS")
+        .build()
+        .expect("valid");
+    assert_eq!(built.to_json(), req.to_json());
+    let default = WholeImageRequest::from_backup("a", BACKUP)
+        .build()
+        .expect("valid");
+    assert!(default.to_json().contains(r#""whole_image_type":"CBR""#));
+    let err = WholeImageRequest::from_ecs("a", INSTANCE, VAULT)
+        .whole_image_type("CBR")
+        .build()
+        .expect_err("an ECS source has no whole_image_type");
+    assert_eq!(err.pairs(), vec![("whole_image_type", "exclusive")]);
 }

@@ -221,9 +221,13 @@ fn verify_signature(
     };
     let out = sign::sign(&signable, &params).map_err(AuthFailure::signature)?;
     if !constant_time_eq(out.signature.as_bytes(), auth.signature.as_bytes()) {
-        return Err(AuthFailure::signature(format_args!(
-            "the signature does not match, canonical request: {}",
+        let echoed = if settings.echo_unredacted {
+            out.canonical_request.to_string()
+        } else {
             out.canonical_request.redacted()
+        };
+        return Err(AuthFailure::signature(format_args!(
+            "the signature does not match, canonical request: {echoed}"
         )));
     }
 

@@ -114,6 +114,9 @@ pub struct EmulatorConfig {
     pub idle_close_ms: Option<u64>,
     /// Answers every request with `Connection: close` and closes the connection after it.
     pub close_after_answer: bool,
+    /// Echo the canonical request verbatim, security token included, in the APIGW.0301 answer
+    /// to a signature mismatch, as the real gateway does (default `false`: redacted).
+    pub echo_unredacted: bool,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -138,6 +141,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("gateway", &self.gateway)
             .field("idle_close_ms", &self.idle_close_ms)
             .field("close_after_answer", &self.close_after_answer)
+            .field("echo_unredacted", &self.echo_unredacted)
             .finish_non_exhaustive()
     }
 }
@@ -174,6 +178,7 @@ impl EmulatorConfig {
             gateway: crate::gateway::GatewayBehaviour::default(),
             idle_close_ms: None,
             close_after_answer: false,
+            echo_unredacted: false,
         }
     }
 

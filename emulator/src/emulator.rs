@@ -258,6 +258,18 @@ impl Emulator {
         self.state.connections.set_close_after_answer(on);
     }
 
+    /// The job id the next create answers (once), instead of a random one: for testing how a
+    /// client copes with an id it cannot use.
+    pub fn set_next_job_id(&self, job_id: Option<String>) {
+        self.state.update_settings(|s| s.next_job_id = job_id);
+    }
+
+    /// Echo the canonical request verbatim, security token included, in the APIGW.0301 answer
+    /// to a signature mismatch, as the real gateway does (default: redacted).
+    pub fn set_echo_unredacted(&self, on: bool) {
+        self.state.update_settings(|s| s.echo_unredacted = on);
+    }
+
     /// A snapshot of the counters and the request log.
     pub fn stats(&self) -> Stats {
         self.state.stats.snapshot()

@@ -37,6 +37,10 @@ pub(crate) struct Settings {
     pub temporary: Vec<TemporaryCredentials>,
     pub metadata_enabled: bool,
     pub gateway: crate::gateway::GatewayBehaviour,
+    /// The job id the next create answers (once), instead of a random one.
+    pub next_job_id: Option<String>,
+    /// Echo the canonical request verbatim (security token included) on a signature mismatch.
+    pub echo_unredacted: bool,
 }
 
 /// A secret key found for an access key.
@@ -140,6 +144,8 @@ impl AppState {
             temporary: vec![temporary],
             metadata_enabled: cfg.metadata_enabled,
             gateway: cfg.gateway.clone(),
+            next_job_id: None,
+            echo_unredacted: cfg.echo_unredacted,
         };
         AppState {
             clock,

@@ -92,7 +92,7 @@ impl Emulator {
     /// Starts an emulator on `127.0.0.1` (an ephemeral port unless `port` is given). Defaults:
     /// the demo AK/SK and project, region `cn-north-4`, jobs of 3 s.
     #[new]
-    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, gateway_prefix = "APIGW", always_expired = false, date_override = None, retry_after_http_date = false, idle_close_ms = None, close_after_answer = false))]
+    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, gateway_prefix = "APIGW", always_expired = false, date_override = None, retry_after_http_date = false, idle_close_ms = None, close_after_answer = false, echo_unredacted = false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -109,6 +109,7 @@ impl Emulator {
         retry_after_http_date: bool,
         idle_close_ms: Option<u64>,
         close_after_answer: bool,
+        echo_unredacted: bool,
     ) -> PyResult<Emulator> {
         let mut cfg = EmulatorConfig::demo();
         cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
@@ -136,6 +137,7 @@ impl Emulator {
         cfg.gateway.retry_after_http_date = retry_after_http_date;
         cfg.idle_close_ms = idle_close_ms;
         cfg.close_after_answer = close_after_answer;
+        cfg.echo_unredacted = echo_unredacted;
         let keys = (cfg.ak.clone(), cfg.sk.clone());
         let region = cfg.region.clone();
         let emu = py

@@ -143,8 +143,8 @@ impl Job {
 
     /// The whole document as received, as a new dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if self.inner.raw.is_object() {
-            convert::to_py(py, &self.inner.raw)
+        if !self.inner.raw.is_empty() {
+            convert::to_py(py, &self.inner.raw.to_value())
         } else {
             let value = serde_json::to_value(&self.inner).unwrap_or(serde_json::Value::Null);
             convert::to_py(py, &value)

@@ -44,6 +44,7 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
     cfg.gateway.retry_after_http_date = a.retry_after_http_date;
     cfg.idle_close_ms = a.idle_close_ms;
     cfg.close_after_answer = a.close_after_answer;
+    cfg.echo_unredacted = a.echo_unredacted;
     if !a.listen.ip().is_loopback() {
         return Err(Failure::usage(format!(
             "--listen {}: only loopback addresses are allowed",

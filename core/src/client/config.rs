@@ -49,6 +49,23 @@ impl std::fmt::Debug for AuthConfig {
     }
 }
 
+/// A proxy URL: kept in a zeroizing buffer, and its user info (`user:password@`) never shown.
+#[derive(Clone)]
+pub(crate) struct ProxyUrl(zeroize::Zeroizing<String>);
+
+impl ProxyUrl {
+    /// The URL as given.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::redact::url_userinfo(&self.0))
+    }
+}
+
 /// Builds a [`super::Client`]. Only the endpoint (a region or an explicit URL) is required;
 /// credentials default to the official chain (environment, profile file, instance metadata).
 #[derive(Debug, Clone)]
@@ -62,7 +79,7 @@ pub struct ClientBuilder {
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
     pub(crate) pool_idle_timeout: Duration,
-    pub(crate) proxy: Option<String>,
+    pub(crate) proxy: Option<ProxyUrl>,
     pub(crate) root_certificates: Vec<Vec<u8>>,
     pub(crate) user_agent_suffix: Option<String>,
     pub(crate) allow_http: bool,
@@ -169,12 +186,13 @@ impl ClientBuilder {
         self
     }
 
-    /// A proxy URL for every request. Without it, `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and
+    /// A proxy URL for every request (user info, `http://user:password@host:port`, is never
+    /// shown in `Debug` or errors). Without it, `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and
     /// `NO_PROXY` of the [`ClientBuilder::env`] source apply, decided per host, and never to a
     /// loopback host (so a loopback IMS endpoint is reached directly while a remote IAM still
     /// goes through the proxy).
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(url.into());
+        self.proxy = Some(ProxyUrl(zeroize::Zeroizing::new(url.into())));
         self
     }
 

@@ -40,20 +40,32 @@ use crate::validate::{Rule, ValidationErrors, Violation};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct JobId(String);
 
+/// Longest job id accepted, in characters (the service issues 32).
+pub const JOB_ID_MAX_CHARS: usize = 128;
+
 impl JobId {
-    /// Wraps a job id. Any non-empty text without control characters is accepted (the
-    /// service is the judge of its format); it is percent-encoded into the path.
+    /// Wraps a job id. Surrounding whitespace is trimmed; what remains must be one safe URL
+    /// path segment: 1-[`JOB_ID_MAX_CHARS`] ASCII letters, digits, `-`, `_` and `.`, and not
+    /// `.` or `..` (which a URL parser would resolve to another resource). Anything else
+    /// (`/`, `?`, `#`, `%`, whitespace, control or non-ASCII characters) is a
+    /// [`Error::Validation`] on field `job_id`, and nothing is sent.
     pub fn new(id: impl Into<String>) -> Result<Self> {
         let id = id.into();
-        let trimmed = id.trim();
-        if trimmed.is_empty()
-            || trimmed.len() > 128
-            || trimmed.chars().any(|c| c.is_control() || c.is_whitespace())
-        {
+        let trimmed = id.trim_matches(|c: char| c.is_ascii_whitespace());
+        let safe = !trimmed.is_empty()
+            && trimmed.len() <= JOB_ID_MAX_CHARS
+            && trimmed != "."
+            && trimmed != ".."
+            && trimmed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !safe {
             let violation = Violation::new(
                 "job_id",
                 Rule::Format,
-                "must be 1-128 characters without whitespace or control characters",
+                format!(
+                    "must be one path segment of 1-{JOB_ID_MAX_CHARS} ASCII letters, digits, '-', '_' and '.', not '.' or '..'"
+                ),
             )
             .with_value(&id);
             return Err(Error::Validation(ValidationErrors {
@@ -146,6 +158,11 @@ impl Client {
 
     pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client> {
         b.retry.validate()?;
+        // The region becomes part of hosts and of the signing scope: check it before any
+        // URL is built.
+        if let Some(region) = &b.region {
+            crate::endpoint::check_region(region)?;
+        }
         let endpoint = match (&b.endpoint, &b.region) {
             (Some(url), _) => Endpoint::parse(url, b.allow_http)?,
             (None, Some(region)) => Endpoint::for_region(region, &b.env, b.allow_http)?,
@@ -175,8 +192,17 @@ impl Client {
             .https_only(false);
         match &b.proxy {
             Some(p) => {
-                let proxy = reqwest::Proxy::all(p)
-                    .map_err(|e| Error::Config(format!("proxy {p:?}: {e}")))?;
+                let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
+                    let known: Vec<&str> = crate::redact::userinfo(p.as_str())
+                        .into_iter()
+                        .flat_map(|u| [u, u.split_once(':').map_or(u, |(_, pw)| pw)])
+                        .collect();
+                    Error::Config(format!(
+                        "proxy {:?}: {}",
+                        crate::redact::url_userinfo(p.as_str()),
+                        crate::redact::scrub(&error_chain(&e), &known)
+                    ))
+                })?;
                 http = http.proxy(proxy);
             }
             None => http = proxy::from_env(http, &b.env)?,
@@ -256,7 +282,16 @@ impl Client {
             .and_then(|v| v.as_str())
             .filter(|s| !s.is_empty())
         {
-            Some(id) => JobId::new(id),
+            // The image exists: an id our rules refuse is the service's oddity, not the
+            // caller's, so it is reported with the whole answer for the caller to act on.
+            Some(id) => JobId::new(id).map_err(|_| Error::InvalidResponse {
+                status: resp.status,
+                message: format!(
+                    "the job_id in the answer is not one safe path segment (the image may exist); answer: {}",
+                    response::raw_text(&resp.body)
+                ),
+                request_id: resp.request_id.clone(),
+            }),
             None => Err(Error::InvalidResponse {
                 status: resp.status,
                 message: format!("no job_id in {}", response::snippet(&resp.body)),
@@ -276,20 +311,23 @@ impl Client {
             .project_id_if_known()
             .unwrap_or_else(|| "<looked up in IAM when sent>".to_owned());
         let call = self.inner.create_call(&body, &project);
-        let prepared = self.inner.prepare(&call)?;
-        let headers = prepared
-            .headers
+        let mut prepared = self.inner.prepare(&call)?;
+        let headers = std::mem::take(&mut prepared.headers)
             .into_iter()
-            .map(|(k, v)| {
+            .map(|(k, mut v)| {
                 let secret = ["authorization", "x-security-token", "x-auth-token"]
                     .iter()
                     .any(|s| k.eq_ignore_ascii_case(s));
-                (k, if secret { "<redacted>".to_owned() } else { v })
+                if secret {
+                    zeroize::Zeroize::zeroize(&mut v);
+                    v.push_str("<redacted>");
+                }
+                (k, v)
             })
             .collect();
         Ok(RequestPreview {
             method: "POST".to_owned(),
-            url: prepared.url,
+            url: std::mem::take(&mut prepared.url),
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
         })
@@ -319,22 +357,36 @@ impl Client {
             idempotency: Idempotency::Safe,
         };
         let resp = self.inner.execute(&call)?;
-        let doc = response::json_body(&resp)?;
-        if !doc.is_object() {
-            return Err(Error::InvalidResponse {
+        // Read straight from the body (never a whole `Value` tree): bounded memory.
+        let parsed = std::str::from_utf8(&resp.body)
+            .ok()
+            .map(|text| (text, Job::from_json(text)));
+        match parsed {
+            Some((_, Ok(job))) => Ok(job),
+            Some((text, Err(e))) => {
+                let what = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+                    "a job document"
+                } else {
+                    "a JSON body"
+                };
+                Err(Error::InvalidResponse {
+                    status: resp.status,
+                    message: format!(
+                        "expected {what}, got: {} ({e})",
+                        response::snippet(&resp.body)
+                    ),
+                    request_id: resp.request_id.clone(),
+                })
+            }
+            None => Err(Error::InvalidResponse {
                 status: resp.status,
                 message: format!(
-                    "expected a job document, got: {}",
+                    "expected a JSON body, got: {}",
                     response::snippet(&resp.body)
                 ),
-                request_id: resp.request_id,
-            });
+                request_id: resp.request_id.clone(),
+            }),
         }
-        Job::from_value(doc).map_err(|e| Error::InvalidResponse {
-            status: resp.status,
-            message: format!("job document: {e}"),
-            request_id: resp.request_id.clone(),
-        })
     }
 }
 
@@ -374,6 +426,7 @@ fn region_of_host(host: &str) -> Option<String> {
     }
     let rest = host.strip_prefix("ims.")?;
     let (region, _) = rest.split_once('.')?;
+    crate::endpoint::check_region(region).ok()?;
     Some(region.to_owned())
 }
 

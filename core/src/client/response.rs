@@ -3,7 +3,11 @@
 
 use serde_json::Value;
 
+use super::Inner;
+use super::config::AuthConfig;
+use super::transport::Prepared;
 use crate::error::{ApiError, Error};
+use crate::redact::scrub;
 
 /// A response read whole: status, request id, server date and body.
 #[derive(Debug)]
@@ -29,7 +33,31 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     if text.chars().nth(SNIPPET_CHARS).is_some() {
         out.push('…');
     }
-    out.trim().to_owned()
+    scrub(out.trim(), &[])
+}
+
+/// At most this many bytes of a body are kept by [`raw_text`].
+const RAW_BYTES: usize = 4096;
+
+/// A body as text for an error that must keep it (control characters escaped, cut at
+/// [`RAW_BYTES`] with `…`), secrets scrubbed.
+pub(crate) fn raw_text(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(RAW_BYTES)];
+    let mut out: String = String::from_utf8_lossy(cut)
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if body.len() > RAW_BYTES {
+        out.push('…');
+    }
+    scrub(&out, &[])
 }
 
 fn text_of(v: &Value) -> Option<String> {
@@ -66,11 +94,47 @@ pub(crate) fn api_error(resp: &RawResponse) -> ApiError {
     ApiError {
         status: resp.status,
         code,
-        message,
+        message: scrub(&message, &[]),
         request_id: resp.request_id.clone().or(body_request_id),
         hint: None,
         signed_request: None,
         retry_after: resp.retry_after.map(std::time::Duration::from_secs),
+    }
+}
+
+impl Inner {
+    /// [`api_error`], with every secret this attempt carried (security token, auth token,
+    /// signature, and the SK) also scrubbed wherever the server echoed it.
+    pub(crate) fn scrubbed_api_error(&self, resp: &RawResponse, prepared: &Prepared) -> ApiError {
+        let mut api = api_error(resp);
+        let mut known: Vec<String> = prepared
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                if name.eq_ignore_ascii_case("authorization") {
+                    value
+                        .rsplit_once("Signature=")
+                        .map(|(_, sig)| sig.trim().to_owned())
+                } else if name.eq_ignore_ascii_case("x-security-token")
+                    || name.eq_ignore_ascii_case("x-auth-token")
+                {
+                    Some(value.clone())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if let AuthConfig::AkSk(provider) = &self.auth {
+            if let Ok(creds) = provider.credentials() {
+                known.push(creds.secret_key().to_owned());
+            }
+        }
+        let known_refs: Vec<&str> = known.iter().map(String::as_str).collect();
+        api.message = scrub(&api.message, &known_refs);
+        for secret in &mut known {
+            zeroize::Zeroize::zeroize(secret);
+        }
+        api
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
-use super::response::{RawResponse, api_error};
+use super::response::RawResponse;
 use super::retry::{Idempotency, retry_after_secs};
 use super::skew;
 use super::{AuthConfig, Inner};
@@ -64,7 +64,7 @@ impl Inner {
                     if (200..300).contains(&resp.status) {
                         return Ok(resp);
                     }
-                    let mut api = api_error(&resp);
+                    let mut api = self.scrubbed_api_error(&resp, &prepared);
                     let auth_failure = is_auth_failure(&api);
                     if is_signature_error(&api) {
                         if is_ak_locked(&api) {
@@ -255,6 +255,16 @@ pub(crate) struct Prepared {
     /// The clock offset (seconds) this attempt was signed with: a later "expired" answer is
     /// judged against it, not against an offset another thread stored since.
     pub clock_offset: i64,
+}
+
+impl Drop for Prepared {
+    /// The header values hold this attempt's only owned copies of the security token, the
+    /// auth token and the signature: wipe them.
+    fn drop(&mut self) {
+        for (_, value) in &mut self.headers {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
 }
 
 /// The hint of the gateway's AK lock ("AK access failed to reach the limit, forbidden").

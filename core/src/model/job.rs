@@ -11,17 +11,93 @@
 //! Times (`begin_time`, `end_time`) are opaque: formats seen include
 //! `2024-11-06T06:28:14.425Z` and `04-Jun-2015 18:11:06:586`.
 //!
-//! [`Job::raw`] keeps the document exactly as received, for callers that hand "the whole
-//! document" on.
+//! [`Job::raw`] keeps the document exactly as received (its text, shared with the sub-jobs),
+//! for callers that hand "the whole document" on.
+//!
+//! Reading is bounded so that any body costs a small multiple of its size: the document is
+//! never turned into a `serde_json::Value` tree; only the documented fields are read, at most
+//! [`MAX_SUB_JOB_DEPTH`] levels of `sub_jobs_result` and [`MAX_SUB_JOBS`] sub-jobs in all, and
+//! at most [`MAX_LIST_ITEMS`] entries of `results` and `sub_jobs_list` per list. What is left
+//! out stays in [`Job::raw`].
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
-/// How deep `sub_jobs_result` is followed; deeper sub-jobs are dropped (the raw document keeps
-/// them).
-pub const MAX_SUB_JOB_DEPTH: usize = 16;
+/// How deep `sub_jobs_result` is followed (the top job is level 0); deeper sub-jobs are
+/// dropped (the raw document keeps them).
+pub const MAX_SUB_JOB_DEPTH: usize = 4;
+
+/// Most sub-jobs read from one document, all levels together; the rest are dropped (the raw
+/// document keeps them).
+pub const MAX_SUB_JOBS: usize = 1000;
+
+/// Most entries read from each `results` and `sub_jobs_list`; the rest are dropped (the raw
+/// document keeps them).
+pub const MAX_LIST_ITEMS: usize = 1000;
+
+/// A job document's JSON text exactly as received, shared (one copy per document) between a
+/// job and its sub-jobs. Empty for a job built by hand.
+#[derive(Clone, Default)]
+pub struct RawDocument {
+    text: Option<Arc<str>>,
+    start: usize,
+    end: usize,
+}
+
+impl RawDocument {
+    /// The span of `part` (a slice of `text`) in the shared `text`.
+    fn span(text: &Arc<str>, part: &str) -> RawDocument {
+        let start = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        let end = start + part.len();
+        if text.get(start..end) == Some(part) {
+            RawDocument {
+                text: Some(Arc::clone(text)),
+                start,
+                end,
+            }
+        } else {
+            RawDocument::default()
+        }
+    }
+
+    /// The document's JSON text as received (`""` for a job built by hand).
+    pub fn as_str(&self) -> &str {
+        self.text
+            .as_deref()
+            .and_then(|t| t.get(self.start..self.end))
+            .unwrap_or_default()
+    }
+
+    /// Whether there is no document (a job built by hand).
+    pub fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+
+    /// The document parsed into a JSON value (`Null` for a job built by hand). Costs what a
+    /// `Value` of the whole document costs: call it only when the whole document is needed.
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(self.as_str()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for RawDocument {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl fmt::Debug for RawDocument {
+    /// The size only: a document may be megabytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawDocument({} bytes)", self.as_str().len())
+    }
+}
 
 /// Status of an asynchronous job.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -145,11 +221,12 @@ pub struct JobEntities {
     pub current_task: Option<String>,
     /// The sub-job doing the work.
     pub sub_job_id: Option<String>,
-    /// Per-project results.
+    /// Per-project results (at most [`MAX_LIST_ITEMS`]).
     pub results: Vec<JobResult>,
-    /// Sub-job documents (up to [`MAX_SUB_JOB_DEPTH`] levels).
+    /// Sub-job documents (up to [`MAX_SUB_JOB_DEPTH`] levels and [`MAX_SUB_JOBS`] in all).
     pub sub_jobs_result: Vec<Job>,
-    /// Sub-job ids; elements that are not strings are kept as their JSON text.
+    /// Sub-job ids (at most [`MAX_LIST_ITEMS`]); elements that are not strings are kept as
+    /// their JSON text.
     pub sub_jobs_list: Vec<String>,
     /// Error code of the work.
     pub error_code: Option<String>,
@@ -182,41 +259,47 @@ pub struct Job {
     pub fail_reason: Option<String>,
     /// The job's entities.
     pub entities: JobEntities,
-    /// The document exactly as received (`Null` for a job built by hand).
+    /// The document exactly as received (empty for a job built by hand).
     #[serde(skip)]
-    pub raw: Value,
+    pub raw: RawDocument,
 }
 
 impl Job {
     /// Reads a job document from JSON text. Fails only on invalid JSON or a document that is
     /// not a JSON object.
     pub fn from_json(text: &str) -> Result<Job, serde_json::Error> {
-        Job::from_value(serde_json::from_str(text)?)
+        Job::from_shared(Arc::from(text))
     }
 
     /// Reads a job document from a JSON value. Fails only when it is not an object.
     pub fn from_value(value: Value) -> Result<Job, serde_json::Error> {
-        match value {
-            Value::Object(map) => {
-                let mut job = Job::from_map(&map, 0);
-                job.raw = Value::Object(map);
-                Ok(job)
-            }
-            other => Err(<serde_json::Error as serde::de::Error>::custom(format!(
-                "a job document must be a JSON object, got {}",
-                kind(&other)
-            ))),
+        if !value.is_object() {
+            return Err(not_an_object(kind(&value)));
         }
+        Job::from_json(&value.to_string())
+    }
+
+    /// Reads the document held by `text` (one shared copy for the job and its sub-jobs).
+    fn from_shared(text: Arc<str>) -> Result<Job, serde_json::Error> {
+        let top: &RawValue = serde_json::from_str(&text)?;
+        let body = top.get();
+        if !body.starts_with('{') {
+            return Err(not_an_object(kind_of_text(body)));
+        }
+        let mut budget = MAX_SUB_JOBS;
+        let mut job = Job::from_object(&text, body, 0, &mut budget)?;
+        job.raw = RawDocument::span(&text, body);
+        Ok(job)
     }
 
     /// The document as JSON: [`Job::raw`] as received, or the clean shape for a job built by
     /// hand.
     pub fn to_json(&self) -> String {
-        if self.raw.is_object() {
-            self.raw.to_string()
-        } else {
+        if self.raw.is_empty() {
             // Cannot fail: only strings, numbers and nested maps with string keys.
             serde_json::to_string(self).unwrap_or_default()
+        } else {
+            self.raw.as_str().to_owned()
         }
     }
 
@@ -240,22 +323,49 @@ impl Job {
         self.entities.process_percent
     }
 
-    fn from_map(map: &Map<String, Value>, depth: usize) -> Job {
-        let get = |key: &str| text(map.get(key));
-        Job {
-            job_id: get("job_id").unwrap_or_default(),
-            job_type: get("job_type"),
-            status: JobStatus::from_value(map.get("status")),
-            begin_time: get("begin_time"),
-            end_time: get("end_time"),
-            error_code: get("error_code"),
-            fail_reason: get("fail_reason"),
-            entities: match map.get("entities") {
-                Some(Value::Object(e)) => JobEntities::from_map(e, depth),
-                _ => JobEntities::default(),
-            },
-            raw: Value::Null,
-        }
+    /// Reads one job object (`object` is a slice of `text`); `budget` counts down the
+    /// sub-jobs still allowed.
+    fn from_object(
+        text: &Arc<str>,
+        object: &str,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Result<Job, serde_json::Error> {
+        const KEYS: [&str; 8] = [
+            "job_id",
+            "job_type",
+            "status",
+            "begin_time",
+            "end_time",
+            "error_code",
+            "fail_reason",
+            "entities",
+        ];
+        let [
+            job_id,
+            job_type,
+            status,
+            begin_time,
+            end_time,
+            error_code,
+            fail_reason,
+            entities,
+        ] = pick(object, KEYS)?;
+        let entities = match entities.map(RawValue::get) {
+            Some(e) if e.starts_with('{') => JobEntities::from_object(text, e, depth, budget)?,
+            _ => JobEntities::default(),
+        };
+        Ok(Job {
+            job_id: text_of(job_id).unwrap_or_default(),
+            job_type: text_of(job_type),
+            status: JobStatus::parse(&text_of(status).unwrap_or_default()),
+            begin_time: text_of(begin_time),
+            end_time: text_of(end_time),
+            error_code: text_of(error_code),
+            fail_reason: text_of(fail_reason),
+            entities,
+            raw: RawDocument::default(),
+        })
     }
 }
 
@@ -268,80 +378,253 @@ impl<'de> Deserialize<'de> for Job {
 }
 
 impl JobEntities {
-    fn from_map(map: &Map<String, Value>, depth: usize) -> JobEntities {
-        let get = |key: &str| text(map.get(key));
-        let objects = |key: &str| -> Vec<&Map<String, Value>> {
-            match map.get(key) {
-                Some(Value::Array(items)) => items.iter().filter_map(Value::as_object).collect(),
-                _ => Vec::new(),
-            }
-        };
-        JobEntities {
-            image_id: get("image_id"),
-            image_name: get("image_name"),
-            process_percent: percent(map.get("process_percent")),
-            current_task: get("current_task"),
-            sub_job_id: get("sub_job_id"),
-            results: objects("results")
-                .into_iter()
-                .map(|r| JobResult {
-                    image_id: text(r.get("image_id")),
-                    project_id: text(r.get("project_id")),
-                    status: text(r.get("status")),
-                })
-                .collect(),
-            sub_jobs_result: if depth < MAX_SUB_JOB_DEPTH {
-                objects("sub_jobs_result")
-                    .into_iter()
-                    .map(|sub| {
-                        let mut job = Job::from_map(sub, depth + 1);
-                        job.raw = Value::Object(sub.clone());
-                        job
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            sub_jobs_list: match map.get("sub_jobs_list") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Array(items)) => items.iter().map(any_text).collect(),
-                Some(other) => vec![any_text(other)],
-            },
-            error_code: get("error_code"),
-            error: get("error"),
-            addition_error_code: get("addition_error_code"),
-            addition_error_msg: get("addition_error_msg"),
-            alarm_code: get("alarm_code"),
+    fn from_object(
+        text: &Arc<str>,
+        object: &str,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Result<JobEntities, serde_json::Error> {
+        const KEYS: [&str; 13] = [
+            "image_id",
+            "image_name",
+            "process_percent",
+            "current_task",
+            "sub_job_id",
+            "results",
+            "sub_jobs_result",
+            "sub_jobs_list",
+            "error_code",
+            "error",
+            "addition_error_code",
+            "addition_error_msg",
+            "alarm_code",
+        ];
+        let [
+            image_id,
+            image_name,
+            process_percent,
+            current_task,
+            sub_job_id,
+            results,
+            sub_jobs_result,
+            sub_jobs_list,
+            error_code,
+            error,
+            addition_error_code,
+            addition_error_msg,
+            alarm_code,
+        ] = pick(object, KEYS)?;
+        let mut parsed_results = Vec::new();
+        for r in objects(results, MAX_LIST_ITEMS)? {
+            let [image_id, project_id, status] = pick(r, ["image_id", "project_id", "status"])?;
+            parsed_results.push(JobResult {
+                image_id: text_of(image_id),
+                project_id: text_of(project_id),
+                status: text_of(status),
+            });
         }
+        let mut subs = Vec::new();
+        if depth < MAX_SUB_JOB_DEPTH {
+            for sub in objects(sub_jobs_result, *budget)? {
+                if *budget == 0 {
+                    break;
+                }
+                *budget -= 1;
+                let mut job = Job::from_object(text, sub, depth + 1, budget)?;
+                job.raw = RawDocument::span(text, sub);
+                subs.push(job);
+            }
+        }
+        let sub_jobs_list = match sub_jobs_list.map(RawValue::get) {
+            None | Some("null") => Vec::new(),
+            Some(list) if list.starts_with('[') => first_items(list, MAX_LIST_ITEMS, false)?
+                .into_iter()
+                .map(|v| any_text(v.get()))
+                .collect(),
+            Some(other) => vec![any_text(other)],
+        };
+        Ok(JobEntities {
+            image_id: text_of(image_id),
+            image_name: text_of(image_name),
+            process_percent: percent(process_percent),
+            current_task: text_of(current_task),
+            sub_job_id: text_of(sub_job_id),
+            results: parsed_results,
+            sub_jobs_result: subs,
+            sub_jobs_list,
+            error_code: text_of(error_code),
+            error: text_of(error),
+            addition_error_code: text_of(addition_error_code),
+            addition_error_msg: text_of(addition_error_msg),
+            alarm_code: text_of(alarm_code),
+        })
     }
 }
 
-/// Lenient text: `None` for missing, `null` and `""`; numbers, booleans and structures as their
-/// JSON text.
-fn text(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::Null => None,
-        Value::String(s) if s.is_empty() => None,
+/// The values of `keys` in the JSON object `object` (the last one wins when a key repeats);
+/// every other member is skipped without being built.
+fn pick<'a, const N: usize>(
+    object: &'a str,
+    keys: [&str; N],
+) -> Result<[Option<&'a RawValue>; N], serde_json::Error> {
+    struct Picker<'k, const N: usize>(&'k [&'k str; N]);
+    impl<'de, const N: usize> Visitor<'de> for Picker<'_, N> {
+        type Value = [Option<&'de RawValue>; N];
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = [None; N];
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                match self.0.iter().position(|k| *k == key) {
+                    Some(i) => out[i] = Some(map.next_value::<&'de RawValue>()?),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(object);
+    let out = de.deserialize_map(Picker(&keys))?;
+    de.end()?;
+    Ok(out)
+}
+
+/// The first `max` elements of the JSON array `array` (only its objects when `objects_only`);
+/// the rest are skipped without being kept.
+fn first_items(
+    array: &str,
+    max: usize,
+    objects_only: bool,
+) -> Result<Vec<&RawValue>, serde_json::Error> {
+    struct Items(usize, bool);
+    impl<'de> DeserializeSeed<'de> for Items {
+        type Value = Vec<&'de RawValue>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Items {
+        type Value = Vec<&'de RawValue>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while out.len() < self.0 {
+                match seq.next_element::<&'de RawValue>()? {
+                    Some(v) if !self.1 || v.get().starts_with('{') => out.push(v),
+                    Some(_) => {}
+                    None => return Ok(out),
+                }
+            }
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(array);
+    let out = Items(max, objects_only).deserialize(&mut de)?;
+    de.end()?;
+    Ok(out)
+}
+
+/// The object elements (at most `max`) of a value that should be an array of objects; anything
+/// else reads as none.
+fn objects(value: Option<&RawValue>, max: usize) -> Result<Vec<&str>, serde_json::Error> {
+    match value.map(RawValue::get) {
+        Some(list) if list.starts_with('[') => Ok(first_items(list, max, true)?
+            .into_iter()
+            .map(RawValue::get)
+            .collect()),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn not_an_object(kind: &str) -> serde_json::Error {
+    <serde_json::Error as serde::de::Error>::custom(format!(
+        "a job document must be a JSON object, got {kind}"
+    ))
+}
+
+/// Lenient text of a raw value: `None` for missing, `null` and `""`; numbers, booleans and
+/// structures as their (compact) JSON text.
+fn text_of(value: Option<&RawValue>) -> Option<String> {
+    match value?.get() {
+        "null" | "\"\"" => None,
         other => Some(any_text(other)),
     }
 }
 
-/// A string as itself, anything else as its compact JSON.
-fn any_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// A JSON string as itself, anything else as its compact JSON text.
+fn any_text(raw: &str) -> String {
+    if raw.starts_with('"') {
+        serde_json::from_str::<String>(raw).unwrap_or_default()
+    } else if raw.starts_with(['[', '{']) {
+        compact(raw)
+    } else {
+        raw.to_owned()
     }
 }
 
+/// Valid JSON text without the whitespace between tokens.
+fn compact(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in raw.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_ascii_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A finite number, or a string holding one (a trailing `%` is allowed).
-fn percent(value: Option<&Value>) -> Option<f64> {
-    let p = match value? {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().trim_end_matches('%').trim().parse::<f64>().ok()?,
-        _ => return None,
+fn percent(value: Option<&RawValue>) -> Option<f64> {
+    let raw = value?.get();
+    let p = if raw.starts_with('"') {
+        let s = serde_json::from_str::<String>(raw).ok()?;
+        s.trim().trim_end_matches('%').trim().parse::<f64>().ok()?
+    } else {
+        serde_json::from_str::<f64>(raw).ok()?
     };
     p.is_finite().then_some(p)
+}
+
+/// What a JSON text is, by its first character.
+fn kind_of_text(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
+}
+
+/// Lenient text of a JSON value: `None` for missing, `null` and `""`; numbers, booleans and
+/// structures as their JSON text.
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
 fn kind(value: &Value) -> &'static str {

@@ -16,8 +16,12 @@ use crate::validate::{self, ValidationErrors};
 pub const JOB_TYPE_BY_INSTANCE: &str = "imsCreateWholeImageByInstanceJob";
 /// `job_type` of the job that creates a full-ECS image from a CBR backup.
 pub const JOB_TYPE_BY_BACKUP: &str = "imsCreateWholeImageByBackupJob";
-/// The only `whole_image_type` this client sends (and accepts) for a backup source.
+/// The `whole_image_type` sent for a backup source unless another is given.
 pub const WHOLE_IMAGE_TYPE_CBR: &str = "CBR";
+/// The legacy `whole_image_type` the SDK text names beside `CBR`; accepted and sent as given.
+pub const WHOLE_IMAGE_TYPE_CSBS: &str = "CSBS";
+/// Every `whole_image_type` accepted for a backup source.
+pub const WHOLE_IMAGE_TYPES: [&str; 2] = [WHOLE_IMAGE_TYPE_CBR, WHOLE_IMAGE_TYPE_CSBS];
 
 /// One entry of `image_tags`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -150,6 +154,9 @@ pub struct WholeImageRequest {
     pub enterprise_project_id: Option<String>,
     /// What the image is made from.
     pub source: Source,
+    /// `whole_image_type` of a backup source, sent as given (`"CBR"` or the legacy `"CSBS"`);
+    /// `None` sends `"CBR"`. Setting it with an ECS source is an `exclusive` violation.
+    pub whole_image_type: Option<String>,
 }
 
 impl WholeImageRequest {
@@ -163,6 +170,7 @@ impl WholeImageRequest {
             max_ram: None,
             enterprise_project_id: None,
             source,
+            whole_image_type: None,
         }
     }
 
@@ -282,7 +290,11 @@ impl WholeImageRequest {
                 if let Some(v) = non_empty(Some(backup_id)) {
                     out.push(("backup_id", Entry::Str(v)));
                 }
-                out.push(("whole_image_type", Entry::Str(WHOLE_IMAGE_TYPE_CBR)));
+                let t = self.whole_image_type.as_deref();
+                out.push((
+                    "whole_image_type",
+                    Entry::Str(t.unwrap_or(WHOLE_IMAGE_TYPE_CBR)),
+                ));
             }
         }
         if let Some(v) = self.max_ram {
@@ -335,6 +347,7 @@ pub struct WholeImageBuilder {
     min_ram: Option<i64>,
     max_ram: Option<i64>,
     enterprise_project_id: Option<String>,
+    whole_image_type: Option<String>,
 }
 
 impl WholeImageBuilder {
@@ -348,6 +361,7 @@ impl WholeImageBuilder {
             min_ram: None,
             max_ram: None,
             enterprise_project_id: None,
+            whole_image_type: None,
         }
     }
 
@@ -389,6 +403,13 @@ impl WholeImageBuilder {
         self
     }
 
+    /// Sets `whole_image_type` of a backup source (`"CBR"`, the default, or the legacy
+    /// `"CSBS"`), sent as given.
+    pub fn whole_image_type(mut self, whole_image_type: impl Into<String>) -> Self {
+        self.whole_image_type = Some(whole_image_type.into());
+        self
+    }
+
     /// The request, or every violation at once (including `image_tags` `exclusive` when both
     /// tag forms were used).
     pub fn build(self) -> Result<WholeImageRequest, ValidationErrors> {
@@ -410,6 +431,7 @@ impl WholeImageBuilder {
             max_ram: self.max_ram,
             enterprise_project_id: self.enterprise_project_id,
             source: self.source,
+            whole_image_type: self.whole_image_type,
         };
         let mut out = Vec::new();
         validate::collect(&request, &mut out);

@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::request::{ImageTag, Source, Tags, WHOLE_IMAGE_TYPE_CBR, WholeImageRequest};
+use super::request::{
+    ImageTag, Source, Tags, WHOLE_IMAGE_TYPE_CBR, WHOLE_IMAGE_TYPES, WholeImageRequest,
+};
 use crate::validate::{self, Rule, ValidationErrors, Violation, preview};
 
 /// Every top-level field of the body.
@@ -327,7 +329,7 @@ fn parse_object(map: &Map<String, Value>) -> Parsed {
     };
 
     let (tags, extra_image_tags) = read_tags(map, &mut out, &mut skip);
-    let source = read_source(map, &mut out, &mut skip);
+    let (source, whole_image_type) = read_source(map, &mut out, &mut skip);
 
     let mut ram = |key: &str, out: &mut Vec<Violation>| match read_int(map, key, out) {
         Read::Good(v) => Some(v),
@@ -354,6 +356,7 @@ fn parse_object(map: &Map<String, Value>) -> Parsed {
             max_ram,
             enterprise_project_id,
             source,
+            whole_image_type,
         }),
         extra_image_tags,
         skip,
@@ -409,21 +412,29 @@ fn read_source(
     map: &Map<String, Value>,
     out: &mut Vec<Violation>,
     skip: &mut Vec<String>,
-) -> Source {
+) -> (Source, Option<String>) {
     let instance_id = read_string(map, "instance_id", out);
     let vault_id = read_string(map, "vault_id", out);
     let backup_id = read_string(map, "backup_id", out);
     let whole_image_type = read_string(map, "whole_image_type", out);
     let ecs = instance_id.present() || vault_id.present();
     let backup = backup_id.present();
-    let check_type = |out: &mut Vec<Violation>| {
-        if let Read::Good(t) = &whole_image_type
-            && t != WHOLE_IMAGE_TYPE_CBR
-        {
+    // `CBR` is the default (`None`); `CSBS` (legacy) is kept and sent as given.
+    let check_type = |out: &mut Vec<Violation>| match &whole_image_type {
+        Read::Good(t) if t == WHOLE_IMAGE_TYPE_CBR => None,
+        Read::Good(t) if WHOLE_IMAGE_TYPES.contains(&t.as_str()) => Some(t.clone()),
+        Read::Good(t) => {
             out.push(
-                Violation::new("whole_image_type", Rule::Enum, "must be \"CBR\"").with_value(t),
+                Violation::new(
+                    "whole_image_type",
+                    Rule::Enum,
+                    "must be \"CBR\" (or the legacy \"CSBS\")",
+                )
+                .with_value(t),
             );
+            None
         }
+        Read::Absent | Read::Bad => None,
     };
     let unknown_source = |skip: &mut Vec<String>| {
         for field in ["instance_id", "vault_id", "backup_id"] {
@@ -439,7 +450,7 @@ fn read_source(
                 "use either instance_id and vault_id (ECS source) or backup_id (CBR backup \
                  source), not both",
             ));
-            unknown_source(skip)
+            (unknown_source(skip), None)
         }
         (true, false) => {
             if whole_image_type.present() {
@@ -450,16 +461,18 @@ fn read_source(
                      and vault_id",
                 ));
             }
-            Source::Ecs {
+            let source = Source::Ecs {
                 instance_id: id(instance_id, "instance_id", skip),
                 vault_id: id(vault_id, "vault_id", skip),
-            }
+            };
+            (source, None)
         }
         (false, _) if backup || whole_image_type.present() => {
-            check_type(out);
-            Source::Backup {
+            let kind = check_type(out);
+            let source = Source::Backup {
                 backup_id: id(backup_id, "backup_id", skip),
-            }
+            };
+            (source, kind)
         }
         (false, _) => {
             out.push(Violation::new(
@@ -468,7 +481,7 @@ fn read_source(
                 "is required: give instance_id and vault_id (ECS source) or backup_id (CBR \
                  backup source)",
             ));
-            unknown_source(skip)
+            (unknown_source(skip), None)
         }
     }
 }

@@ -91,7 +91,11 @@ pub(crate) fn create(state: &AppState, req: &RequestView<'_>, request_id: &str) 
         }
     }
 
-    let job_id = ids::hex32();
+    let chosen = match settings.next_job_id {
+        Some(_) => state.update_settings(|s| s.next_job_id.take()),
+        None => None,
+    };
+    let job_id = chosen.unwrap_or_else(ids::hex32);
     state.insert_job(JobRecord {
         job_id: job_id.clone(),
         job_type: request.source.job_type(),

@@ -122,6 +122,7 @@ class _Emulator:
         retry_after_http_date: bool = False,
         idle_close_ms: Optional[int] = None,
         close_after_answer: bool = False,
+        echo_unredacted: bool = False,
     ) -> _Emulator: ...
     @property
     def url(self) -> str: ...

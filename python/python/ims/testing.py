@@ -44,7 +44,8 @@ class Emulator:
 
     Defaults: the documented demo AK/SK (``IMSDEMOAK00000000000``) and project
     (``0123456789abcdef0123456789abcdef``), region ``cn-north-4``, jobs of 3 s. ``port=0``
-    picks a free port.
+    picks a free port. ``echo_unredacted=True`` makes a signature mismatch (APIGW.0301) echo
+    the canonical request verbatim, security token included, as the real gateway does.
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class Emulator:
         retry_after_http_date: bool = False,
         idle_close_ms: int | None = None,
         close_after_answer: bool = False,
+        echo_unredacted: bool = False,
     ) -> None:
         self._emu = _Emulator(
             ak=ak,
@@ -78,6 +80,7 @@ class Emulator:
             retry_after_http_date=retry_after_http_date,
             idle_close_ms=idle_close_ms,
             close_after_answer=close_after_answer,
+            echo_unredacted=echo_unredacted,
         )
 
     # -- where and who ---------------------------------------------------------------------

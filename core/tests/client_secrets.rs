@@ -1,0 +1,385 @@
+//! Hostile input and hostile answers, against the in-process emulator: ids that are not one
+//! path segment, regions that are not region names, job ids the service answers that our rules
+//! refuse, and secrets that the gateway echoes back.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use ims_core::client::RetryPolicy;
+use ims_core::model::WholeImageRequest;
+use ims_core::{Client, ClientBuilder, Credentials, Error, ErrorKind, JobId};
+use ims_emulator::{Emulator, EmulatorConfig};
+
+const INSTANCE: &str = "877a2cda-ba63-4e1e-b95f-e67e48b6129a";
+const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
+
+fn emulator() -> Emulator {
+    Emulator::start(EmulatorConfig::demo().with_job_duration(Duration::ZERO))
+        .expect("emulator starts")
+}
+
+fn builder(emu: &Emulator) -> ClientBuilder {
+    let cfg = EmulatorConfig::demo();
+    Client::builder()
+        .endpoint(emu.url())
+        .project_id(emu.project_id())
+        .credentials(Credentials::new(cfg.ak, cfg.sk))
+        .retry_policy(RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+        })
+        .timeout(Duration::from_secs(5))
+}
+
+fn ecs(name: &str) -> WholeImageRequest {
+    WholeImageRequest::from_ecs(name, INSTANCE, VAULT)
+        .build()
+        .expect("valid request")
+}
+
+// ---- D9: job ids are one safe path segment ----
+
+#[test]
+fn job_ids_that_are_not_one_safe_segment_send_nothing() {
+    let emu = emulator();
+    let c = builder(&emu).build().unwrap();
+    let bad = [
+        "", ".", "..", "a/b", "../x", "a?b", "a#b", "a%2e", "%2e%2e", "a b", "a\tb", "a\nb",
+        "a\u{0}", "a\u{7f}", "a\\b", "ä",
+    ];
+    for id in bad {
+        let err = JobId::new(id)
+            .and_then(|id| c.job(&id))
+            .expect_err(&format!("{id:?} must be refused"));
+        assert_eq!(err.kind(), ErrorKind::Validation, "{id:?}: {err}");
+        let Error::Validation(v) = &err else {
+            unreachable!()
+        };
+        assert_eq!(v.fields(), vec!["job_id"], "{id:?}");
+    }
+    assert_eq!(emu.stats().requests_total, 0, "nothing may be sent");
+    for good in [
+        "4010a32b5f909853015f90aaa24b0015",
+        "ff8080814dbd65d7014dc0a1d1ba0a3c",
+        "877a2cda-ba63-4e1e-b95f-e67e48b6129a",
+        "job_1.2",
+        "...",
+    ] {
+        assert_eq!(JobId::new(good).unwrap().as_str(), good);
+    }
+    // A pasted id keeps working: surrounding whitespace is trimmed.
+    assert_eq!(JobId::new(" abc\n").unwrap().as_str(), "abc");
+}
+
+// ---- A2: a job id our rules refuse, in the create answer ----
+
+#[test]
+fn unusable_job_id_in_the_create_answer_is_an_invalid_response_with_the_body() {
+    let emu = emulator();
+    let c = builder(&emu).build().unwrap();
+    for answered in ["has space", &"x".repeat(300), ".."] {
+        emu.set_next_job_id(Some(answered.to_owned()));
+        let err = c.create_whole_image(&ecs("odd-id")).expect_err(answered);
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
+        let Error::InvalidResponse {
+            status, message, ..
+        } = &err
+        else {
+            unreachable!()
+        };
+        assert_eq!(*status, 200);
+        let raw = format!(r#"{{"job_id":"{answered}"}}"#);
+        assert!(message.contains(&raw), "raw body kept: {message}");
+        assert!(message.contains("job_id"), "{message}");
+    }
+    assert_eq!(emu.stats().images_created, 3, "the images do exist");
+}
+
+// ---- D8: the region becomes part of a host; check it before any URL ----
+
+#[test]
+fn a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent() {
+    let emu = emulator();
+    let iam = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = iam.local_addr().unwrap().port();
+    iam.set_nonblocking(true).unwrap();
+    let bad = [
+        "evil.com/".to_owned(),
+        format!("127.0.0.1:{port}/"),
+        format!("x@127.0.0.1:{port}"),
+        "cn-north-4.evil.com".to_owned(),
+        "CN-NORTH-4".to_owned(),
+        "cn north 4".to_owned(),
+        "cn-north-4?".to_owned(),
+        String::new(),
+        "a".repeat(65),
+    ];
+    for region in &bad {
+        // An explicit IMS endpoint, and no project id: the region would name the IAM host.
+        let built = Client::builder()
+            .endpoint(emu.url())
+            .region(region.as_str())
+            .credentials(Credentials::new("AK", "SK"))
+            .build();
+        let err = match built {
+            Err(e) => e,
+            Ok(c) => c.create_whole_image(&ecs("x")).expect_err(region),
+        };
+        assert_eq!(err.kind(), ErrorKind::Config, "{region:?}: {err}");
+        assert!(err.to_string().contains("region"), "{region:?}: {err}");
+        // Through the region table, too.
+        let err = Client::builder()
+            .region(region.as_str())
+            .build()
+            .expect_err(region);
+        assert_eq!(err.kind(), ErrorKind::Config, "{region:?}: {err}");
+        assert!(err.to_string().contains("region"), "{region:?}: {err}");
+    }
+    assert_eq!(emu.stats().requests_total, 0, "nothing sent to IMS");
+    assert!(iam.accept().is_err(), "nothing sent to the listener");
+    assert!(Client::builder().region("cn-north-4").build().is_ok());
+    assert!(Client::builder().region("eu-west-101").build().is_ok());
+}
+
+// ---- C6: server text is scrubbed of tokens, signatures and our own secrets ----
+
+/// Everything `tracing` emits in this test binary, as text.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<String>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Visitor<'a>(&'a mut String);
+
+impl tracing::field::Visit for Visitor<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={:?}", field.name(), value));
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.push_str(&format!(" {}={}", field.name(), value));
+    }
+}
+
+impl tracing::Subscriber for Captured {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut out = self.0.lock().unwrap();
+        span.record(&mut Visitor(&mut out));
+        out.push('\n');
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut out = self.0.lock().unwrap();
+        values.record(&mut Visitor(&mut out));
+        out.push('\n');
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut out = self.0.lock().unwrap();
+        out.push_str(event.metadata().target());
+        event.record(&mut Visitor(&mut out));
+        out.push('\n');
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// The process-wide capture (installed once, shared by the tests of this binary).
+fn captured() -> Captured {
+    static CAPTURE: OnceLock<Captured> = OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let c = Captured::default();
+            tracing::subscriber::set_global_default(c.clone()).expect("first subscriber");
+            c
+        })
+        .clone()
+}
+
+const TOKEN: &str = "gQpjbi1ub3J0aC00SECRETTOKENvalue0123456789abcdefABCDEF";
+const GOOD_SK: &str = "the-right-secret-key-0123456789abcdefghij";
+const WRONG_SK: &str = "WRONG-secret-key-9876543210zyxwvutsrqpo";
+
+#[test]
+fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
+    let logs = captured();
+    let emu = emulator();
+    let ak = EmulatorConfig::demo().ak;
+    emu.set_credentials(ak.as_str(), GOOD_SK, Some(TOKEN.to_owned()));
+    emu.set_echo_unredacted(true);
+    let c = builder(&emu)
+        .credentials(Credentials::new(ak.as_str(), WRONG_SK).with_security_token(TOKEN))
+        .build()
+        .unwrap();
+    let err = c.create_whole_image(&ecs("leak")).expect_err("wrong SK");
+    let api = err.api().expect("an API error").clone();
+    assert_eq!(api.code.as_deref(), Some("APIGW.0301"), "{err}");
+    // The echo did happen, and its token was scrubbed where it stood.
+    assert!(
+        api.message.contains("x-security-token:<redacted>"),
+        "{}",
+        api.message
+    );
+    // The right SK with a wrong token: the job query path, through the same scrubbing.
+    emu.set_credentials(
+        ak.as_str(),
+        WRONG_SK,
+        Some("another-token-value-1234".to_owned()),
+    );
+    let id = JobId::new("4010a32b5f909853015f90aaa24b0015").unwrap();
+    let err2 = c.job(&id).expect_err("token mismatch");
+    assert!(logs.text().contains("status=401"), "tracing captured");
+    let shown = [
+        err.to_string(),
+        format!("{err:?}"),
+        api.message.clone(),
+        api.hint.clone().unwrap_or_default(),
+        api.signed_request.clone().unwrap_or_default(),
+        err2.to_string(),
+        format!("{err2:?}"),
+        logs.text(),
+    ];
+    for text in &shown {
+        for secret in [TOKEN, GOOD_SK, WRONG_SK] {
+            assert!(
+                !text.contains(secret),
+                "secret {secret:?} leaked in: {text}"
+            );
+        }
+    }
+}
+
+// ---- C7: a proxy's user info never shows ----
+
+#[test]
+fn proxy_passwords_never_show_in_debug_or_config_errors() {
+    const PASSWORD: &str = "hunter2-proxy-pass";
+    let good = format!("http://user:{PASSWORD}@127.0.0.1:3128");
+    let b = Client::builder()
+        .region("cn-north-4")
+        .credentials(Credentials::new("AK", "SK"))
+        .proxy(good.as_str());
+    let shown = format!("{b:?}");
+    assert!(!shown.contains(PASSWORD), "builder Debug: {shown}");
+    assert!(
+        shown.contains("127.0.0.1:3128"),
+        "the proxy host still shows: {shown}"
+    );
+    let c = b.build().unwrap();
+    let shown = format!("{c:?}");
+    assert!(!shown.contains(PASSWORD), "client Debug: {shown}");
+    for bad in [
+        format!("http://user:{PASSWORD}@bad host:3128"),
+        format!("user:{PASSWORD}@[::1"),
+        format!("ftp://user:{PASSWORD}@[zz]:1/"),
+    ] {
+        let err = Client::builder()
+            .region("cn-north-4")
+            .proxy(bad.as_str())
+            .build()
+            .expect_err(&bad);
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(PASSWORD), "config error: {text}");
+            assert!(text.contains("proxy"), "names the proxy: {text}");
+        }
+    }
+}
+
+// ---- J: the secrets sweep, Rust door ----
+
+const SWEEP_TOKEN: &str = "gQpjbi1ub3J0aC00SWEEPTOKENvalue0123456789abcdefXYZ";
+const SWEEP_SK: &str = "sweep-right-secret-key-0123456789abcdefgh";
+const SWEEP_WRONG_SK: &str = "SWEEP-WRONG-secret-key-9876543210zyxwvut";
+
+/// Whether `text` shows a signature value (`Signature=` followed by anything but a redaction).
+fn shows_a_signature(text: &str) -> bool {
+    text.match_indices("Signature=")
+        .any(|(i, m)| !text[i + m.len()..].starts_with('<'))
+}
+
+#[test]
+fn secrets_sweep_through_a_whole_rust_session() {
+    let logs = captured();
+    let emu = emulator();
+    let ak = EmulatorConfig::demo().ak;
+    emu.set_credentials(ak.as_str(), SWEEP_SK, Some(SWEEP_TOKEN.to_owned()));
+    emu.set_echo_unredacted(true);
+    let creds = Credentials::new(ak.as_str(), SWEEP_SK).with_security_token(SWEEP_TOKEN);
+    let c = builder(&emu).credentials(creds.clone()).build().unwrap();
+    let mut shown: Vec<String> = vec![format!("{c:?}"), format!("{creds:?}")];
+
+    // A dry run.
+    let preview = c.preview_create(&ecs("sweep")).unwrap();
+    assert!(preview.headers.iter().any(|(k, _)| k == "Authorization"));
+    shown.extend([preview.to_string(), format!("{preview:?}")]);
+    // Create and wait.
+    let backup = WholeImageRequest::from_backup("sweep", "9b27efab-4a17-4c06-bfa2-3e0cf021d3c3")
+        .build()
+        .unwrap();
+    let id = c.create_whole_image(&backup).unwrap();
+    let job = c
+        .wait(
+            &id,
+            &ims_core::WaitOptions::fixed(Duration::from_millis(10), Duration::from_secs(10)),
+        )
+        .unwrap();
+    shown.extend([format!("{id:?}"), format!("{job:?}"), job.to_json()]);
+    // An API error (the backup was used already).
+    let api = c.create_whole_image(&backup).expect_err("backup reused");
+    assert_eq!(api.kind(), ErrorKind::Api);
+    // A signature error, the gateway echoing the canonical request unredacted.
+    let wrong = builder(&emu)
+        .credentials(Credentials::new(ak.as_str(), SWEEP_WRONG_SK).with_security_token(SWEEP_TOKEN))
+        .build()
+        .unwrap();
+    let signature = wrong
+        .create_whole_image(&ecs("sweep"))
+        .expect_err("wrong SK");
+    assert_eq!(
+        signature.api().and_then(|a| a.code.as_deref()),
+        Some("APIGW.0301")
+    );
+    // A transport error.
+    let closed = Emulator::start(EmulatorConfig::demo()).unwrap();
+    let url = closed.url();
+    closed.shutdown();
+    let transport = builder(&emu)
+        .endpoint(url)
+        .credentials(creds)
+        .build()
+        .unwrap()
+        .job(&id)
+        .expect_err("closed port");
+    assert_eq!(transport.kind(), ErrorKind::Transport);
+    for e in [&api, &signature, &transport] {
+        shown.extend([e.to_string(), format!("{e:?}")]);
+        if let Some(a) = e.api() {
+            shown.extend([
+                a.message.clone(),
+                a.hint.clone().unwrap_or_default(),
+                a.signed_request.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    let logs = logs.text();
+    assert!(logs.contains("status=200"), "tracing captured the session");
+    shown.push(logs);
+    for text in &shown {
+        for secret in [SWEEP_TOKEN, SWEEP_SK, SWEEP_WRONG_SK] {
+            assert!(!text.contains(secret), "{secret:?} leaked in: {text}");
+        }
+        assert!(!shows_a_signature(text), "a signature leaked in: {text}");
+    }
+}
