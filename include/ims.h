@@ -129,6 +129,11 @@ typedef enum ims_result {
      * usable, but the handles the call was given may hold partial changes.
      */
     IMS_ERR_PANIC = 14,
+    /**
+     * An error of a kind this version of the C enum has no code for (a newer core); the
+     * message says what it is. Never used for a service answer (that is `IMS_ERR_API`).
+     */
+    IMS_ERR_OTHER = 15,
 } ims_result;
 
 /**
@@ -300,7 +305,8 @@ typedef struct ims_progress {
  * The progress callback of `ims_wait_job`: called on the waiting thread after each poll;
  * return 0 to keep waiting, non-zero to cancel (`ims_wait_job` then returns
  * `IMS_ERR_CANCELLED`). It must not unwind (C++ exceptions, longjmp) into the library. It
- * may call other `ims_` functions, but must not free the client being waited on.
+ * may call other `ims_` functions, and may even free the client being waited on: the wait
+ * holds its own reference to the client's shared state and never touches the handle again.
  */
 typedef int (*ims_progress_cb)(const struct ims_progress *progress, void *user_data);
 
@@ -671,7 +677,8 @@ enum ims_result ims_job_status(const struct ims_client *client,
  *
  * # Safety
  *
- * `client` must be NULL or a live handle not freed during the wait; `job_id` must be NULL or
+ * `client` must be NULL or a live handle when the call begins (the progress callback may free
+ * it: the wait keeps its own reference to what it needs); `job_id` must be NULL or
  * NUL-terminated; `options` must be NULL or an `ims_wait_options` filled by
  * `ims_wait_options_init`; `callback` must be NULL or a function with the documented
  * signature; `job_out` must be NULL or valid for writing one pointer.

@@ -7,7 +7,7 @@
 #   scripts/c-tests.sh --regen-header   rewrite include/ims.h with the pinned cbindgen and stop
 #   scripts/c-tests.sh --no-valgrind    skip the valgrind runs
 #
-# Installs what it lacks: gcc/g++/valgrind/pkg-config with apt-get (when root), and the pinned
+# Installs what it lacks: gcc/g++/valgrind/pkg-config/cmake with apt-get (when root), and the pinned
 # cbindgen with `cargo install` into ${IMS_TOOLS_DIR:-~/.cache/ims-tools}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +42,7 @@ command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v readelf >/dev/null 2>&1 || missing+=(binutils)
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 if [ "${IMS_C_TESTS_VALGRIND:-1}" != 0 ]; then
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 fi
@@ -62,6 +63,7 @@ if [ ! -x "$CBINDGEN" ] || [ "$("$CBINDGEN" --version 2>/dev/null)" != "cbindgen
         --root "$TOOLS/cbindgen-$CBINDGEN_VERSION" --quiet
 fi
 echo "gcc $(gcc -dumpfullversion), g++ $(g++ -dumpfullversion), $("$CBINDGEN" --version)," \
+    "$(cmake --version | head -n 1)," \
     "$(command -v valgrind >/dev/null 2>&1 && valgrind --version || echo 'no valgrind')"
 
 generate_header() { # output file
@@ -131,7 +133,8 @@ EOF
             fail "install: find_package(ims CONFIG)"
         fi
     else
-        echo "cmake not installed: the CMake package is installed but not exercised"
+        # Not a silent skip: the tools step installs cmake, so this means it is broken.
+        fail "install: cmake is missing, the CMake package was not exercised"
     fi
 else
     cat "$WORK/install.log"

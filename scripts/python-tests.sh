@@ -8,7 +8,9 @@
 #
 # Interpreters: $PYTHON (default python3) and, when installed, CPython 3.9 (the floor) and
 # 3.13 (found under $PYENV_ROOT/versions or on PATH). IMS_PYTHONS="python3.11 /x/python3.12"
-# replaces the list. Work files go to target/python-tests (IMS_PYTHON_WORK overrides).
+# replaces the list. The summary names the versions tested and, plainly, the documented ones
+# that were missing (IMS_PYTHONS_STRICT=1 makes a missing one a failure). Work files go to
+# target/python-tests (IMS_PYTHON_WORK overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -35,14 +37,21 @@ find_python() {
     return 1
 }
 
+# The versions the README documents besides $PYTHON: the abi3 floor and the newest.
+documented=(3.9 3.13)
+missing=()
 if [ -n "${IMS_PYTHONS:-}" ]; then
     read -r -a pythons <<<"$IMS_PYTHONS"
 else
     pythons=("$base")
     base_version="$("$base" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-    for v in 3.9 3.13; do
-        if [ "$v" != "$base_version" ] && p="$(find_python "$v")"; then
+    for v in "${documented[@]}"; do
+        if [ "$v" = "$base_version" ]; then
+            continue
+        elif p="$(find_python "$v")"; then
             pythons+=("$p")
+        else
+            missing+=("$v")
         fi
     done
 fi
@@ -65,6 +74,7 @@ case "$wheel" in
 esac
 
 summary=()
+tested=()
 status=0
 for py in "${pythons[@]}"; do
     version="$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
@@ -79,6 +89,7 @@ for py in "${pythons[@]}"; do
     set -e
     line="$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')"
     summary+=("CPython $version: ${line:-no summary} (exit $rc)")
+    tested+=("$version")
     if [ "$rc" -ne 0 ]; then
         status=1
     fi
@@ -88,7 +99,14 @@ step "summary"
 for s in "${summary[@]}"; do
     echo "$s"
 done
-if [ "${#pythons[@]}" -lt 2 ]; then
-    echo "note: only one CPython found; install 3.9 or 3.13 to test the abi3 wheel on two versions"
+echo "CPython versions tested: ${tested[*]}"
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "CPython versions documented but MISSING (not tested): ${missing[*]}" \
+        "(install them, e.g. with pyenv, to test the abi3 wheel there)"
+    if [ "${IMS_PYTHONS_STRICT:-0}" = 1 ]; then
+        status=1
+    fi
+else
+    echo "CPython versions documented but missing: none"
 fi
 exit "$status"

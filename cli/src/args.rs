@@ -20,19 +20,19 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Region, e.g. cn-north-4 (picks the endpoint and names the IAM project).
-    #[arg(long, global = true, env = "IMS_REGION")]
+    #[arg(long, global = true, env = "IMS_REGION", allow_hyphen_values = true)]
     pub region: Option<String>,
     /// Explicit IMS endpoint URL (https, or http on loopback).
-    #[arg(long, global = true, env = "IMS_ENDPOINT")]
+    #[arg(long, global = true, env = "IMS_ENDPOINT", allow_hyphen_values = true)]
     pub endpoint: Option<String>,
     /// Project id (default: HUAWEICLOUD_SDK_PROJECT_ID, the profile file, else IAM lookup).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     pub project_id: Option<String>,
     /// Profile file (default: HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_hyphen_values = true)]
     pub profile_file: Option<PathBuf>,
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text, allow_hyphen_values = true)]
     pub output: Output,
 }
 
@@ -62,37 +62,51 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Image name (1-128 characters).
-    #[arg(long, required_unless_present = "request_file")]
+    #[arg(
+        long,
+        required_unless_present = "request_file",
+        allow_hyphen_values = true
+    )]
     pub name: Option<String>,
     /// Source ECS id (with --vault-id).
-    #[arg(long, requires = "vault_id", conflicts_with = "backup_id")]
+    #[arg(
+        long,
+        requires = "vault_id",
+        conflicts_with = "backup_id",
+        allow_hyphen_values = true
+    )]
     pub instance_id: Option<String>,
     /// CBR vault the ECS is in or will be added to (with --instance-id).
-    #[arg(long, requires = "instance_id")]
+    #[arg(long, requires = "instance_id", allow_hyphen_values = true)]
     pub vault_id: Option<String>,
     /// Source CBR backup id.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub backup_id: Option<String>,
     /// Image description (at most 1024 characters).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub description: Option<String>,
     /// Image tag KEY=VALUE (sent as image_tags); repeatable.
-    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    #[arg(long = "tag", value_name = "KEY=VALUE", allow_hyphen_values = true)]
     pub tags: Vec<String>,
     /// Legacy tag KEY.VALUE (sent as tags); repeatable; not with --tag.
-    #[arg(long = "legacy-tag", value_name = "KEY.VALUE", conflicts_with = "tags")]
+    #[arg(
+        long = "legacy-tag",
+        value_name = "KEY.VALUE",
+        conflicts_with = "tags",
+        allow_hyphen_values = true
+    )]
     pub legacy_tags: Vec<String>,
     /// Minimum memory in MB.
-    #[arg(long, value_name = "MB", allow_negative_numbers = true)]
+    #[arg(long, value_name = "MB", allow_hyphen_values = true)]
     pub min_ram: Option<i64>,
     /// Maximum memory in MB.
-    #[arg(long, value_name = "MB", allow_negative_numbers = true)]
+    #[arg(long, value_name = "MB", allow_hyphen_values = true)]
     pub max_ram: Option<i64>,
     /// Enterprise project id ("0" or a UUID).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub enterprise_project_id: Option<String>,
     /// The documented JSON body instead of the flags ("-" reads stdin).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "instance_id", "vault_id", "backup_id", "description", "tags", "legacy_tags", "min_ram", "max_ram", "enterprise_project_id"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "instance_id", "vault_id", "backup_id", "description", "tags", "legacy_tags", "min_ram", "max_ram", "enterprise_project_id"], allow_hyphen_values = true)]
     pub request_file: Option<String>,
     /// Validate and print the request that would be sent (secrets redacted); send nothing.
     #[arg(long)]
@@ -101,10 +115,15 @@ pub struct CreateArgs {
     #[arg(long)]
     pub wait: bool,
     /// Give up waiting after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3600,
+        allow_hyphen_values = true
+    )]
     pub timeout: u64,
     /// Seconds between polls while waiting (first delay and growth are derived from it).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     pub interval: Option<f64>,
 }
 
@@ -120,10 +139,15 @@ pub struct JobArgs {
     #[arg(long)]
     pub legacy_endpoint: bool,
     /// Give up waiting after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3600,
+        allow_hyphen_values = true
+    )]
     pub timeout: u64,
     /// Seconds between polls while waiting.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     pub interval: Option<f64>,
 }
 
@@ -131,25 +155,25 @@ pub struct JobArgs {
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
     /// Address to listen on (loopback only).
-    #[arg(long, default_value = "127.0.0.1:0")]
+    #[arg(long, default_value = "127.0.0.1:0", allow_hyphen_values = true)]
     pub listen: std::net::SocketAddr,
     /// Accepted access key (default: HUAWEICLOUD_SDK_AK, else the demo pair).
-    #[arg(long, requires = "sk")]
+    #[arg(long, requires = "sk", allow_hyphen_values = true)]
     pub ak: Option<String>,
     /// Secret key of --ak.
-    #[arg(long, requires = "ak")]
+    #[arg(long, requires = "ak", allow_hyphen_values = true)]
     pub sk: Option<String>,
     /// Project id the emulator serves.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub project_id: Option<String>,
     /// Region the emulator serves (names its IAM project).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub region: Option<String>,
     /// Seconds a job takes (0: done at once).
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 3.0, allow_hyphen_values = true)]
     pub job_seconds: f64,
     /// Probability (0-1) that a job ends in FAIL.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub fail_rate: f64,
     /// Prefix of gateway error codes: APIGW (default) or APIG.
     #[arg(long, value_name = "PREFIX", default_value = "APIGW")]
@@ -179,6 +203,6 @@ pub struct EmulatorArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Seconds each demo job takes.
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 3.0, allow_hyphen_values = true)]
     pub job_seconds: f64,
 }

@@ -47,6 +47,9 @@ impl JobProgress {
 
 impl WaitObserver for JobProgress {
     fn on_progress(&mut self, p: &Progress<'_>) -> Control {
+        if crate::interrupt::requested() {
+            return Control::Cancel;
+        }
         let percent = p
             .percent
             .unwrap_or(if p.status.is_terminal() { 100.0 } else { 0.0 });
@@ -72,6 +75,14 @@ impl WaitObserver for JobProgress {
             Some(bar) => bar.set_message(note),
             None => eprintln!("{}: {note}", self.label),
         }
-        Control::Continue
+        self.on_tick(Duration::ZERO)
+    }
+
+    fn on_tick(&mut self, _elapsed: Duration) -> Control {
+        if crate::interrupt::requested() {
+            Control::Cancel
+        } else {
+            Control::Continue
+        }
     }
 }

@@ -62,10 +62,13 @@ pub enum ims_result {
     /// A bug: the library panicked. The message holds the panic message. The library stays
     /// usable, but the handles the call was given may hold partial changes.
     IMS_ERR_PANIC = 14,
+    /// An error of a kind this version of the C enum has no code for (a newer core); the
+    /// message says what it is. Never used for a service answer (that is `IMS_ERR_API`).
+    IMS_ERR_OTHER = 15,
 }
 
 /// Every code, in numeric order.
-const ALL_RESULTS: [ims_result; 15] = [
+const ALL_RESULTS: [ims_result; 16] = [
     ims_result::IMS_OK,
     ims_result::IMS_ERR_NULL_ARGUMENT,
     ims_result::IMS_ERR_INVALID_UTF8,
@@ -81,6 +84,16 @@ const ALL_RESULTS: [ims_result; 15] = [
     ims_result::IMS_ERR_WAIT_TIMEOUT,
     ims_result::IMS_ERR_CANCELLED,
     ims_result::IMS_ERR_PANIC,
+    ims_result::IMS_ERR_OTHER,
+];
+
+/// The codes that are not `ims_core` error kinds (the boundary's own, and the fallback).
+const NOT_KINDS: [ims_result; 5] = [
+    ims_result::IMS_OK,
+    ims_result::IMS_ERR_NULL_ARGUMENT,
+    ims_result::IMS_ERR_INVALID_UTF8,
+    ims_result::IMS_ERR_PANIC,
+    ims_result::IMS_ERR_OTHER,
 ];
 
 impl ims_result {
@@ -103,27 +116,23 @@ impl ims_result {
             ims_result::IMS_ERR_WAIT_TIMEOUT => c"wait_timeout",
             ims_result::IMS_ERR_CANCELLED => c"cancelled",
             ims_result::IMS_ERR_PANIC => c"panic",
+            ims_result::IMS_ERR_OTHER => c"other",
         }
     }
 
-    /// The code of an `ims_core` error kind.
+    /// The code of an `ims_core` error kind: the code of the same name, or `IMS_ERR_OTHER` for
+    /// a kind this enum does not know yet.
     pub fn from_kind(kind: ErrorKind) -> ims_result {
-        match kind {
-            ErrorKind::Validation => ims_result::IMS_ERR_VALIDATION,
-            ErrorKind::Credentials => ims_result::IMS_ERR_CREDENTIALS,
-            ErrorKind::Config => ims_result::IMS_ERR_CONFIG,
-            ErrorKind::Signing => ims_result::IMS_ERR_SIGNING,
-            ErrorKind::Transport => ims_result::IMS_ERR_TRANSPORT,
-            ErrorKind::Timeout => ims_result::IMS_ERR_TIMEOUT,
-            ErrorKind::Api => ims_result::IMS_ERR_API,
-            ErrorKind::InvalidResponse => ims_result::IMS_ERR_INVALID_RESPONSE,
-            ErrorKind::JobFailed => ims_result::IMS_ERR_JOB_FAILED,
-            ErrorKind::WaitTimeout => ims_result::IMS_ERR_WAIT_TIMEOUT,
-            ErrorKind::Cancelled => ims_result::IMS_ERR_CANCELLED,
-            // `ErrorKind` is non-exhaustive; a kind added to the core later and not yet mapped
-            // here is reported as a service-side error (its message still says what it is).
-            _ => ims_result::IMS_ERR_API,
-        }
+        Self::from_kind_name(kind.as_str())
+    }
+
+    /// The code named `name` (an `ErrorKind::as_str`), or `IMS_ERR_OTHER`.
+    fn from_kind_name(name: &str) -> ims_result {
+        ALL_RESULTS
+            .into_iter()
+            .filter(|r| !NOT_KINDS.contains(r))
+            .find(|r| r.name().to_bytes() == name.as_bytes())
+            .unwrap_or(ims_result::IMS_ERR_OTHER)
     }
 }
 
@@ -397,5 +406,28 @@ mod tests {
         for (i, r) in ALL_RESULTS.iter().enumerate() {
             assert_eq!(*r as usize, i);
         }
+    }
+
+    #[test]
+    fn an_unknown_kind_is_other_not_api() {
+        // A kind the C enum does not know (core's `ErrorKind` is non-exhaustive) gets the
+        // generic code, never one that claims the service answered.
+        assert_eq!(
+            ims_result::from_kind_name("some_kind_added_later"),
+            ims_result::IMS_ERR_OTHER
+        );
+        assert_eq!(ims_result::from_kind_name(""), ims_result::IMS_ERR_OTHER);
+        // Codes that are not error kinds are never the image of a kind.
+        for name in ["ok", "null_argument", "invalid_utf8", "panic", "other"] {
+            assert_eq!(
+                ims_result::from_kind_name(name),
+                ims_result::IMS_ERR_OTHER,
+                "{name}"
+            );
+        }
+        assert_eq!(ims_result::IMS_ERR_OTHER as i32, 15);
+        assert_eq!(ims_result::IMS_ERR_OTHER.name(), c"other");
+        assert_eq!(ims_result::from_kind_name("api"), ims_result::IMS_ERR_API);
+        assert_eq!(ALL_RESULTS.last(), Some(&ims_result::IMS_ERR_OTHER));
     }
 }

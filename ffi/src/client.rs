@@ -160,7 +160,8 @@ pub unsafe extern "C" fn ims_job_status(
 ///
 /// # Safety
 ///
-/// `client` must be NULL or a live handle not freed during the wait; `job_id` must be NULL or
+/// `client` must be NULL or a live handle when the call begins (the progress callback may free
+/// it: the wait keeps its own reference to what it needs); `job_id` must be NULL or
 /// NUL-terminated; `options` must be NULL or an `ims_wait_options` filled by
 /// `ims_wait_options_init`; `callback` must be NULL or a function with the documented
 /// signature; `job_out` must be NULL or valid for writing one pointer.
@@ -175,8 +176,10 @@ pub unsafe extern "C" fn ims_wait_job(
 ) -> ims_result {
     ffi_boundary!({
         let out = Out::new(job_out, "job_out")?;
+        // The wait holds its own reference to the client's shared state (an `Arc` clone): the
+        // handle is read here, once, and never again, so a callback may free it meanwhile.
         // SAFETY: forwarded contract.
-        let client = unsafe { ref_arg(client, "client") }?;
+        let shared: Client = unsafe { ref_arg(client, "client") }?.client.clone();
         // SAFETY: forwarded contract.
         let id = JobId::new(unsafe { str_arg(job_id, "job_id") }?)?;
         // SAFETY: forwarded contract.
@@ -186,7 +189,7 @@ pub unsafe extern "C" fn ims_wait_job(
             user_data,
             job_id: c_string(id.as_str()),
         };
-        let job = client.client.wait_with(&id, &wait, &mut observer)?;
+        let job = shared.wait_with(&id, &wait, &mut observer)?;
         // SAFETY: checked for NULL; valid for a write by contract.
         unsafe { out.write(ims_job::into_raw(job)) };
         Ok(())

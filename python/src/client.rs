@@ -6,10 +6,11 @@ use std::time::Duration;
 use ims_core::client::RetryPolicy;
 use ims_core::model::WholeImageRequest;
 use ims_core::sign::Algorithm;
+use ims_core::validate::{Rule, ValidationErrors, Violation};
 use ims_core::{Credentials, JobEndpoint, JobId, WaitOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyMapping, PyString};
+use pyo3::types::{PyDict, PyMapping, PyString};
 use serde_json::{Map, Value};
 
 use crate::convert;
@@ -64,16 +65,53 @@ fn positive_secs(py: Python<'_>, name: &str, secs: f64) -> PyResult<Duration> {
     }
 }
 
-/// Seconds ≥ 0 for the waiter's arguments (`ValueError` otherwise).
-fn wait_secs(name: &str, secs: f64) -> PyResult<Duration> {
-    if secs.is_finite() && secs >= 0.0 {
-        Duration::try_from_secs_f64(secs)
-            .map_err(|_| PyValueError::new_err(format!("{name} is too large: {secs}")))
-    } else {
-        Err(PyValueError::new_err(format!(
-            "{name} must be a number of seconds >= 0, got {secs}"
-        )))
+/// The longest timeout, interval or first delay the waiter accepts: 366 days (as the C ABI and
+/// the CLI).
+const MAX_WAIT_SECS: f64 = 366.0 * 24.0 * 3600.0;
+
+/// Seconds for the waiter's argument `name`: finite, ≥ 0 (> 0 unless `zero_ok`; a value that
+/// rounds to 0 ns counts as 0) and at most [`MAX_WAIT_SECS`]; otherwise an `ims.ValidationError`
+/// (a `ValueError`) naming `name`, raised before anything is sent.
+fn wait_secs(py: Python<'_>, name: &str, secs: f64, zero_ok: bool) -> PyResult<Duration> {
+    let accepted = (0.0..=MAX_WAIT_SECS)
+        .contains(&secs)
+        .then(|| Duration::try_from_secs_f64(secs).ok())
+        .flatten()
+        .filter(|d| zero_ok || !d.is_zero());
+    accepted.ok_or_else(|| {
+        let bound = if zero_ok { ">= 0" } else { "> 0" };
+        let message = format!(
+            "must be a number of seconds {bound} and at most {MAX_WAIT_SECS} (366 days), got {secs}"
+        );
+        let violation = Violation::new(name, Rule::Range, message.clone());
+        match ValidationErrors::from_violations(vec![violation]) {
+            Err(e) => errors::to_py_err(py, &ims_core::Error::Validation(e)),
+            Ok(()) => PyValueError::new_err(format!("{name} {message}")),
+        }
+    })
+}
+
+/// The waiter's options from `wait_job`'s arguments, every one checked before anything is sent.
+fn wait_options(
+    py: Python<'_>,
+    timeout: f64,
+    interval: Option<f64>,
+    first_delay: Option<f64>,
+) -> PyResult<WaitOptions> {
+    // TODO(merge): also call WaitOptions::validate once core has it.
+    let mut options = WaitOptions {
+        timeout: wait_secs(py, "timeout", timeout, true)?,
+        ..WaitOptions::default()
+    };
+    if let Some(i) = interval {
+        options.interval = wait_secs(py, "interval", i, false)?;
+        options.first_delay = options.interval;
+        options.max_interval = options.max_interval.max(options.interval);
     }
+    if let Some(d) = first_delay {
+        options.first_delay = wait_secs(py, "first_delay", d, true)?;
+    }
+    Ok(options)
 }
 
 impl Client {
@@ -443,7 +481,9 @@ impl Client {
     /// `interval` (default 10 s) growing ×1.5 up to 60 s, for at most `timeout` seconds.
     /// `on_progress(job)` is called after each poll: returning `False` cancels the wait
     /// (`CancelledError`); an exception it raises stops the wait and propagates. Ctrl-C
-    /// (`KeyboardInterrupt`) is answered within 0.1 s while the waiter sleeps.
+    /// (`KeyboardInterrupt`) is answered within one 100 ms tick while the waiter sleeps (during a
+    /// poll, when the poll returns). Bad numbers (NaN, infinite, negative, an `interval` of 0,
+    /// more than 366 days) raise `ValidationError` naming the argument; nothing is sent.
     ///
     /// Raises `JobFailedError` (`.job`) on FAIL, `WaitTimeoutError` (`.job`: the last seen, or
     /// `None`) when `timeout` passes.
@@ -458,17 +498,7 @@ impl Client {
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Job> {
         let id = JobId::new(job_id).into_py_result(py)?;
-        let mut options = WaitOptions {
-            timeout: wait_secs("timeout", timeout)?,
-            ..WaitOptions::default()
-        };
-        if let Some(i) = interval {
-            options.interval = wait_secs("interval", i)?;
-            options.first_delay = options.interval;
-        }
-        if let Some(d) = first_delay {
-            options.first_delay = wait_secs("first_delay", d)?;
-        }
+        let options = wait_options(py, timeout, interval, first_delay)?;
         if let Some(cb) = &on_progress
             && !cb.bind(py).is_callable()
         {
@@ -484,6 +514,30 @@ impl Client {
             return Err(e);
         }
         result.map(Job::new).into_py_result(py)
+    }
+
+    /// The waiter's options that `wait_job` would use with these arguments, as a dict of
+    /// seconds (and `backoff`, `jitter`, `transient_error_budget`); raises what `wait_job`
+    /// raises for bad ones. Private: for tests that pin the documented defaults.
+    #[staticmethod]
+    #[pyo3(signature = (*, timeout = 3600.0, interval = None, first_delay = None))]
+    fn _wait_options<'py>(
+        py: Python<'py>,
+        timeout: f64,
+        interval: Option<f64>,
+        first_delay: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let o = wait_options(py, timeout, interval, first_delay)?;
+        let d = PyDict::new(py);
+        d.set_item("first_delay", o.first_delay.as_secs_f64())?;
+        d.set_item("interval", o.interval.as_secs_f64())?;
+        d.set_item("backoff", o.backoff)?;
+        d.set_item("max_interval", o.max_interval.as_secs_f64())?;
+        d.set_item("jitter", o.jitter)?;
+        d.set_item("timeout", o.timeout.as_secs_f64())?;
+        d.set_item("transient_error_budget", o.transient_error_budget)?;
+        d.set_item("tick", o.tick.as_secs_f64())?;
+        Ok(d)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -78,6 +78,7 @@ build() { # name, compiler command...
     fi
 }
 build test_api gcc "${CFLAGS[@]}" "$SRC/test_api.c" "${SHARED[@]}" -o "$WORK/test_api"
+build test_lifetime gcc "${CFLAGS[@]}" "$SRC/test_lifetime.c" "${SHARED[@]}" -lm -o "$WORK/test_lifetime"
 build test_null gcc "${CFLAGS[@]}" "$SRC/test_null.c" "${SHARED[@]}" -o "$WORK/test_null"
 build test_threads gcc "${CFLAGS[@]}" -pthread "$SRC/test_threads.c" "${SHARED[@]}" -o "$WORK/test_threads"
 build test_cpp g++ "${CXXFLAGS[@]}" -pthread "$SRC/test_cpp.cpp" "${SHARED[@]}" -o "$WORK/test_cpp"

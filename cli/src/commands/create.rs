@@ -4,6 +4,7 @@ use std::io::Read;
 
 use ims_core::model::WholeImageRequest;
 
+use super::job::IdShown;
 use crate::args::{CreateArgs, Global, Output};
 use crate::exit::Failure;
 
@@ -13,6 +14,9 @@ pub fn run(g: &Global, a: &CreateArgs) -> Result<(), Failure> {
         Some(path) => from_file(path)?,
         None => from_flags(a)?,
     };
+    // Every argument is checked before the first byte is sent (also for a dry run, which
+    // promises to validate): exit 2 must mean "nothing sent".
+    let wait_options = super::wait_options(a.timeout, a.interval)?;
     let client = super::client(g)?;
     if a.dry_run {
         let preview = client.preview_create(&request)?;
@@ -33,14 +37,15 @@ pub fn run(g: &Global, a: &CreateArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let id = client.create_whole_image(&request)?;
+    // From here on the job exists: its id reaches stdout whatever happens next. With --wait in
+    // JSON mode, `wait_and_print` prints one document holding it (the job, or `{"job_id"}`).
     match g.output {
         Output::Json if !a.wait => println!("{}", serde_json::json!({ "job_id": id.as_str() })),
         Output::Text => println!("job_id: {id}"),
         Output::Json => {}
     }
     if a.wait {
-        let opts = super::wait_options(a.timeout, a.interval)?;
-        super::job::wait_and_print(&client, &id, &opts, g.output)?;
+        super::job::wait_and_print(&client, &id, &wait_options, g.output, IdShown::Yes)?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `ims job JOB_ID [--wait] [--legacy-endpoint]`, and how a job is printed.
 
 use ims_core::model::Job;
-use ims_core::{Client, Error, JobEndpoint, JobId};
+use ims_core::{Client, JobEndpoint, JobId};
 
 use crate::args::{Global, JobArgs, Output};
 use crate::exit::Failure;
@@ -14,23 +14,37 @@ pub fn run(g: &Global, a: &JobArgs) -> Result<(), Failure> {
     } else {
         JobEndpoint::Progress
     };
-    let client = super::builder(g)?.job_endpoint(which).build()?;
     let id = JobId::new(a.job_id.as_str())?;
+    let opts = super::wait_options(a.timeout, a.interval)?;
+    let client = super::builder(g)?.job_endpoint(which).build()?;
     if a.wait {
-        let opts = super::wait_options(a.timeout, a.interval)?;
-        return wait_and_print(&client, &id, &opts, g.output);
+        return wait_and_print(&client, &id, &opts, g.output, IdShown::No);
     }
     print_job(&client.job(&id)?, g.output);
     Ok(())
 }
 
-/// Waits with progress on stderr, then prints the final job (also when it failed).
+/// Whether the job id is already on stdout (text mode prints it as soon as the job exists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdShown {
+    /// `job_id: ...` was printed.
+    Yes,
+    /// Nothing was printed yet.
+    No,
+}
+
+/// Waits with progress on stderr (Ctrl-C cancels: exit 130), then prints the final job. When
+/// the wait fails, stdout still gets the job id: in JSON mode one document (the failed or last
+/// seen job, else `{"job_id": ...}`), in text mode a `job_id:` line unless `shown` says it is
+/// already there.
 pub fn wait_and_print(
     client: &Client,
     id: &JobId,
     opts: &ims_core::WaitOptions,
     output: Output,
+    shown: IdShown,
 ) -> Result<(), Failure> {
+    crate::interrupt::install();
     let mut progress = JobProgress::new(format!("job {id}"));
     match client.wait_with(id, opts, &mut progress) {
         Ok(job) => {
@@ -44,8 +58,13 @@ pub fn wait_and_print(
         }
         Err(e) => {
             progress.finish(&format!("{}", e.kind()));
-            if let (Error::JobFailed { job }, Output::Json) = (&e, output) {
-                print_job(job, output);
+            match (output, e.job()) {
+                (Output::Json, Some(job)) => print_job(job, output),
+                (Output::Json, None) => {
+                    println!("{}", serde_json::json!({ "job_id": id.as_str() }))
+                }
+                (Output::Text, _) if shown == IdShown::No => println!("job_id: {id}"),
+                (Output::Text, _) => {}
             }
             Err(e.into())
         }

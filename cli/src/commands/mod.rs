@@ -54,16 +54,27 @@ pub fn builder(g: &Global) -> Result<ClientBuilder, Failure> {
     Ok(b)
 }
 
-/// Wait options from `--timeout` and `--interval`.
+/// The longest `--timeout` or `--interval` accepted: 366 days (as the C ABI's options).
+pub const MAX_WAIT_SECS: u64 = 366 * 24 * 3600;
+
+/// Wait options from `--timeout` and `--interval`, checked before anything is sent: the interval
+/// must be a finite number of seconds above 0, and neither may exceed [`MAX_WAIT_SECS`].
 pub fn wait_options(timeout_secs: u64, interval: Option<f64>) -> Result<WaitOptions, Failure> {
+    // TODO(merge): also call WaitOptions::validate once core has it.
+    if timeout_secs > MAX_WAIT_SECS {
+        return Err(Failure::usage(format!(
+            "--timeout {timeout_secs}: must be at most {MAX_WAIT_SECS} seconds (366 days)"
+        )));
+    }
     let mut o = WaitOptions {
         timeout: Duration::from_secs(timeout_secs),
         ..WaitOptions::default()
     };
     if let Some(secs) = interval {
-        let d = Duration::try_from_secs_f64(secs).map_err(|_| {
+        let d = interval_duration(secs).ok_or_else(|| {
             Failure::usage(format!(
-                "--interval {secs}: must be a non-negative number of seconds"
+                "--interval {secs}: must be a number of seconds greater than 0 and at most \
+                 {MAX_WAIT_SECS} (366 days)"
             ))
         })?;
         o.first_delay = d;
@@ -71,4 +82,15 @@ pub fn wait_options(timeout_secs: u64, interval: Option<f64>) -> Result<WaitOpti
         o.max_interval = o.max_interval.max(d);
     }
     Ok(o)
+}
+
+/// `secs` as a poll interval: finite, above 0 (and not so small that it rounds to 0), at most
+/// [`MAX_WAIT_SECS`].
+fn interval_duration(secs: f64) -> Option<Duration> {
+    if !secs.is_finite() || secs <= 0.0 || secs > MAX_WAIT_SECS as f64 {
+        return None;
+    }
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
 }

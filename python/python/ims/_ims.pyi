@@ -71,6 +71,13 @@ class Client:
         first_delay: Optional[float] = None,
         on_progress: Optional[Callable[[Job], Optional[bool]]] = None,
     ) -> Job: ...
+    @staticmethod
+    def _wait_options(
+        *,
+        timeout: float = 3600.0,
+        interval: Optional[float] = None,
+        first_delay: Optional[float] = None,
+    ) -> Dict[str, float]: ...
 
 @final
 class Job:

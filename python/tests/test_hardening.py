@@ -1,0 +1,108 @@
+"""Hardening of the Python door (issue #11): the waiter's arguments are checked before anything
+is sent, the documented defaults are pinned against literal numbers, and Ctrl-C is answered
+within one tick of the waiter's sleep."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import ims
+from ims.testing import Emulator
+
+UNKNOWN_JOB = "0123456789abcdef0123456789abcdef"
+#: 366 days: the longest timeout, interval or first delay accepted (as the C ABI and the CLI).
+MAX_SECS = 366 * 24 * 3600
+
+BAD_REALS = [math.nan, -math.nan, math.inf, -math.inf, -1.0, -1e-9, MAX_SECS + 1.0, 1e300]
+
+
+def _assert_refused(excinfo: pytest.ExceptionInfo[ims.ValidationError], name: str) -> None:
+    err = excinfo.value
+    assert isinstance(err, ValueError)
+    assert err.kind == "validation"
+    assert err.fields == [name], err.errors
+    assert name in str(err), str(err)
+
+
+@pytest.mark.parametrize("name", ["interval", "first_delay", "timeout"])
+@pytest.mark.parametrize("value", BAD_REALS)
+def test_bad_wait_numbers_are_refused_before_anything_is_sent(
+    emu: Emulator, client: ims.Client, name: str, value: float
+) -> None:
+    with pytest.raises(ims.ValidationError) as excinfo:
+        client.wait_job(UNKNOWN_JOB, **{name: value})  # type: ignore[arg-type]
+    _assert_refused(excinfo, name)
+    assert emu.stats()["requests_total"] == 0
+
+
+@pytest.mark.parametrize("value", [0, 0.0, -0.0, 1e-12])
+def test_an_interval_of_zero_is_refused(emu: Emulator, client: ims.Client, value: float) -> None:
+    # 1e-12 s rounds to zero nanoseconds: a tight poll loop all the same.
+    with pytest.raises(ims.ValidationError) as excinfo:
+        client.wait_job(UNKNOWN_JOB, interval=value)
+    _assert_refused(excinfo, "interval")
+    assert emu.stats()["requests_total"] == 0
+
+
+def test_edges_that_are_allowed(emu: Emulator, client: ims.Client) -> None:
+    emu.set_job_seconds(0)
+    job_id = client.create_whole_image(name="edges", backup_id="backup-edges")
+    # A zero first delay and the longest timeout are fine.
+    job = client.wait_job(job_id, timeout=MAX_SECS, first_delay=0, interval=0.01)
+    assert job.status == "SUCCESS"
+    opts = ims.Client._wait_options(timeout=0, interval=MAX_SECS, first_delay=MAX_SECS)
+    assert opts["timeout"] == 0.0
+    assert opts["interval"] == MAX_SECS
+    assert opts["first_delay"] == MAX_SECS
+
+
+def test_documented_wait_defaults() -> None:
+    # The README and the docstring: 10 s first delay, 10 s interval growing x1.5 up to 60 s,
+    # +-10 % jitter, a 3600 s timeout, 10 transient errors absorbed, a 100 ms tick.
+    assert ims.Client._wait_options() == {
+        "first_delay": 10.0,
+        "interval": 10.0,
+        "backoff": 1.5,
+        "max_interval": 60.0,
+        "jitter": 0.1,
+        "timeout": 3600.0,
+        "transient_error_budget": 10,
+        "tick": 0.1,
+    }
+    # `interval` alone also sets the first delay; `first_delay` overrides it.
+    opts = ims.Client._wait_options(interval=2.5)
+    assert (opts["first_delay"], opts["interval"], opts["max_interval"]) == (2.5, 2.5, 60.0)
+    opts = ims.Client._wait_options(interval=90, first_delay=0)
+    assert (opts["first_delay"], opts["interval"], opts["max_interval"]) == (0.0, 90.0, 90.0)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
+def test_ctrl_c_is_answered_within_a_tick(emu: Emulator, client: ims.Client) -> None:
+    emu.set_job_seconds(600)
+    job_id = client.create_whole_image(name="tick", backup_id="backup-tick")
+    sent: list[float] = []
+
+    def interrupt() -> None:
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.3, interrupt)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            # Sleeps 30 s between polls: only the tick's signal check can end it early.
+            client.wait_job(job_id, timeout=600, first_delay=0, interval=30)
+        answered = time.monotonic()
+    finally:
+        timer.cancel()
+    assert len(sent) == 1
+    latency = answered - sent[0]
+    # The waiter checks for signals every 100 ms tick; 0.5 s leaves room for a loaded machine
+    # and still fails when the check happens only at polls (30 s apart).
+    assert latency < 0.5, latency
