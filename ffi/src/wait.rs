@@ -68,7 +68,7 @@ pub struct ims_progress {
 pub type ims_progress_cb =
     Option<unsafe extern "C" fn(progress: *const ims_progress, user_data: *mut c_void) -> c_int>;
 
-const MAX_MS: u64 = 366 * 24 * 3600 * 1000;
+const MAX_MS: u64 = ims_core::client::MAX_WAIT_DURATION.as_secs() * 1000;
 
 impl ims_wait_options {
     /// The defaults of `ims_core::WaitOptions`.

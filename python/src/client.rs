@@ -67,7 +67,7 @@ fn positive_secs(py: Python<'_>, name: &str, secs: f64) -> PyResult<Duration> {
 
 /// The longest timeout, interval or first delay the waiter accepts: 366 days (as the C ABI and
 /// the CLI).
-const MAX_WAIT_SECS: f64 = 366.0 * 24.0 * 3600.0;
+const MAX_WAIT_SECS: f64 = ims_core::client::MAX_WAIT_DURATION.as_secs_f64();
 
 /// Seconds for the waiter's argument `name`: finite, ≥ 0 (> 0 unless `zero_ok`; a value that
 /// rounds to 0 ns counts as 0) and at most [`MAX_WAIT_SECS`]; otherwise an `ims.ValidationError`
@@ -98,7 +98,6 @@ fn wait_options(
     interval: Option<f64>,
     first_delay: Option<f64>,
 ) -> PyResult<WaitOptions> {
-    // TODO(merge): also call WaitOptions::validate once core has it.
     let mut options = WaitOptions {
         timeout: wait_secs(py, "timeout", timeout, true)?,
         ..WaitOptions::default()
@@ -111,6 +110,8 @@ fn wait_options(
     if let Some(d) = first_delay {
         options.first_delay = wait_secs(py, "first_delay", d, true)?;
     }
+    // Core's rules are the last word (the same check `Client::wait` makes before sending).
+    options.validate().map_err(|e| errors::to_py_err(py, &e))?;
     Ok(options)
 }
 

@@ -55,12 +55,11 @@ pub fn builder(g: &Global) -> Result<ClientBuilder, Failure> {
 }
 
 /// The longest `--timeout` or `--interval` accepted: 366 days (as the C ABI's options).
-pub const MAX_WAIT_SECS: u64 = 366 * 24 * 3600;
+pub const MAX_WAIT_SECS: u64 = ims_core::client::MAX_WAIT_DURATION.as_secs();
 
 /// Wait options from `--timeout` and `--interval`, checked before anything is sent: the interval
 /// must be a finite number of seconds above 0, and neither may exceed [`MAX_WAIT_SECS`].
 pub fn wait_options(timeout_secs: u64, interval: Option<f64>) -> Result<WaitOptions, Failure> {
-    // TODO(merge): also call WaitOptions::validate once core has it.
     if timeout_secs > MAX_WAIT_SECS {
         return Err(Failure::usage(format!(
             "--timeout {timeout_secs}: must be at most {MAX_WAIT_SECS} seconds (366 days)"
@@ -81,6 +80,9 @@ pub fn wait_options(timeout_secs: u64, interval: Option<f64>) -> Result<WaitOpti
         o.interval = d;
         o.max_interval = o.max_interval.max(d);
     }
+    // Core's rules are the last word (the same check `Client::wait` makes before sending).
+    o.validate()
+        .map_err(|e| Failure::usage(format!("wait options: {e}")))?;
     Ok(o)
 }
 
