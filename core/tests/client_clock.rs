@@ -2,51 +2,15 @@
 //! once, per attempt, under concurrency), hostile `Date` headers, both gateway code prefixes,
 //! the AK lock, `Retry-After` in date form, and counted retries on a refused connection.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use ims_core::client::RetryPolicy;
-use ims_core::model::WholeImageRequest;
-use ims_core::{Client, ClientBuilder, Credentials, Error, JobId};
+use ims_core::{Client, Credentials, Error, JobId};
 use ims_emulator::{Emulator, EmulatorConfig, Endpoint as Ep, Fault, GatewayPrefix};
 
-const INSTANCE: &str = "877a2cda-ba63-4e1e-b95f-e67e48b6129a";
-const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
-
-fn emulator() -> Emulator {
-    Emulator::start(EmulatorConfig::demo().with_job_duration(Duration::ZERO))
-        .expect("emulator starts")
-}
-
-fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-    }
-}
-
-fn builder(emu: &Emulator) -> ClientBuilder {
-    let cfg = EmulatorConfig::demo();
-    Client::builder()
-        .endpoint(emu.url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::new(cfg.ak, cfg.sk))
-        .retry_policy(fast_retry())
-        .timeout(Duration::from_secs(5))
-}
-
-fn client(emu: &Emulator) -> Client {
-    builder(emu).build().expect("client builds")
-}
-
-fn ecs(name: &str) -> WholeImageRequest {
-    WholeImageRequest::from_ecs(name, INSTANCE, VAULT)
-        .build()
-        .expect("valid request")
-}
+mod common;
+use common::*;
 
 /// A job that exists, created by a client of its own (so the client under test starts
 /// uncorrected).
@@ -63,72 +27,11 @@ fn api(err: Error) -> ims_core::ApiError {
     }
 }
 
-// ---- tracing capture (no subscriber crate: a minimal one) ----
-
-/// One captured event: its message and its other fields, as text.
-type Captured = (String, BTreeMap<String, String>);
-
-#[derive(Clone, Default)]
-struct Capture {
-    events: Arc<Mutex<Vec<Captured>>>,
-    next_span: Arc<AtomicU64>,
-}
-
-struct Fields(BTreeMap<String, String>);
-
-impl tracing::field::Visit for Fields {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-}
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(self.next_span.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut fields = Fields(BTreeMap::new());
-        event.record(&mut fields);
-        let message = fields.0.remove("message").unwrap_or_default();
-        if let Ok(mut events) = self.events.lock() {
-            events.push((message, fields.0));
-        }
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
-impl Capture {
-    /// Runs `f` with this subscriber on the current thread.
-    fn run<T>(&self, f: impl FnOnce() -> T) -> T {
-        tracing::subscriber::with_default(self.clone(), f)
-    }
-
-    /// The fields of every event with this message.
-    fn with_message(&self, message: &str) -> Vec<BTreeMap<String, String>> {
-        self.events
-            .lock()
-            .expect("capture lock")
-            .iter()
-            .filter(|(m, _)| m == message)
-            .map(|(_, f)| f.clone())
-            .collect()
-    }
-}
-
 // ---- B4: hostile Date headers, bounded correction ----
 
 #[test]
 fn hostile_dates_do_not_poison_the_client() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let id = some_job(&emu);
     let c = client(&emu);
     let far = ims_core::time::format_http_date(emu.now_unix() + 25 * 3600);
@@ -160,7 +63,7 @@ fn hostile_dates_do_not_poison_the_client() {
 
 #[test]
 fn correction_is_bounded_to_24_hours() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let id = some_job(&emu);
     // 23 h ahead: corrected.
     emu.set_clock_offset(23 * 3600);
@@ -191,7 +94,7 @@ fn correction_is_bounded_to_24_hours() {
 
 #[test]
 fn calls_signed_before_another_threads_correction_all_succeed() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let id = some_job(&emu);
     emu.set_clock_offset(1800);
     // Every answer waits, so all eight sign with the old offset before the first 401 lands.
@@ -220,7 +123,7 @@ fn calls_signed_before_another_threads_correction_all_succeed() {
 
 #[test]
 fn skew_threshold_and_a_single_correction_are_counted() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let id = some_job(&emu);
     emu.set_always_expired(true);
 
@@ -256,7 +159,7 @@ fn skew_threshold_and_a_single_correction_are_counted() {
 
 #[test]
 fn apig_prefix_gets_the_skew_correction_and_the_signature_hint() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let id = some_job(&emu);
     emu.set_gateway_prefix(GatewayPrefix::Apig);
     emu.set_clock_offset(3600);
@@ -295,7 +198,7 @@ fn apig_prefix_gets_the_skew_correction_and_the_signature_hint() {
 
 #[test]
 fn ak_lock_says_five_minutes_and_is_never_retried() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let id = some_job(&emu);
     let c = client(&emu);
     for prefix in [GatewayPrefix::Apigw, GatewayPrefix::Apig] {
@@ -328,7 +231,7 @@ fn ak_lock_says_five_minutes_and_is_never_retried() {
 
 #[test]
 fn retry_after_http_date_is_honoured_and_capped() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     emu.set_retry_after_http_date(true);
     let capture = Capture::default();
     for (secs, cap, expected_ms) in [(2u64, 5u64, 2000u64), (30, 1, 1000)] {
@@ -341,7 +244,7 @@ fn retry_after_http_date_is_honoured_and_capped() {
             .build()
             .expect("builds");
         emu.faults().throttle_next(Ep::Create, 1, secs);
-        capture.events.lock().expect("lock").clear();
+        capture.clear();
         capture
             .run(|| c.create_whole_image(&ecs("ra-date")))
             .expect("after the pause");

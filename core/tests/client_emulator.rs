@@ -9,39 +9,11 @@ use ims_core::client::{Control, RetryPolicy};
 use ims_core::credentials::{CredentialProvider, MetadataProvider};
 use ims_core::model::{JobStatus, WholeImageRequest};
 use ims_core::sign::Algorithm;
-use ims_core::{
-    Client, ClientBuilder, Credentials, Error, ErrorKind, JobEndpoint, JobId, WaitOptions,
-};
-use ims_emulator::{Emulator, EmulatorConfig, Endpoint as Ep, Fault};
+use ims_core::{Client, Credentials, Error, ErrorKind, JobEndpoint, JobId, WaitOptions};
+use ims_emulator::{EmulatorConfig, Endpoint as Ep, Fault};
 
-const INSTANCE: &str = "877a2cda-ba63-4e1e-b95f-e67e48b6129a";
-const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
-
-fn emulator(job: Duration) -> Emulator {
-    Emulator::start(EmulatorConfig::demo().with_job_duration(job)).expect("emulator starts")
-}
-
-fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-    }
-}
-
-fn builder(emu: &Emulator) -> ClientBuilder {
-    let cfg = EmulatorConfig::demo();
-    Client::builder()
-        .endpoint(emu.url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::new(cfg.ak, cfg.sk))
-        .retry_policy(fast_retry())
-        .timeout(Duration::from_secs(5))
-}
-
-fn client(emu: &Emulator) -> Client {
-    builder(emu).build().expect("client builds")
-}
+mod common;
+use common::*;
 
 fn ecs(name: &str) -> WholeImageRequest {
     WholeImageRequest::from_ecs(name, INSTANCE, VAULT)

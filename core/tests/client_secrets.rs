@@ -3,7 +3,6 @@
 //! refuse, and secrets that the gateway echoes back.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ims_core::client::RetryPolicy;
@@ -11,13 +10,8 @@ use ims_core::model::WholeImageRequest;
 use ims_core::{Client, ClientBuilder, Credentials, Error, ErrorKind, JobId};
 use ims_emulator::{Emulator, EmulatorConfig};
 
-const INSTANCE: &str = "877a2cda-ba63-4e1e-b95f-e67e48b6129a";
-const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
-
-fn emulator() -> Emulator {
-    Emulator::start(EmulatorConfig::demo().with_job_duration(Duration::ZERO))
-        .expect("emulator starts")
-}
+mod common;
+use common::*;
 
 fn builder(emu: &Emulator) -> ClientBuilder {
     let cfg = EmulatorConfig::demo();
@@ -33,17 +27,11 @@ fn builder(emu: &Emulator) -> ClientBuilder {
         .timeout(Duration::from_secs(5))
 }
 
-fn ecs(name: &str) -> WholeImageRequest {
-    WholeImageRequest::from_ecs(name, INSTANCE, VAULT)
-        .build()
-        .expect("valid request")
-}
-
 // ---- D9: job ids are one safe path segment ----
 
 #[test]
 fn job_ids_that_are_not_one_safe_segment_send_nothing() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let c = builder(&emu).build().unwrap();
     let bad = [
         "", ".", "..", "a/b", "../x", "a?b", "a#b", "a%2e", "%2e%2e", "a b", "a\tb", "a\nb",
@@ -77,7 +65,7 @@ fn job_ids_that_are_not_one_safe_segment_send_nothing() {
 
 #[test]
 fn unusable_job_id_in_the_create_answer_is_an_invalid_response_with_the_body() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let c = builder(&emu).build().unwrap();
     for answered in ["has space", &"x".repeat(300), ".."] {
         emu.set_next_job_id(Some(answered.to_owned()));
@@ -101,7 +89,7 @@ fn unusable_job_id_in_the_create_answer_is_an_invalid_response_with_the_body() {
 
 #[test]
 fn a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent() {
-    let emu = emulator();
+    let emu = emulator(Duration::ZERO);
     let iam = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = iam.local_addr().unwrap().port();
     iam.set_nonblocking(true).unwrap();
@@ -145,76 +133,14 @@ fn a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent() {
 
 // ---- C6: server text is scrubbed of tokens, signatures and our own secrets ----
 
-/// Everything `tracing` emits in this test binary, as text.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<String>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-struct Visitor<'a>(&'a mut String);
-
-impl tracing::field::Visit for Visitor<'_> {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!(" {}={:?}", field.name(), value));
-    }
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        self.0.push_str(&format!(" {}={}", field.name(), value));
-    }
-}
-
-impl tracing::Subscriber for Captured {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::TRACE)
-    }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut out = self.0.lock().unwrap();
-        span.record(&mut Visitor(&mut out));
-        out.push('\n');
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut out = self.0.lock().unwrap();
-        values.record(&mut Visitor(&mut out));
-        out.push('\n');
-    }
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut out = self.0.lock().unwrap();
-        out.push_str(event.metadata().target());
-        event.record(&mut Visitor(&mut out));
-        out.push('\n');
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
-/// The process-wide capture (installed once, shared by the tests of this binary).
-fn captured() -> Captured {
-    static CAPTURE: OnceLock<Captured> = OnceLock::new();
-    CAPTURE
-        .get_or_init(|| {
-            let c = Captured::default();
-            tracing::subscriber::set_global_default(c.clone()).expect("first subscriber");
-            c
-        })
-        .clone()
-}
-
 const TOKEN: &str = "gQpjbi1ub3J0aC00SECRETTOKENvalue0123456789abcdefABCDEF";
 const GOOD_SK: &str = "the-right-secret-key-0123456789abcdefghij";
 const WRONG_SK: &str = "WRONG-secret-key-9876543210zyxwvutsrqpo";
 
 #[test]
 fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
-    let logs = captured();
-    let emu = emulator();
+    let logs = Capture::global();
+    let emu = emulator(Duration::ZERO);
     let ak = EmulatorConfig::demo().ak;
     emu.set_credentials(ak.as_str(), GOOD_SK, Some(TOKEN.to_owned()));
     emu.set_echo_unredacted(true);
@@ -311,8 +237,8 @@ fn shows_a_signature(text: &str) -> bool {
 
 #[test]
 fn secrets_sweep_through_a_whole_rust_session() {
-    let logs = captured();
-    let emu = emulator();
+    let logs = Capture::global();
+    let emu = emulator(Duration::ZERO);
     let ak = EmulatorConfig::demo().ak;
     emu.set_credentials(ak.as_str(), SWEEP_SK, Some(SWEEP_TOKEN.to_owned()));
     emu.set_echo_unredacted(true);

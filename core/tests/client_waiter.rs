@@ -13,12 +13,12 @@ use ims_core::client::{
 };
 use ims_core::credentials::{CredentialProvider, MetadataProvider};
 use ims_core::env::EnvSource;
-use ims_core::model::WholeImageRequest;
 use ims_core::{Client, ClientBuilder, Credentials, Error, ErrorKind, JobId, WaitOptions};
 use ims_emulator::{Emulator, EmulatorConfig, Endpoint as Ep, Fault};
 
-const INSTANCE: &str = "877a2cda-ba63-4e1e-b95f-e67e48b6129a";
-const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
+mod common;
+use common::*;
+
 const UNKNOWN_JOB: &str = "ffffffffffffffffffffffffffffffff";
 
 fn start(config: EmulatorConfig) -> Emulator {
@@ -33,12 +33,6 @@ fn builder(emu: &Emulator) -> ClientBuilder {
         .credentials(Credentials::new(cfg.ak, cfg.sk))
         .retry_policy(RetryPolicy::none())
         .timeout(Duration::from_secs(5))
-}
-
-fn ecs(name: &str) -> WholeImageRequest {
-    WholeImageRequest::from_ecs(name, INSTANCE, VAULT)
-        .build()
-        .expect("valid request")
 }
 
 fn unknown_job() -> JobId {
