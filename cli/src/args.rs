@@ -197,6 +197,9 @@ pub struct EmulatorArgs {
     /// mismatch, as the real gateway does.
     #[arg(long)]
     pub echo_unredacted: bool,
+    /// Security token the accepted AK/SK needs (temporary credentials; a test value only).
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
+    pub security_token: Option<String>,
 }
 
 /// `ims demo`.

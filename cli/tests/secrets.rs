@@ -186,3 +186,61 @@ fn secrets_sweep_through_a_whole_cli_session() {
         }
     }
 }
+
+/// `ims emulator --security-token T` accepts the AK/SK only with that token, as temporary
+/// credentials (the C sweep of tests/c/run.sh starts its emulator so).
+#[test]
+fn emulator_security_token_flag_makes_the_pair_temporary() {
+    let mut child = Child(
+        ims()
+            .args(["emulator", "--listen", "127.0.0.1:0", "--ak", DEMO_AK])
+            .args([
+                "--sk",
+                GOOD_SK,
+                "--security-token",
+                TOKEN,
+                "--job-seconds",
+                "0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
+    let mut first = String::new();
+    BufReader::new(child.0.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    let url = first.trim().to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "emulator started: {url:?}"
+    );
+    let job = |token: Option<&str>| -> (Option<i32>, String) {
+        let mut c = ims();
+        c.env_remove("HUAWEICLOUD_SDK_SECURITY_TOKEN")
+            .env("HUAWEICLOUD_SDK_SK", GOOD_SK)
+            .args(["--endpoint", &url, "--project-id", DEMO_PROJECT_ID])
+            .args(["job", "4010a32b5f909853015f90aaa24b0015"]);
+        if let Some(t) = token {
+            c.env("HUAWEICLOUD_SDK_SECURITY_TOKEN", t);
+        }
+        let out = c.output().expect("ims runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = job(None);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("APIGW.0301") && err.contains("X-Security-Token"),
+        "without the token: {err}"
+    );
+    let (code, err) = job(Some(TOKEN));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("404") && !err.contains("APIGW"),
+        "with it, the job is looked up: {err}"
+    );
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Compiles and runs the C and C++ test programs of tests/c/ against the built library and three
+# Compiles and runs the C and C++ test programs of tests/c/ against the built library and the
 # emulators started here (jobs that succeed in a second, jobs that all fail, jobs that take two
-# minutes, for what must see a job still running), then again under
+# minutes, for what must see a job still running; one with a security token that echoes
+# unredacted, and one stopped at once), then again under
 # valgrind. Prints "PASS ..." / "FAIL ..." per case. Normally called by scripts/c-tests.sh,
 # which builds everything first; standalone it expects the dev build in $CARGO_TARGET_DIR.
 #
@@ -80,6 +81,7 @@ build() { # name, compiler command...
 build test_api gcc "${CFLAGS[@]}" "$SRC/test_api.c" "${SHARED[@]}" -o "$WORK/test_api"
 build test_lifetime gcc "${CFLAGS[@]}" "$SRC/test_lifetime.c" "${SHARED[@]}" -lm -o "$WORK/test_lifetime"
 build test_null gcc "${CFLAGS[@]}" "$SRC/test_null.c" "${SHARED[@]}" -o "$WORK/test_null"
+build test_secrets gcc "${CFLAGS[@]}" "$SRC/test_secrets.c" "${SHARED[@]}" -o "$WORK/test_secrets"
 build test_threads gcc "${CFLAGS[@]}" -pthread "$SRC/test_threads.c" "${SHARED[@]}" -o "$WORK/test_threads"
 build test_cpp g++ "${CXXFLAGS[@]}" -pthread "$SRC/test_cpp.cpp" "${SHARED[@]}" -o "$WORK/test_cpp"
 # shellcheck disable=SC2086 # NATIVE_LIBS is a list of flags
@@ -122,6 +124,17 @@ if ! start_emulator fail --job-seconds 1 --fail-rate 1.0; then fail "setup: fail
 export IMS_TEST_FAIL_ENDPOINT=$url
 if ! start_emulator slow --job-seconds 120; then fail "setup: slow emulator did not start"; exit 1; fi
 export IMS_TEST_SLOW_ENDPOINT=$url
+# Temporary credentials (a security token) and the gateway's unredacted echo, for test_secrets.
+TOKEN=gQpjbi1ub3J0aC00CTESTSECRETTOKENvalue0123456789abcdef
+if ! start_emulator secrets --job-seconds 3 --security-token "$TOKEN" --echo-unredacted; then
+    fail "setup: secrets emulator did not start"; exit 1
+fi
+export IMS_TEST_SECRETS_ENDPOINT=$url IMS_TEST_SECURITY_TOKEN=$TOKEN
+# An emulator stopped at once: its URL refuses connections.
+if ! start_emulator closed --job-seconds 1; then fail "setup: closed emulator did not start"; exit 1; fi
+kill "${emulator_pids[-1]}" && wait "${emulator_pids[-1]}" 2>/dev/null
+unset 'emulator_pids[-1]'
+export IMS_TEST_CLOSED_ENDPOINT=$url
 export IMS_TEST_AK=$AK IMS_TEST_SK=$SK IMS_TEST_PROJECT_ID=$PROJECT
 echo "emulators: $IMS_TEST_ENDPOINT (jobs succeed in 1 s), $IMS_TEST_FAIL_ENDPOINT (jobs fail)," \
     "$IMS_TEST_SLOW_ENDPOINT (jobs take 2 minutes)"

@@ -45,6 +45,9 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
     cfg.idle_close_ms = a.idle_close_ms;
     cfg.close_after_answer = a.close_after_answer;
     cfg.echo_unredacted = a.echo_unredacted;
+    if let Some(token) = &a.security_token {
+        cfg.security_token = Some(token.clone()).filter(|t| !t.is_empty());
+    }
     if !a.listen.ip().is_loopback() {
         return Err(Failure::usage(format!(
             "--listen {}: only loopback addresses are allowed",
