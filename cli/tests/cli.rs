@@ -1,50 +1,14 @@
 //! The `ims` binary end to end, against the in-process emulator (and `ims emulator` as a
 //! subprocess): every subcommand, JSON output, exit codes, dry runs, stdin bodies, bad flags.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use ims_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use ims_emulator::DEMO_SK;
 
-const INSTANCE: &str = "877a2cda-ba63-4e1e-b95f-e67e48b6129a";
-const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
-
-fn emulator(job: Duration) -> Emulator {
-    Emulator::start(EmulatorConfig::demo().with_job_duration(job)).expect("emulator starts")
-}
-
-/// `ims` with credentials for the emulator and nothing from this machine's environment.
-fn ims(emu: Option<&Emulator>) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ims"));
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("IMS_NO_METADATA", "1")
-        .env("HUAWEICLOUD_SDK_AK", DEMO_AK)
-        .env("HUAWEICLOUD_SDK_SK", DEMO_SK);
-    if let Some(e) = emu {
-        c.args(["--endpoint", &e.url(), "--project-id", &e.project_id()]);
-    }
-    c
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("ims runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
+mod common;
+use common::*;
 
 #[test]
 fn demo_runs_the_whole_story() {
@@ -337,10 +301,7 @@ fn emulator_subprocess_prints_its_url_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
+    let first = first_line(&mut child);
     let url = first.trim().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let (code, out, err) = run(ims(None).args([
@@ -384,10 +345,7 @@ fn emulator_subprocess_connection_switches() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
+    let first = first_line(&mut child);
     let addr = first.trim().trim_start_matches("http://").to_owned();
     let connect = || {
         let s = std::net::TcpStream::connect(&addr).expect("connect");

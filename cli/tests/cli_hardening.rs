@@ -3,44 +3,13 @@
 //! a wait with exit 130.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ims_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, Endpoint, Fault};
+use ims_emulator::{Emulator, Endpoint, Fault};
 
-fn emulator(job: Duration) -> Emulator {
-    Emulator::start(EmulatorConfig::demo().with_job_duration(job)).expect("emulator starts")
-}
-
-/// `ims` with credentials for the emulator and nothing from this machine's environment.
-fn ims(emu: &Emulator) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ims"));
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("IMS_NO_METADATA", "1")
-        .env("HUAWEICLOUD_SDK_AK", DEMO_AK)
-        .env("HUAWEICLOUD_SDK_SK", DEMO_SK)
-        .args(["--endpoint", &emu.url(), "--project-id", &emu.project_id()]);
-    c
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("ims runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text:?}"))
-}
+mod common;
+use common::*;
 
 /// The ids of the jobs the emulator created, from its request log (the create answers).
 fn job_ids_known_to(emu: &Emulator, id: &str) -> usize {
@@ -66,8 +35,10 @@ fn bad_wait_arguments_exit_2_before_anything_is_sent() {
                 vec!["--wait".to_owned(), format!("--interval={value}")],
                 vec!["--dry-run".to_owned(), format!("--interval={value}")],
             ] {
-                let (code, out, err) =
-                    run(ims(&emu).args(["--output", output]).args(base).args(&form));
+                let (code, out, err) = run(ims(Some(&emu))
+                    .args(["--output", output])
+                    .args(base)
+                    .args(&form));
                 assert_eq!(code, 2, "{output} {form:?}: {out}\n{err}");
                 assert!(
                     err.contains("--interval") && err.lines().count() == 1,
@@ -77,7 +48,7 @@ fn bad_wait_arguments_exit_2_before_anything_is_sent() {
             }
         }
         for value in ["-1", "1e9", "99999999999", "x"] {
-            let (code, _, err) = run(ims(&emu).args(["--output", output]).args(base).args([
+            let (code, _, err) = run(ims(Some(&emu)).args(["--output", output]).args(base).args([
                 "--wait",
                 "--timeout",
                 value,
@@ -91,7 +62,7 @@ fn bad_wait_arguments_exit_2_before_anything_is_sent() {
     assert_eq!(stats.images_created, 0);
     // `ims job --wait` checks them before its first poll too.
     for value in ["-1", "0", "NaN", "inf"] {
-        let (code, _, err) = run(ims(&emu).args([
+        let (code, _, err) = run(ims(Some(&emu)).args([
             "job",
             "0123456789abcdef0123456789abcdef",
             "--wait",
@@ -107,7 +78,7 @@ fn bad_wait_arguments_exit_2_before_anything_is_sent() {
 #[test]
 fn good_wait_arguments_still_work() {
     let emu = emulator(Duration::ZERO);
-    let (code, out, err) = run(ims(&emu).args([
+    let (code, out, err) = run(ims(Some(&emu)).args([
         "--output",
         "json",
         "create-whole-image",
@@ -129,7 +100,7 @@ fn good_wait_arguments_still_work() {
 fn job_id_reaches_stdout_when_the_wait_times_out() {
     let emu = emulator(Duration::from_secs(600));
     for output in ["json", "text"] {
-        let (code, out, err) = run(ims(&emu).args([
+        let (code, out, err) = run(ims(Some(&emu)).args([
             "--output",
             output,
             "create-whole-image",
@@ -166,7 +137,7 @@ fn job_id_reaches_stdout_when_the_wait_fails_on_transport() {
         emu.faults().clear();
         emu.faults()
             .inject(Endpoint::Job, Fault::DropBeforeHandling, 1000);
-        let (code, out, err) = run(ims(&emu).args([
+        let (code, out, err) = run(ims(Some(&emu)).args([
             "--output",
             output,
             "create-whole-image",
@@ -197,7 +168,7 @@ fn job_id_reaches_stdout_when_the_wait_fails_on_transport() {
 fn job_id_reaches_stdout_when_the_job_fails() {
     let emu = emulator(Duration::ZERO);
     emu.faults().fail_next_jobs(1);
-    let (code, out, err) = run(ims(&emu).args([
+    let (code, out, err) = run(ims(Some(&emu)).args([
         "create-whole-image",
         "--name",
         "f",
@@ -213,7 +184,7 @@ fn job_id_reaches_stdout_when_the_job_fails() {
 
 /// Runs a dry run with these extra create flags; returns the body that would be sent.
 fn dry_run_body(emu: &Emulator, flags: &[&str]) -> serde_json::Value {
-    let (code, out, err) = run(ims(emu)
+    let (code, out, err) = run(ims(Some(emu))
         .args(["--output", "json", "create-whole-image", "--dry-run"])
         .args(flags));
     assert_eq!(code, 0, "{flags:?}: {err}");
@@ -272,7 +243,7 @@ fn values_beginning_with_a_hyphen_are_accepted() {
     );
     assert_eq!(body["tags"][0], "-a.-1");
     // `--request-file -` still reads stdin, and a body's name may begin with `-`.
-    let mut child = ims(&emu)
+    let mut child = ims(Some(&emu))
         .args([
             "--output",
             "json",
@@ -338,12 +309,12 @@ fn interrupt_after_first_poll(mut child: Child) -> (i32, String, String, Duratio
 fn ctrl_c_ends_a_wait_with_exit_130_and_the_job_id_on_stdout() {
     let emu = emulator(Duration::from_secs(600));
     let (code, out, err) =
-        run(ims(&emu).args(["create-whole-image", "--name", "c", "--backup-id", "b"]));
+        run(ims(Some(&emu)).args(["create-whole-image", "--name", "c", "--backup-id", "b"]));
     assert_eq!(code, 0, "{err}");
     let id = out.trim().strip_prefix("job_id: ").expect("id").to_owned();
 
     for output in ["text", "json"] {
-        let child = ims(&emu)
+        let child = ims(Some(&emu))
             .args([
                 "--output",
                 output,
@@ -365,7 +336,7 @@ fn ctrl_c_ends_a_wait_with_exit_130_and_the_job_id_on_stdout() {
         assert!(took < Duration::from_secs(2), "took {took:?}");
     }
 
-    let child = ims(&emu)
+    let child = ims(Some(&emu))
         .args([
             "--output",
             "json",

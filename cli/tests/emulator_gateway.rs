@@ -1,35 +1,23 @@
 //! `ims emulator`'s gateway switches, through the `ims` binary: the APIG. prefix, always-expired
 //! and a hostile Date reach the client, which reports the service's clock and applies nothing.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
-use ims_emulator::{DEMO_AK, DEMO_PROJECT_ID, DEMO_SK};
+use ims_emulator::DEMO_PROJECT_ID;
 
-fn ims() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ims"));
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("IMS_NO_METADATA", "1")
-        .env("HUAWEICLOUD_SDK_AK", DEMO_AK)
-        .env("HUAWEICLOUD_SDK_SK", DEMO_SK);
-    c
-}
+mod common;
+use common::*;
 
 /// Starts `ims emulator` with `flags`; returns the child and its URL.
 fn emulator(flags: &[&str]) -> (Child, String) {
-    let mut child = ims()
+    let mut child = ims(None)
         .args(["emulator", "--listen", "127.0.0.1:0", "--job-seconds", "0"])
         .args(flags)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
+    let first = first_line(&mut child);
     (child, first.trim().to_owned())
 }
 
@@ -51,7 +39,7 @@ fn gateway_switches_reach_the_client() {
         hostile,
         "--retry-after-http-date",
     ]);
-    let Output { status, stderr, .. } = ims()
+    let Output { status, stderr, .. } = ims(None)
         .args(["--endpoint", &url, "--project-id", DEMO_PROJECT_ID])
         .args(["job", "0123456789abcdef0123456789abcdef"])
         .output()
@@ -65,7 +53,7 @@ fn gateway_switches_reach_the_client() {
 
 #[test]
 fn a_bad_gateway_prefix_is_a_usage_error() {
-    let out = ims()
+    let out = ims(None)
         .args(["emulator", "--gateway-prefix", "XYZ"])
         .output()
         .expect("ims runs");

@@ -1,24 +1,21 @@
 //! The `ims` binary never shows a secret, even when the gateway echoes one: run against
 //! `ims emulator --echo-unredacted` with temporary credentials and a wrong SK.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
 use ims_emulator::{DEMO_AK, DEMO_PROJECT_ID};
+
+mod common;
+use common::*;
 
 const TOKEN: &str = "gQpjbi1ub3J0aC00CLISECRETTOKENvalue0123456789abcdef";
 const GOOD_SK: &str = "cli-right-secret-key-0123456789abcdefghij";
 const WRONG_SK: &str = "CLI-WRONG-secret-key-9876543210zyxwvutsr";
 
-/// `ims` with nothing from this machine's environment.
+/// `ims` with the demo AK and a security token, nothing from this machine's environment.
 fn ims() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ims"));
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("IMS_NO_METADATA", "1")
-        .env("HUAWEICLOUD_SDK_AK", DEMO_AK)
-        .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN);
+    let mut c = bare();
+    c.env("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN);
     c
 }
 
@@ -43,10 +40,7 @@ fn an_unredacted_gateway_echo_never_reaches_stdout_or_stderr() {
             .spawn()
             .expect("spawn"),
     );
-    let mut first = String::new();
-    BufReader::new(child.0.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
+    let first = first_line(&mut child.0);
     let url = first.trim().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let calls: [&[&str]; 3] = [
@@ -207,10 +201,7 @@ fn emulator_security_token_flag_makes_the_pair_temporary() {
             .spawn()
             .expect("spawn"),
     );
-    let mut first = String::new();
-    BufReader::new(child.0.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
+    let first = first_line(&mut child.0);
     let url = first.trim().to_owned();
     assert!(
         url.starts_with("http://127.0.0.1:"),
