@@ -32,5 +32,11 @@ bash scripts/python-tests.sh
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 
+# The harness drives every client (official SDK, ims Python, ims Rust) for real: a smoke run keeps
+# it from breaking unnoticed (an interval of 0, refused since the waiter's options are checked,
+# once did). It fails on errors only; its figures are for bench/README.md, not for this run.
+step "benchmark smoke run (bench/run.sh --quick)"
+bash bench/run.sh --quick
+
 echo
 echo "all checks passed"

@@ -52,7 +52,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "de9fcf45-11b2-432c-8562-5c5428574600",
     )
     .build()?;
-    let wait = WaitOptions::fixed(Duration::ZERO, Duration::from_secs(60));
+    // Polls at once (the emulator's jobs of 0 s are done by then); the interval must be above
+    // zero, and 1 ms is never slept when the first poll already sees SUCCESS.
+    let wait = WaitOptions {
+        first_delay: Duration::ZERO,
+        ..WaitOptions::fixed(Duration::from_millis(1), Duration::from_secs(60))
+    };
     // Warm up: connection, TLS-free loopback, allocator.
     for _ in 0..20 {
         let id = client.create_whole_image(&request)?;
