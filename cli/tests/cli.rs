@@ -301,8 +301,7 @@ fn emulator_subprocess_prints_its_url_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let first = first_line(&mut child);
-    let url = first.trim().to_owned();
+    let url = first_line(&mut child);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let (code, out, err) = run(ims(None).args([
         "--endpoint",
@@ -345,8 +344,8 @@ fn emulator_subprocess_connection_switches() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let first = first_line(&mut child);
-    let addr = first.trim().trim_start_matches("http://").to_owned();
+    let url = first_line(&mut child);
+    let addr = url.trim_start_matches("http://").to_owned();
     let connect = || {
         let s = std::net::TcpStream::connect(&addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10)))

@@ -17,8 +17,8 @@ fn emulator(flags: &[&str]) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    let first = first_line(&mut child);
-    (child, first.trim().to_owned())
+    let url = first_line(&mut child);
+    (child, url)
 }
 
 fn stop(mut child: Child) {

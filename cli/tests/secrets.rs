@@ -40,8 +40,7 @@ fn an_unredacted_gateway_echo_never_reaches_stdout_or_stderr() {
             .spawn()
             .expect("spawn"),
     );
-    let first = first_line(&mut child.0);
-    let url = first.trim().to_owned();
+    let url = first_line(&mut child.0);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let calls: [&[&str]; 3] = [
         &["job", "4010a32b5f909853015f90aaa24b0015"],
@@ -201,8 +200,7 @@ fn emulator_security_token_flag_makes_the_pair_temporary() {
             .spawn()
             .expect("spawn"),
     );
-    let first = first_line(&mut child.0);
-    let url = first.trim().to_owned();
+    let url = first_line(&mut child.0);
     assert!(
         url.starts_with("http://127.0.0.1:"),
         "emulator started: {url:?}"

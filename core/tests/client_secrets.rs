@@ -14,17 +14,14 @@ mod common;
 use common::*;
 
 fn builder(emu: &Emulator) -> ClientBuilder {
-    let cfg = EmulatorConfig::demo();
-    Client::builder()
-        .endpoint(emu.url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::new(cfg.ak, cfg.sk))
-        .retry_policy(RetryPolicy {
+    builder_with(
+        emu,
+        RetryPolicy {
             max_attempts: 2,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
-        })
-        .timeout(Duration::from_secs(5))
+        },
+    )
 }
 
 // ---- D9: job ids are one safe path segment ----

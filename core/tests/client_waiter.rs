@@ -26,13 +26,7 @@ fn start(config: EmulatorConfig) -> Emulator {
 }
 
 fn builder(emu: &Emulator) -> ClientBuilder {
-    let cfg = EmulatorConfig::demo();
-    Client::builder()
-        .endpoint(emu.url())
-        .project_id(emu.project_id())
-        .credentials(Credentials::new(cfg.ak, cfg.sk))
-        .retry_policy(RetryPolicy::none())
-        .timeout(Duration::from_secs(5))
+    builder_with(emu, RetryPolicy::none())
 }
 
 fn unknown_job() -> JobId {
