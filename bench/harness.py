@@ -28,7 +28,9 @@ from typing import Any, Callable, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-VECTORS = ROOT.parent / "shared" / "spec" / "signing-vectors.json"
+# The in-repo copy of ../shared/spec/signing-vectors.json (byte-identical), so that the harness runs
+# from any clone, with or without shared/ beside it.
+VECTORS = ROOT / "core" / "tests" / "data" / "signing-vectors.json"
 AK = "IMSDEMOAK00000000000"
 SK = "ims-demo-secret-key-0000000000000000000000"
 PROJECT = "0123456789abcdef0123456789abcdef"
