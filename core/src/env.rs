@@ -61,6 +61,13 @@ pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 pub const ENV_IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`.
 pub const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
+/// `IMS_CA_FILE`: a PEM file of CAs to trust beside the bundled web PKI roots (this project's
+/// own; consulted before [`ENV_REQUESTS_CA_BUNDLE`] and [`ENV_SSL_CERT_FILE`]).
+pub const ENV_CA_FILE: &str = "IMS_CA_FILE";
+/// `REQUESTS_CA_BUNDLE`: the CA bundle variable of Python's `requests`.
+pub const ENV_REQUESTS_CA_BUNDLE: &str = "REQUESTS_CA_BUNDLE";
+/// `SSL_CERT_FILE`: OpenSSL's CA file variable (also read by Python's `ssl`).
+pub const ENV_SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 /// `IMS_METADATA_ENDPOINT`: this project's override of the instance-metadata base URL.
 pub const ENV_METADATA_ENDPOINT: &str = "IMS_METADATA_ENDPOINT";
 /// `IMS_NO_METADATA`: when set (to anything), the default chain skips instance metadata.

@@ -146,6 +146,18 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+    /// The TLS handshake failed: the server's certificate is not trusted, is for another host,
+    /// has expired, or the two sides share no protocol. Its [`Error::kind`] is
+    /// [`ErrorKind::Transport`]; unlike other transport errors it is never retried (nothing was
+    /// sent, and trying again cannot change the certificate).
+    #[error("transport: {message}")]
+    Tls {
+        /// What was refused, and what to do about it.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// One HTTP exchange timed out.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
@@ -196,7 +208,7 @@ impl Error {
             Error::Credentials(_) => ErrorKind::Credentials,
             Error::Config(_) => ErrorKind::Config,
             Error::Signing(_) => ErrorKind::Signing,
-            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Transport { .. } | Error::Tls { .. } => ErrorKind::Transport,
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Api(_) => ErrorKind::Api,
             Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,

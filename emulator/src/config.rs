@@ -117,6 +117,9 @@ pub struct EmulatorConfig {
     /// Echo the canonical request verbatim, security token included, in the APIGW.0301 answer
     /// to a signature mismatch, as the real gateway does (default `false`: redacted).
     pub echo_unredacted: bool,
+    /// Serve HTTPS with this CA and server certificate (`None`: plain HTTP). Make one with
+    /// [`crate::EmulatorTls::generate`] or [`EmulatorConfig::with_tls`].
+    pub tls: Option<crate::tls::EmulatorTls>,
 }
 
 impl std::fmt::Debug for EmulatorConfig {
@@ -142,6 +145,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("idle_close_ms", &self.idle_close_ms)
             .field("close_after_answer", &self.close_after_answer)
             .field("echo_unredacted", &self.echo_unredacted)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -179,6 +183,7 @@ impl EmulatorConfig {
             idle_close_ms: None,
             close_after_answer: false,
             echo_unredacted: false,
+            tls: None,
         }
     }
 
@@ -217,6 +222,12 @@ impl EmulatorConfig {
     pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = project_id.into();
         self
+    }
+
+    /// Serves HTTPS: makes a fresh CA and a server certificate of the given kind.
+    pub fn with_tls(mut self, certificate: crate::tls::ServerCertificate) -> std::io::Result<Self> {
+        self.tls = Some(crate::tls::EmulatorTls::generate(certificate)?);
+        Ok(self)
     }
 
     /// Sets the faults injected from the start.

@@ -99,9 +99,21 @@ impl Emulator {
         })
     }
 
-    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
+    /// The base URL, `http://127.0.0.1:PORT`, or `https://...` when serving TLS (no trailing
+    /// slash).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The PEM of the CA that signed the server certificate, when serving TLS: what a client
+    /// must trust.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.state.tls.as_ref().map(|t| t.ca_pem())
     }
 
     /// The address it listens on.

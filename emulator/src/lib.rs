@@ -1,6 +1,7 @@
 //! `ims-emulator`: a local Huawei Cloud IMS for tests and demos.
 //!
-//! It serves, over plain HTTP on a loopback address:
+//! It serves, over plain HTTP or HTTPS ([`EmulatorConfig::tls`], with a CA made at start-up)
+//! on a loopback address:
 //!
 //! | endpoint | what |
 //! |---|---|
@@ -69,8 +70,10 @@ mod listener;
 mod reply;
 mod routes;
 mod server;
+mod server_io;
 mod state;
 mod stats;
+mod tls;
 
 pub use config::{
     DEFAULT_JOB_DURATION, DEFAULT_REGION, DEFAULT_TEMPORARY_LIFETIME, DEMO_AK, DEMO_DOMAIN_ID,
@@ -84,3 +87,4 @@ pub use routes::ims::{INVALID_PARAMETER_CODE, JOB_NOT_FOUND_CODE};
 pub use routes::{CREATE_PATH, METADATA_TOKEN_PATH, PROJECTS_PATH, SECURITY_KEY_PATH};
 pub use server::serve;
 pub use stats::{MAX_RECORDED_REQUESTS, RequestRecord, Stats};
+pub use tls::{EMULATOR_TLS_NAMES, EmulatorTls, OTHER_HOST_NAME, ServerCertificate};

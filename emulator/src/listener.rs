@@ -17,6 +17,9 @@ use std::future::Future;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
+use tokio_rustls::TlsAcceptor;
+
+use crate::server_io::ServerIo;
 use crate::state::AppState;
 
 /// Per-connection information handed to the handlers (axum `ConnectInfo`).
@@ -97,19 +100,22 @@ impl Connected<IncomingStream<'_, CountingListener>> for ConnMeta {
 }
 
 /// A [`TcpListener`] that counts accepted connections in the emulator's statistics.
+/// With TLS on, each accepted stream is wrapped in a lazily handshaking [`ServerIo`].
 pub(crate) struct CountingListener {
     inner: TcpListener,
     state: Arc<AppState>,
+    tls: Option<TlsAcceptor>,
 }
 
 impl CountingListener {
     pub fn new(inner: TcpListener, state: Arc<AppState>) -> Self {
-        CountingListener { inner, state }
+        let tls = state.tls.as_ref().map(|t| t.acceptor().clone());
+        CountingListener { inner, state, tls }
     }
 }
 
 impl axum::serve::Listener for CountingListener {
-    type Io = KillableStream;
+    type Io = ServerIo;
     type Addr = ConnMeta;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
@@ -128,6 +134,7 @@ impl axum::serve::Listener for CountingListener {
                         last_activity: Instant::now(),
                         idle_timer: None,
                     };
+                    let io = ServerIo::new(io, self.tls.as_ref());
                     return (io, ConnMeta { peer, kill, busy });
                 }
                 Err(e) if is_connection_error(&e) => continue,

@@ -114,6 +114,8 @@ pub(crate) struct AppState {
     pub faults: FaultHandle,
     pub stats: StatsRecorder,
     pub connections: ConnectionSwitches,
+    /// The TLS material when serving HTTPS.
+    pub tls: Option<crate::tls::EmulatorTls>,
     settings: RwLock<Arc<Settings>>,
     jobs: Mutex<HashMap<String, Arc<JobRecord>>>,
     used_backups: Mutex<HashSet<String>>,
@@ -152,6 +154,7 @@ impl AppState {
             faults: FaultHandle::new(&cfg.faults),
             stats: StatsRecorder::default(),
             connections: ConnectionSwitches::new(cfg.idle_close_ms, cfg.close_after_answer),
+            tls: cfg.tls.clone(),
             settings: RwLock::new(Arc::new(settings)),
             jobs: Mutex::new(HashMap::new()),
             used_backups: Mutex::new(HashSet::new()),

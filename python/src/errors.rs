@@ -89,6 +89,11 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
             kw.set_item("not_sent", *not_sent)?;
             "TransportError"
         }
+        // A refused certificate: nothing was sent.
+        Error::Tls { .. } => {
+            kw.set_item("not_sent", true)?;
+            "TransportError"
+        }
         Error::Timeout(_) => {
             kw.set_item("timeout", true)?;
             "TransportError"

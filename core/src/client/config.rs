@@ -81,6 +81,7 @@ pub struct ClientBuilder {
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) proxy: Option<ProxyUrl>,
     pub(crate) root_certificates: Vec<Vec<u8>>,
+    pub(crate) root_certificate_files: Vec<PathBuf>,
     pub(crate) user_agent_suffix: Option<String>,
     pub(crate) allow_http: bool,
     pub(crate) job_endpoint: JobEndpoint,
@@ -103,6 +104,7 @@ impl Default for ClientBuilder {
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             proxy: None,
             root_certificates: Vec::new(),
+            root_certificate_files: Vec::new(),
             user_agent_suffix: None,
             allow_http: false,
             job_endpoint: JobEndpoint::default(),
@@ -196,9 +198,23 @@ impl ClientBuilder {
         self
     }
 
-    /// Trusts one more CA (PEM), beside the bundled web PKI roots.
+    /// Trusts more CAs (PEM text: one or more `CERTIFICATE` blocks), beside the bundled web PKI
+    /// roots. A text without any certificate, or a damaged one, makes [`ClientBuilder::build`]
+    /// fail with a config error.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Trusts the CAs of a PEM file, read by [`ClientBuilder::build`] (whose config error names
+    /// the file when it cannot be read or holds no certificate).
+    ///
+    /// When no CA is given (by PEM or file), the first of `IMS_CA_FILE`, `REQUESTS_CA_BUNDLE`
+    /// and `SSL_CERT_FILE` that is set (in the [`ClientBuilder::env`] source) is read the same
+    /// way, as `requests` does. Either way the CAs are added to the bundled roots, not put in
+    /// their place.
+    pub fn add_root_certificate_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.root_certificate_files.push(path.into());
         self
     }
 

@@ -9,6 +9,7 @@ mod proxy;
 mod response;
 mod retry;
 mod skew;
+pub mod tls;
 mod transport;
 mod wait;
 
@@ -207,8 +208,19 @@ impl Client {
             }
             None => http = proxy::from_env(http, &b.env)?,
         }
+        let mut roots = Vec::new();
         for pem in &b.root_certificates {
-            let cert = reqwest::Certificate::from_pem(pem)
+            roots.extend(tls::parse_pem(pem, "CA certificate")?);
+        }
+        for path in &b.root_certificate_files {
+            roots.extend(tls::read_pem_file(path, None)?);
+        }
+        // As with `requests`, an explicit CA wins over the bundle variables.
+        if roots.is_empty() {
+            roots.extend(tls::from_env(&b.env)?);
+        }
+        for der in &roots {
+            let cert = reqwest::Certificate::from_der(der)
                 .map_err(|e| Error::Config(format!("CA certificate: {e}")))?;
             http = http.add_root_certificate(cert);
         }

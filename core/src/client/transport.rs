@@ -303,6 +303,12 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
     } else {
         "request failed"
     };
+    if let Some(words) = super::tls::describe(&e) {
+        return Error::Tls {
+            message: format!("cannot connect securely: {words}"),
+            source: Some(Box::new(e)),
+        };
+    }
     // The causes only: reqwest's own text repeats the URL, which the caller knows.
     let message = match std::error::Error::source(&e) {
         Some(cause) => format!("{what}: {}", super::error_chain(cause)),
