@@ -31,6 +31,10 @@ pub struct Global {
     /// Profile file (default: HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials).
     #[arg(long, global = true, allow_hyphen_values = true)]
     pub profile_file: Option<PathBuf>,
+    /// A PEM file of CAs to trust beside the bundled roots (default: IMS_CA_FILE, else
+    /// REQUESTS_CA_BUNDLE, else SSL_CERT_FILE).
+    #[arg(long, global = true, value_name = "FILE", allow_hyphen_values = true)]
+    pub ca_file: Option<PathBuf>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Text, allow_hyphen_values = true)]
     pub output: Output,
@@ -200,6 +204,18 @@ pub struct EmulatorArgs {
     /// Security token the accepted AK/SK needs (temporary credentials; a test value only).
     #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
     pub security_token: Option<String>,
+    /// Serve HTTPS, with a CA and a server certificate made at start-up (the first stdout line
+    /// is then an https:// URL).
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the CA's PEM to FILE before the URL is printed (needs --tls or
+    /// --tls-certificate).
+    #[arg(long, value_name = "FILE", allow_hyphen_values = true)]
+    pub ca_out: Option<PathBuf>,
+    /// The server certificate to present: valid, other-host (for another host name) or
+    /// expired; implies --tls.
+    #[arg(long, value_name = "KIND", allow_hyphen_values = true)]
+    pub tls_certificate: Option<String>,
 }
 
 /// `ims demo`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ims_core::model::WholeImageRequest;
 use ims_core::{Client, Credentials, Error, WaitOptions};
-use ims_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig};
+use ims_emulator::{DEMO_AK, DEMO_SK, Emulator, EmulatorConfig, ServerCertificate};
 
 use crate::args::DemoArgs;
 use crate::exit::Failure;
@@ -21,8 +21,14 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
             a.job_seconds
         ))
     })?;
-    let emu = Emulator::start(EmulatorConfig::demo().with_job_duration(duration))
+    // Over HTTPS, as the real service: a CA made now, trusted by this client only.
+    let config = EmulatorConfig::demo()
+        .with_job_duration(duration)
+        .with_tls(ServerCertificate::Valid)
+        .map_err(|e| Failure::config(format!("cannot make the TLS certificates: {e}")))?;
+    let emu = Emulator::start(config)
         .map_err(|e| Failure::config(format!("cannot start the emulator: {e}")))?;
+    let ca_pem = emu.ca_pem().unwrap_or_default().to_owned();
     println!(
         "IMS emulator on {} (demo AK {DEMO_AK}, project {})",
         emu.url(),
@@ -32,6 +38,7 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
         .endpoint(emu.url())
         .project_id(emu.project_id())
         .credentials(Credentials::new(DEMO_AK, DEMO_SK))
+        .add_root_certificate_pem(ca_pem)
         .build()?;
     let wait = WaitOptions {
         first_delay: Duration::from_millis(200),

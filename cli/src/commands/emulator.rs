@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use ims_emulator::{Emulator, EmulatorConfig};
+use ims_emulator::{Emulator, EmulatorConfig, ServerCertificate};
 
 use crate::args::EmulatorArgs;
 use crate::exit::Failure;
@@ -47,6 +47,29 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
     cfg.echo_unredacted = a.echo_unredacted;
     if let Some(token) = &a.security_token {
         cfg.security_token = Some(token.clone()).filter(|t| !t.is_empty());
+    }
+    let certificate = match &a.tls_certificate {
+        Some(kind) => Some(
+            kind.parse::<ServerCertificate>()
+                .map_err(|e| Failure::usage(format!("--tls-certificate: {e}")))?,
+        ),
+        None => a.tls.then_some(ServerCertificate::Valid),
+    };
+    if let Some(certificate) = certificate {
+        cfg = cfg
+            .with_tls(certificate)
+            .map_err(|e| Failure::config(format!("cannot make the TLS certificates: {e}")))?;
+    }
+    match (&a.ca_out, &cfg.tls) {
+        (Some(path), Some(tls)) => std::fs::write(path, tls.ca_pem()).map_err(|e| {
+            Failure::config(format!("--ca-out {}: cannot write it: {e}", path.display()))
+        })?,
+        (Some(_), None) => {
+            return Err(Failure::usage(
+                "--ca-out needs --tls (or --tls-certificate): a plain-HTTP emulator has no CA",
+            ));
+        }
+        (None, _) => {}
     }
     if !a.listen.ip().is_loopback() {
         return Err(Failure::usage(format!(

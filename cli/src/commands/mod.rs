@@ -51,6 +51,9 @@ pub fn builder(g: &Global) -> Result<ClientBuilder, Failure> {
     if let Some(f) = &g.profile_file {
         b = b.profile_file(f);
     }
+    if let Some(f) = &g.ca_file {
+        b = b.add_root_certificate_file(f);
+    }
     Ok(b)
 }
 
