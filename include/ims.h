@@ -497,9 +497,8 @@ enum ims_result ims_client_options_set_proxy(struct ims_client_options *options,
 
 /**
  * Extra trusted CA certificates, as PEM text holding one or more certificates (beside the
- * bundled web PKI roots). Replaces the PEM of an earlier call. An invalid certificate is
- * reported by `ims_client_new` (`IMS_ERR_CONFIG`); text without any
- * `-----BEGIN CERTIFICATE-----` block gives `IMS_ERR_CONFIG` at once.
+ * bundled web PKI roots). Replaces the PEM of an earlier call. Text without any certificate, or
+ * with a damaged one, gives `IMS_ERR_CONFIG` at once (its message names `CA certificate`).
  *
  * # Safety
  *
@@ -507,6 +506,20 @@ enum ims_result ims_client_options_set_proxy(struct ims_client_options *options,
  * NULL or NUL-terminated.
  */
 enum ims_result ims_client_options_set_ca_pem(struct ims_client_options *options, const char *pem);
+
+/**
+ * Extra trusted CA certificates from a PEM file, read by `ims_client_new` (whose
+ * `IMS_ERR_CONFIG` names the file when it cannot be read or holds no certificate). Replaces the
+ * file of an earlier call; adds to `ims_client_options_set_ca_pem`. Without either, the file
+ * named by `IMS_CA_FILE`, else `REQUESTS_CA_BUNDLE`, else `SSL_CERT_FILE` is read the same way.
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live options handle not used by another thread; `path` must be
+ * NULL or NUL-terminated.
+ */
+enum ims_result ims_client_options_set_ca_file(struct ims_client_options *options,
+                                               const char *path);
 
 /**
  * Fixed AK/SK credentials, with the security token of temporary credentials (or NULL).

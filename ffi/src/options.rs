@@ -69,7 +69,8 @@ pub struct ims_client_options {
     allow_http: bool,
     legacy_job_endpoint: bool,
     user_agent_suffix: Option<String>,
-    ca_pems: Vec<String>,
+    ca_pem: Option<String>,
+    ca_file: Option<String>,
     proxy: Option<String>,
     max_attempts: Option<u32>,
 }
@@ -118,8 +119,11 @@ impl ims_client_options {
         if let Some(v) = &self.user_agent_suffix {
             b = b.user_agent_suffix(v);
         }
-        for pem in &self.ca_pems {
+        if let Some(pem) = &self.ca_pem {
             b = b.add_root_certificate_pem(pem.as_bytes());
+        }
+        if let Some(path) = &self.ca_file {
+            b = b.add_root_certificate_file(path);
         }
         if let Some(v) = &self.proxy {
             b = b.proxy(v);
@@ -132,28 +136,6 @@ impl ims_client_options {
         }
         b
     }
-}
-
-/// Splits PEM text into its certificate blocks (each one added as a CA).
-fn pem_blocks(pem: &str) -> Vec<String> {
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    let mut out = Vec::new();
-    let mut rest = pem;
-    while let Some(start) = rest.find(BEGIN) {
-        let after = &rest[start..];
-        match after.find(END) {
-            Some(end) => {
-                out.push(format!("{}\n", &after[..end + END.len()]));
-                rest = &after[end + END.len()..];
-            }
-            None => {
-                out.push(after.to_owned());
-                break;
-            }
-        }
-    }
-    out
 }
 
 /// A timeout in milliseconds: at least 1 ms, at most 24 hours.
@@ -377,9 +359,8 @@ pub unsafe extern "C" fn ims_client_options_set_proxy(
 }
 
 /// Extra trusted CA certificates, as PEM text holding one or more certificates (beside the
-/// bundled web PKI roots). Replaces the PEM of an earlier call. An invalid certificate is
-/// reported by `ims_client_new` (`IMS_ERR_CONFIG`); text without any
-/// `-----BEGIN CERTIFICATE-----` block gives `IMS_ERR_CONFIG` at once.
+/// bundled web PKI roots). Replaces the PEM of an earlier call. Text without any certificate, or
+/// with a damaged one, gives `IMS_ERR_CONFIG` at once (its message names `CA certificate`).
 ///
 /// # Safety
 ///
@@ -395,15 +376,28 @@ pub unsafe extern "C" fn ims_client_options_set_ca_pem(
         let o = unsafe { mut_arg(options, "options") }?;
         // SAFETY: forwarded contract.
         let text = unsafe { str_arg(pem, "pem") }?;
-        let blocks = pem_blocks(text);
-        if blocks.is_empty() {
-            return Err(FfiError::config(
-                "no certificate in pem: expected -----BEGIN CERTIFICATE----- blocks",
-            ));
-        }
-        o.ca_pems = blocks;
+        ims_core::client::tls::count_pem_certificates(text.as_bytes())?;
+        o.ca_pem = Some(text.to_owned());
         Ok(())
     })
+}
+
+/// Extra trusted CA certificates from a PEM file, read by `ims_client_new` (whose
+/// `IMS_ERR_CONFIG` names the file when it cannot be read or holds no certificate). Replaces the
+/// file of an earlier call; adds to `ims_client_options_set_ca_pem`. Without either, the file
+/// named by `IMS_CA_FILE`, else `REQUESTS_CA_BUNDLE`, else `SSL_CERT_FILE` is read the same way.
+///
+/// # Safety
+///
+/// `options` must be NULL or a live options handle not used by another thread; `path` must be
+/// NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ims_client_options_set_ca_file(
+    options: *mut ims_client_options,
+    path: *const c_char,
+) -> ims_result {
+    // SAFETY: forwarded contract.
+    unsafe { set_string(options, path, "path", |o, v| o.ca_file = Some(v)) }
 }
 
 /// Fixed AK/SK credentials, with the security token of temporary credentials (or NULL).
@@ -622,14 +616,6 @@ pub unsafe extern "C" fn ims_client_options_set_max_attempts(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pem_bundles_are_split() {
-        let one = "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----";
-        let text = format!("junk\n{one}\n{one}\n");
-        assert_eq!(pem_blocks(&text).len(), 2);
-        assert!(pem_blocks("nothing").is_empty());
-    }
 
     #[test]
     fn zero_timeouts_are_refused() {

@@ -2,7 +2,8 @@
 # Compiles and runs the C and C++ test programs of tests/c/ against the built library and the
 # emulators started here (jobs that succeed in a second, jobs that all fail, jobs that take two
 # minutes, for what must see a job still running; one with a security token that echoes
-# unredacted, and one stopped at once), then again under
+# unredacted, one stopped at once, and three over HTTPS: a valid certificate, one for another
+# host, an expired one), then again under
 # valgrind. Prints "PASS ..." / "FAIL ..." per case. Normally called by scripts/c-tests.sh,
 # which builds everything first; standalone it expects the dev build in $CARGO_TARGET_DIR.
 #
@@ -82,6 +83,7 @@ build test_api gcc "${CFLAGS[@]}" "$SRC/test_api.c" "${SHARED[@]}" -o "$WORK/tes
 build test_lifetime gcc "${CFLAGS[@]}" "$SRC/test_lifetime.c" "${SHARED[@]}" -lm -o "$WORK/test_lifetime"
 build test_null gcc "${CFLAGS[@]}" "$SRC/test_null.c" "${SHARED[@]}" -o "$WORK/test_null"
 build test_secrets gcc "${CFLAGS[@]}" "$SRC/test_secrets.c" "${SHARED[@]}" -o "$WORK/test_secrets"
+build test_tls gcc "${CFLAGS[@]}" "$SRC/test_tls.c" "${SHARED[@]}" -o "$WORK/test_tls"
 build test_threads gcc "${CFLAGS[@]}" -pthread "$SRC/test_threads.c" "${SHARED[@]}" -o "$WORK/test_threads"
 build test_cpp g++ "${CXXFLAGS[@]}" -pthread "$SRC/test_cpp.cpp" "${SHARED[@]}" -o "$WORK/test_cpp"
 # shellcheck disable=SC2086 # NATIVE_LIBS is a list of flags
@@ -135,6 +137,20 @@ if ! start_emulator closed --job-seconds 1; then fail "setup: closed emulator di
 kill "${emulator_pids[-1]}" && wait "${emulator_pids[-1]}" 2>/dev/null
 unset 'emulator_pids[-1]'
 export IMS_TEST_CLOSED_ENDPOINT=$url
+# HTTPS: a valid certificate, one for another host name, an expired one (each with its CA).
+for kind in valid other-host expired; do
+    if ! start_emulator "tls-$kind" --job-seconds 1 --tls-certificate "$kind" \
+            --ca-out "$WORK/ca-$kind.pem"; then
+        fail "setup: TLS emulator ($kind) did not start"; exit 1
+    fi
+    case $kind in
+        valid) export IMS_TEST_TLS_ENDPOINT=$url IMS_TEST_TLS_CA_FILE=$WORK/ca-$kind.pem ;;
+        other-host) export IMS_TEST_TLS_OTHER_HOST_ENDPOINT=$url \
+            IMS_TEST_TLS_OTHER_HOST_CA_FILE=$WORK/ca-$kind.pem ;;
+        expired) export IMS_TEST_TLS_EXPIRED_ENDPOINT=$url \
+            IMS_TEST_TLS_EXPIRED_CA_FILE=$WORK/ca-$kind.pem ;;
+    esac
+done
 export IMS_TEST_AK=$AK IMS_TEST_SK=$SK IMS_TEST_PROJECT_ID=$PROJECT
 echo "emulators: $IMS_TEST_ENDPOINT (jobs succeed in 1 s), $IMS_TEST_FAIL_ENDPOINT (jobs fail)," \
     "$IMS_TEST_SLOW_ENDPOINT (jobs take 2 minutes)"
@@ -178,7 +194,7 @@ if [ "$VALGRIND" = 1 ]; then
     for name in "${programs[@]}"; do
         [ "$name" = quickstart ] && continue
         log="$WORK/$name.valgrind.log"
-        timeout 600 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+        timeout 600 valgrind --num-callers=40 --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
             --show-leak-kinds=definite "${supp[@]}" --log-file="$WORK/$name.valgrind.txt" \
             "$WORK/$name" > "$log" 2>&1
         rc=$?

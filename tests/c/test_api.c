@@ -457,10 +457,11 @@ static void config_errors(void) {
     CHECK_OK(ims_client_options_set_endpoint(o, "https://127.0.0.1:9"));
     CHECK_RC(ims_client_options_set_ca_pem(o, "this is no certificate"), IMS_ERR_CONFIG);
     CHECK(contains(ims_last_error_message(), "BEGIN CERTIFICATE"));
-    CHECK_OK(ims_client_options_set_ca_pem(
-        o, "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n"));
-    CHECK_RC(ims_client_new(o, &c), IMS_ERR_CONFIG);
-    CHECK(c == NULL);
+    /* A damaged block is refused at once too (test_tls.c covers the CA path end to end). */
+    CHECK_RC(ims_client_options_set_ca_pem(
+                 o, "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n"),
+             IMS_ERR_CONFIG);
+    CHECK(contains(ims_last_error_message(), "CA certificate"));
     ims_client_options_free(o);
     o = NULL;
     CHECK_OK(ims_client_options_new(&o));

@@ -37,6 +37,12 @@ pub(crate) fn parse_pem(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'st
     Ok(certs)
 }
 
+/// How many certificates a PEM text holds: a config error naming `CA certificate` when it holds
+/// none, or a damaged one (what [`crate::ClientBuilder::build`] would report later).
+pub fn count_pem_certificates(pem: &[u8]) -> Result<usize, Error> {
+    parse_pem(pem, "CA certificate").map(|certs| certs.len())
+}
+
 /// The certificates of a PEM file; errors name the file (and `via`, the variable that named it).
 pub(crate) fn read_pem_file(
     path: &Path,
