@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{ApiError, Error, Result, is_gateway_code};
 use crate::validate::{Rule, ValidationErrors, Violation};
 
 /// The most attempts a [`RetryPolicy`] may make (as the C door's `max_attempts`).
@@ -110,9 +110,117 @@ pub(crate) enum Idempotency {
     CreateOnce,
 }
 
+/// Who asks whether a failure is worth another try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Asker {
+    /// One HTTP call, about to try again (its own attempts).
+    Call(Idempotency),
+    /// The waiter, about to poll again after a poll failed for good (its error budget).
+    Waiter,
+}
+
+/// The transience rules, in one place: whether `err` may go away if the same thing is tried
+/// again, as `asker` may try it.
+///
+/// - Never: a refused certificate, an authentication failure (the gateway locks an AK after
+///   five), validation, configuration, credentials, signing, a failed job.
+/// - A create ([`Idempotency::CreateOnce`]): only when it surely did not reach the service, or
+///   the gateway throttled it, so a retry can never create a second image.
+/// - A read: connection errors, timeouts, 429 and 5xx.
+/// - The waiter: as a read, and also an answer it could not understand (a truncated body).
+pub(crate) fn may_retry(err: &Error, asker: Asker) -> bool {
+    match err {
+        Error::Transport { not_sent, .. } => match asker {
+            Asker::Call(Idempotency::CreateOnce) => *not_sent,
+            Asker::Call(Idempotency::Safe) | Asker::Waiter => true,
+        },
+        Error::Timeout(_) => asker != Asker::Call(Idempotency::CreateOnce),
+        Error::InvalidResponse { .. } => asker == Asker::Waiter,
+        Error::Api(api) if is_auth_failure(api) => false,
+        Error::Api(api) => match asker {
+            Asker::Call(Idempotency::CreateOnce) => {
+                api.status == 429 || is_gateway_code(api.code.as_deref(), "0308")
+            }
+            Asker::Call(Idempotency::Safe) | Asker::Waiter => api.is_transient(),
+        },
+        _ => false,
+    }
+}
+
+/// A failed authentication (signature, token, lock): 0301, 0307, or HTTP 401.
+fn is_auth_failure(api: &ApiError) -> bool {
+    let code = api.code.as_deref();
+    api.status == 401 || is_gateway_code(code, "0301") || is_gateway_code(code, "0307")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn api(status: u16, code: Option<&str>) -> Error {
+        Error::Api(Box::new(ApiError {
+            status,
+            code: code.map(str::to_owned),
+            message: String::new(),
+            request_id: None,
+            hint: None,
+            signed_request: None,
+            retry_after: None,
+        }))
+    }
+
+    fn transport(not_sent: bool) -> Error {
+        Error::Transport {
+            message: String::new(),
+            not_sent,
+            source: None,
+        }
+    }
+
+    #[test]
+    fn the_transience_table() {
+        const CREATE: Asker = Asker::Call(Idempotency::CreateOnce);
+        const READ: Asker = Asker::Call(Idempotency::Safe);
+        const WAIT: Asker = Asker::Waiter;
+        let invalid = || Error::InvalidResponse {
+            status: 200,
+            message: String::new(),
+            request_id: None,
+        };
+        let tls = || Error::Tls {
+            message: String::new(),
+            source: None,
+        };
+        // (error, [create, read, waiter])
+        let table: Vec<(Error, [bool; 3])> = vec![
+            (transport(true), [true, true, true]),
+            (transport(false), [false, true, true]),
+            (Error::Timeout(Duration::from_secs(1)), [false, true, true]),
+            (tls(), [false, false, false]),
+            (invalid(), [false, false, true]),
+            (api(429, Some("APIGW.0308")), [true, true, true]),
+            (api(429, None), [true, true, true]),
+            (api(400, Some("APIG.0308")), [true, true, true]),
+            (api(500, Some("IMG.0500")), [false, true, true]),
+            (api(502, None), [false, true, true]),
+            (api(503, None), [false, true, true]),
+            (api(504, None), [false, true, true]),
+            (api(501, None), [false, false, false]),
+            (api(400, Some("IMG.0001")), [false, false, false]),
+            (api(404, Some("IMG.0404")), [false, false, false]),
+            (api(401, Some("APIGW.0301")), [false, false, false]),
+            (api(401, Some("APIGW.0307")), [false, false, false]),
+            (api(403, Some("APIG.0301")), [false, false, false]),
+            (api(401, None), [false, false, false]),
+            (Error::Config(String::new()), [false, false, false]),
+            (Error::Credentials(String::new()), [false, false, false]),
+        ];
+        for (err, expected) in &table {
+            for (asker, want) in [CREATE, READ, WAIT].iter().zip(expected) {
+                assert_eq!(may_retry(err, *asker), *want, "{err:?} asked by {asker:?}");
+            }
+        }
+    }
 
     #[test]
     fn retry_after_both_forms() {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 
 use super::response::RawResponse;
-use super::retry::{Idempotency, retry_after_secs};
+use super::retry::{self, Asker, Idempotency, retry_after_secs};
 use super::skew;
 use super::{AuthConfig, Inner};
 use crate::endpoint::Endpoint;
@@ -33,7 +33,9 @@ pub(crate) struct Call<'a> {
 }
 
 impl Inner {
-    /// Sends `call` until it succeeds (2xx) or fails for good.
+    /// Sends `call` until it succeeds (2xx) or fails for good: each attempt is signed afresh;
+    /// an expired signature may correct the clock once ([`Inner::correct_skew`]); what is
+    /// retried is [`retry::may_retry`]'s decision alone.
     pub(crate) fn execute(&self, call: &Call<'_>) -> Result<RawResponse> {
         let mut attempt = 0u32;
         let mut skew_corrected = false;
@@ -42,79 +44,67 @@ impl Inner {
             let prepared = self.prepare(call)?;
             let started = Instant::now();
             let outcome = self.send_once(call, &prepared);
-            let elapsed = started.elapsed();
-            match outcome {
-                Err(err) => {
-                    let not_sent = matches!(&err, Error::Transport { not_sent: true, .. });
-                    tracing::debug!(target: "ims", method = %call.method, path = %call.path, error = %err, elapsed_ms = elapsed.as_millis() as u64, attempt, "request failed");
-                    let retryable = match call.idempotency {
-                        Idempotency::Safe => {
-                            matches!(err, Error::Transport { .. } | Error::Timeout(_))
-                        }
-                        Idempotency::CreateOnce => not_sent,
-                    };
-                    if retryable && attempt < self.retry.max_attempts {
-                        std::thread::sleep(self.retry.delay(attempt, None));
-                        continue;
-                    }
-                    return Err(err);
-                }
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let err = match outcome {
                 Ok(resp) => {
-                    tracing::debug!(target: "ims", method = %call.method, path = %call.path, status = resp.status, request_id = resp.request_id.as_deref().unwrap_or(""), elapsed_ms = elapsed.as_millis() as u64, attempt, "response");
+                    tracing::debug!(target: "ims", method = %call.method, path = %call.path, status = resp.status, request_id = resp.request_id.as_deref().unwrap_or(""), elapsed_ms, attempt, "response");
                     if (200..300).contains(&resp.status) {
                         return Ok(resp);
                     }
                     let mut api = self.scrubbed_api_error(&resp, &prepared);
-                    let auth_failure = is_auth_failure(&api);
-                    if is_signature_error(&api) {
-                        if is_ak_locked(&api) {
-                            api.hint = Some(AK_LOCKED_HINT.to_owned());
-                        } else if is_expired(&api) {
-                            match skew::judge(
-                                resp.date.as_deref(),
-                                now_unix(),
-                                prepared.clock_offset,
-                                skew_corrected,
-                            ) {
-                                skew::Verdict::Correct(skew) => {
-                                    tracing::debug!(target: "ims", skew_secs = skew, signed_offset_secs = prepared.clock_offset, "signature expired; correcting for the server's clock and retrying once");
-                                    self.clock_offset.store(skew, Ordering::Relaxed);
-                                    skew_corrected = true;
-                                    continue;
-                                }
-                                skew::Verdict::Hint(hint) => api.hint = Some(hint),
-                            }
-                        } else if let Some(signed) = &prepared.canonical {
-                            api.hint = Some(format!(
-                                "this client signed {} {} with headers {} (see ApiError::signed_request); check the AK/SK",
-                                call.method, signed.uri, signed.signed_headers
-                            ));
-                            api.signed_request = Some(signed.redacted());
-                        }
-                    } else if api.code.as_deref() == Some("IMG.0104")
-                        || (api.status == 400 && api.message.contains("project"))
+                    if self.correct_skew(&mut api, resp.date.as_deref(), &prepared, skew_corrected)
                     {
-                        api.hint.get_or_insert_with(|| "set the project id explicitly (project_id / HUAWEICLOUD_SDK_PROJECT_ID)".to_owned());
-                    }
-                    // An authentication failure is never retried (beyond the one skew-corrected
-                    // try above): the gateway locks an AK after five failures.
-                    let retryable = !auth_failure
-                        && match call.idempotency {
-                            Idempotency::Safe => api.is_transient(),
-                            Idempotency::CreateOnce => {
-                                api.status == 429 || is_gateway_code(api.code.as_deref(), "0308")
-                            }
-                        };
-                    if retryable && attempt < self.retry.max_attempts {
-                        let delay = self
-                            .retry
-                            .delay(attempt, resp.retry_after.map(Duration::from_secs));
-                        tracing::debug!(target: "ims", status = api.status, delay_ms = delay.as_millis() as u64, "transient error; retrying");
-                        std::thread::sleep(delay);
+                        skew_corrected = true;
                         continue;
                     }
-                    return Err(Error::Api(Box::new(api)));
+                    annotate_api_error(&mut api, call, &prepared);
+                    Error::Api(Box::new(api))
                 }
+                Err(err) => {
+                    tracing::debug!(target: "ims", method = %call.method, path = %call.path, error = %err, elapsed_ms, attempt, "request failed");
+                    err
+                }
+            };
+            if attempt < self.retry.max_attempts
+                && retry::may_retry(&err, Asker::Call(call.idempotency))
+            {
+                let delay = self
+                    .retry
+                    .delay(attempt, err.api().and_then(|api| api.retry_after));
+                tracing::debug!(target: "ims", delay_ms = delay.as_millis() as u64, "transient error; retrying");
+                std::thread::sleep(delay);
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    /// After a "signature expired" answer: whether the clock offset was corrected (the caller
+    /// then retries, once per call). Otherwise the hint says how far off the clock is.
+    fn correct_skew(
+        &self,
+        api: &mut ApiError,
+        server_date: Option<&str>,
+        prepared: &Prepared,
+        already_corrected: bool,
+    ) -> bool {
+        if !is_signature_error(api) || is_ak_locked(api) || !is_expired(api) {
+            return false;
+        }
+        match skew::judge(
+            server_date,
+            now_unix(),
+            prepared.clock_offset,
+            already_corrected,
+        ) {
+            skew::Verdict::Correct(skew) => {
+                tracing::debug!(target: "ims", skew_secs = skew, signed_offset_secs = prepared.clock_offset, "signature expired; correcting for the server's clock and retrying once");
+                self.clock_offset.store(skew, Ordering::Relaxed);
+                true
+            }
+            skew::Verdict::Hint(hint) => {
+                api.hint = Some(hint);
+                false
             }
         }
     }
@@ -270,14 +260,33 @@ impl Drop for Prepared {
 /// The hint of the gateway's AK lock ("AK access failed to reach the limit, forbidden").
 const AK_LOCKED_HINT: &str = "the gateway locked this AK for 5 minutes after five failed authentications: wait 5 minutes before the next call, and check the AK/SK first";
 
-fn is_signature_error(api: &ApiError) -> bool {
-    is_gateway_code(api.code.as_deref(), "0301")
+/// The hints of an API error this client can explain: a locked AK, a signature mismatch (what
+/// this client signed, to compare with the gateway's echo), a missing project id. An expired
+/// signature got its hint from [`Inner::correct_skew`].
+fn annotate_api_error(api: &mut ApiError, call: &Call<'_>, prepared: &Prepared) {
+    if is_signature_error(api) {
+        if is_ak_locked(api) {
+            api.hint = Some(AK_LOCKED_HINT.to_owned());
+        } else if !is_expired(api) {
+            if let Some(signed) = &prepared.canonical {
+                api.hint = Some(format!(
+                    "this client signed {} {} with headers {} (see ApiError::signed_request); check the AK/SK",
+                    call.method, signed.uri, signed.signed_headers
+                ));
+                api.signed_request = Some(signed.redacted());
+            }
+        }
+    } else if api.code.as_deref() == Some("IMG.0104")
+        || (api.status == 400 && api.message.contains("project"))
+    {
+        api.hint.get_or_insert_with(|| {
+            "set the project id explicitly (project_id / HUAWEICLOUD_SDK_PROJECT_ID)".to_owned()
+        });
+    }
 }
 
-/// A failed authentication (signature, token, lock): 0301, 0307, or HTTP 401.
-fn is_auth_failure(api: &ApiError) -> bool {
-    let code = api.code.as_deref();
-    api.status == 401 || is_gateway_code(code, "0301") || is_gateway_code(code, "0307")
+fn is_signature_error(api: &ApiError) -> bool {
+    is_gateway_code(api.code.as_deref(), "0301")
 }
 
 fn is_ak_locked(api: &ApiError) -> bool {

@@ -298,11 +298,7 @@ impl Client {
 }
 
 fn is_transient(e: &Error) -> bool {
-    match e {
-        Error::Transport { .. } | Error::Timeout(_) | Error::InvalidResponse { .. } => true,
-        Error::Api(api) => api.is_transient(),
-        _ => false,
-    }
+    super::retry::may_retry(e, super::retry::Asker::Waiter)
 }
 
 /// Sleeps `total`, calling `on_tick` every `tick`; stops early on cancel.
