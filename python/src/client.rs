@@ -1,5 +1,6 @@
 //! `ims.Client`: create full-ECS images, query and wait for their jobs.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use ims_core::validate::{Rule, ValidationErrors, Violation};
 use ims_core::{Credentials, JobEndpoint, JobId, WaitOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyMapping, PyString};
+use pyo3::types::{PyBytes, PyDict, PyMapping, PyString};
 use serde_json::{Map, Value};
 
 use crate::convert;
@@ -44,6 +45,25 @@ struct Settings {
     algorithm: Option<String>,
     user_agent_suffix: Option<String>,
     max_attempts: Option<u32>,
+    /// Extra trusted CAs: PEM text (`ca_pem=`) and a PEM file (`ca_file=`).
+    ca_pem: Option<Vec<u8>>,
+    ca_file: Option<PathBuf>,
+    /// Never shown: it may hold `user:password`.
+    proxy: Option<String>,
+}
+
+/// `ca_pem=`: PEM text as `str` or `bytes`.
+fn pem_bytes(pem: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
+    let Some(pem) = pem else { return Ok(None) };
+    if let Ok(s) = pem.cast::<PyString>() {
+        return Ok(Some(s.to_cow()?.as_bytes().to_vec()));
+    }
+    if let Ok(b) = pem.cast::<PyBytes>() {
+        return Ok(Some(b.as_bytes().to_vec()));
+    }
+    Err(PyTypeError::new_err(
+        "ca_pem must be PEM text (str or bytes) holding one or more certificates",
+    ))
 }
 
 /// How requests are authenticated.
@@ -164,6 +184,15 @@ impl Client {
                 ..RetryPolicy::default()
             });
         }
+        if let Some(pem) = s.ca_pem {
+            b = b.add_root_certificate_pem(pem);
+        }
+        if let Some(path) = s.ca_file {
+            b = b.add_root_certificate_file(path);
+        }
+        if let Some(proxy) = s.proxy {
+            b = b.proxy(proxy);
+        }
         let credentials = match auth {
             Auth::Chain => "chain",
             Auth::Explicit(c) => {
@@ -263,6 +292,9 @@ impl Client {
     /// A client. Give `region` (e.g. `"cn-north-4"`) or `endpoint`; `ak` and `sk` (with
     /// `security_token` for temporary credentials), or `auth_token`, or nothing to use the
     /// default chain (environment, profile file, instance metadata). Times are in seconds.
+    /// `ca_pem` (PEM text) and `ca_file` (a PEM file) add trusted CAs; without them the first
+    /// of `IMS_CA_FILE`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` is read. `proxy` is a proxy
+    /// URL for every request (its `user:password` never shown).
     #[new]
     #[pyo3(signature = (
         *,
@@ -279,7 +311,10 @@ impl Client {
         auth_token = None,
         algorithm = None,
         user_agent_suffix = None,
-        max_attempts = None
+        max_attempts = None,
+        ca_pem = None,
+        ca_file = None,
+        proxy = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -298,6 +333,9 @@ impl Client {
         algorithm: Option<String>,
         user_agent_suffix: Option<String>,
         max_attempts: Option<u32>,
+        ca_pem: Option<&Bound<'_, PyAny>>,
+        ca_file: Option<PathBuf>,
+        proxy: Option<String>,
     ) -> PyResult<Client> {
         let auth = match (ak, sk, auth_token) {
             (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
@@ -343,13 +381,17 @@ impl Client {
             algorithm,
             user_agent_suffix,
             max_attempts,
+            ca_pem: pem_bytes(ca_pem)?,
+            ca_file,
+            proxy,
         };
         Client::build(py, settings, auth)
     }
 
     /// A client whose credentials come from the default chain (`HUAWEICLOUD_SDK_AK`/`_SK`/
     /// `_SECURITY_TOKEN`, then the profile file, then instance metadata), with `region` and
-    /// `endpoint` defaulting to `IMS_REGION` and `IMS_ENDPOINT`.
+    /// `endpoint` defaulting to `IMS_REGION` and `IMS_ENDPOINT`. `ca_pem`, `ca_file` and
+    /// `proxy` as in `Client(...)`.
     #[staticmethod]
     #[pyo3(signature = (
         region = None,
@@ -362,7 +404,10 @@ impl Client {
         legacy_job_endpoint = false,
         algorithm = None,
         user_agent_suffix = None,
-        max_attempts = None
+        max_attempts = None,
+        ca_pem = None,
+        ca_file = None,
+        proxy = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn from_env(
@@ -377,6 +422,9 @@ impl Client {
         algorithm: Option<String>,
         user_agent_suffix: Option<String>,
         max_attempts: Option<u32>,
+        ca_pem: Option<&Bound<'_, PyAny>>,
+        ca_file: Option<PathBuf>,
+        proxy: Option<String>,
     ) -> PyResult<Client> {
         let var = |name: &str| {
             std::env::var(name)
@@ -395,6 +443,9 @@ impl Client {
             algorithm,
             user_agent_suffix,
             max_attempts,
+            ca_pem: pem_bytes(ca_pem)?,
+            ca_file,
+            proxy,
         };
         Client::build(py, settings, Auth::Chain)
     }

@@ -3,9 +3,10 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
-use ims_emulator::{Emulator as CoreEmulator, EmulatorConfig, Endpoint, Fault};
+use ims_emulator::{Emulator as CoreEmulator, EmulatorConfig, Endpoint, Fault, ServerCertificate};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
@@ -21,6 +22,8 @@ pub struct Emulator {
     region: String,
     /// The accepted permanent AK/SK (changed by `set_credentials`).
     keys: Mutex<(String, String)>,
+    /// The CA's PEM when it serves HTTPS.
+    ca_pem: Option<String>,
 }
 
 fn to_duration(name: &str, secs: f64) -> PyResult<Duration> {
@@ -90,9 +93,10 @@ impl Emulator {
 #[pymethods]
 impl Emulator {
     /// Starts an emulator on `127.0.0.1` (an ephemeral port unless `port` is given). Defaults:
-    /// the demo AK/SK and project, region `cn-north-4`, jobs of 3 s.
+    /// the demo AK/SK and project, region `cn-north-4`, jobs of 3 s. `tls` serves HTTPS with a
+    /// fresh CA; `tls_certificate` (`"valid"`, `"other-host"`, `"expired"`) implies it.
     #[new]
-    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, gateway_prefix = "APIGW", always_expired = false, date_override = None, retry_after_http_date = false, idle_close_ms = None, close_after_answer = false, echo_unredacted = false))]
+    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, gateway_prefix = "APIGW", always_expired = false, date_override = None, retry_after_http_date = false, idle_close_ms = None, close_after_answer = false, echo_unredacted = false, tls = false, tls_certificate = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -110,6 +114,8 @@ impl Emulator {
         idle_close_ms: Option<u64>,
         close_after_answer: bool,
         echo_unredacted: bool,
+        tls: bool,
+        tls_certificate: Option<&str>,
     ) -> PyResult<Emulator> {
         let mut cfg = EmulatorConfig::demo();
         cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
@@ -138,6 +144,13 @@ impl Emulator {
         cfg.idle_close_ms = idle_close_ms;
         cfg.close_after_answer = close_after_answer;
         cfg.echo_unredacted = echo_unredacted;
+        if tls || tls_certificate.is_some() {
+            let kind = ServerCertificate::from_str(tls_certificate.unwrap_or("valid"))
+                .map_err(PyValueError::new_err)?;
+            cfg = cfg.with_tls(kind).map_err(|e| {
+                PyRuntimeError::new_err(format!("cannot make the TLS certificates: {e}"))
+            })?;
+        }
         let keys = (cfg.ak.clone(), cfg.sk.clone());
         let region = cfg.region.clone();
         let emu = py
@@ -148,14 +161,21 @@ impl Emulator {
             host: emu.host(),
             region,
             keys: Mutex::new(keys),
+            ca_pem: emu.ca_pem().map(str::to_owned),
             inner: Mutex::new(Some(emu)),
         })
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
+    /// The base URL, `http://127.0.0.1:PORT` (`https://` with TLS).
     #[getter]
     fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The CA's certificate (PEM) that clients trust, or `None` without TLS.
+    #[getter]
+    fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// `127.0.0.1:PORT`.

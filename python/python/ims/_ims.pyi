@@ -1,6 +1,7 @@
 """Type stubs of the native module ``ims._ims`` (Rust, pyo3)."""
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, final
+import os
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union, final
 
 from ._status import JobStatus
 
@@ -29,6 +30,9 @@ class Client:
         algorithm: Optional[str] = None,
         user_agent_suffix: Optional[str] = None,
         max_attempts: Optional[int] = None,
+        ca_pem: Union[str, bytes, None] = None,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        proxy: Optional[str] = None,
     ) -> Client: ...
     @staticmethod
     def from_env(
@@ -43,6 +47,9 @@ class Client:
         algorithm: Optional[str] = None,
         user_agent_suffix: Optional[str] = None,
         max_attempts: Optional[int] = None,
+        ca_pem: Union[str, bytes, None] = None,
+        ca_file: Union[str, os.PathLike[str], None] = None,
+        proxy: Optional[str] = None,
     ) -> Client: ...
     @property
     def endpoint(self) -> str: ...
@@ -130,9 +137,13 @@ class _Emulator:
         idle_close_ms: Optional[int] = None,
         close_after_answer: bool = False,
         echo_unredacted: bool = False,
+        tls: bool = False,
+        tls_certificate: Optional[str] = None,
     ) -> _Emulator: ...
     @property
     def url(self) -> str: ...
+    @property
+    def ca_pem(self) -> Optional[str]: ...
     @property
     def host(self) -> str: ...
     @property

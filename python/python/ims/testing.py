@@ -46,6 +46,11 @@ class Emulator:
     (``0123456789abcdef0123456789abcdef``), region ``cn-north-4``, jobs of 3 s. ``port=0``
     picks a free port. ``echo_unredacted=True`` makes a signature mismatch (APIGW.0301) echo
     the canonical request verbatim, security token included, as the real gateway does.
+
+    ``tls=True`` serves HTTPS with a CA made at start-up (:attr:`ca_pem`), for ``127.0.0.1``,
+    ``::1`` and ``localhost``; :meth:`client` trusts it. ``tls_certificate`` (which implies
+    ``tls``) plays the failures: ``"other-host"`` presents a certificate for
+    ``other-host.invalid``, ``"expired"`` one that expired in 2021 (``"valid"``: the default).
     """
 
     def __init__(
@@ -65,6 +70,8 @@ class Emulator:
         idle_close_ms: int | None = None,
         close_after_answer: bool = False,
         echo_unredacted: bool = False,
+        tls: bool = False,
+        tls_certificate: _t.Literal["valid", "other-host", "expired"] | None = None,
     ) -> None:
         self._emu = _Emulator(
             ak=ak,
@@ -81,14 +88,21 @@ class Emulator:
             idle_close_ms=idle_close_ms,
             close_after_answer=close_after_answer,
             echo_unredacted=echo_unredacted,
+            tls=tls,
+            tls_certificate=tls_certificate,
         )
 
     # -- where and who ---------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        """The base URL, ``http://127.0.0.1:PORT``."""
+        """The base URL, ``http://127.0.0.1:PORT`` (``https://`` with TLS)."""
         return self._emu.url
+
+    @property
+    def ca_pem(self) -> str | None:
+        """The CA certificate (PEM) to trust with TLS (``Client(ca_pem=...)``), else ``None``."""
+        return self._emu.ca_pem
 
     @property
     def ak(self) -> str:
@@ -116,14 +130,17 @@ class Emulator:
         return self._emu.running
 
     def client(self, **kwargs: _t.Any) -> Client:
-        """An :class:`ims.Client` for this emulator (its URL, AK/SK and project id); keyword
-        arguments are passed on to ``ims.Client`` and override those."""
+        """An :class:`ims.Client` for this emulator (its URL, AK/SK and project id, and with TLS
+        its CA unless ``ca_pem`` or ``ca_file`` is given); keyword arguments are passed on to
+        ``ims.Client`` and override those."""
         settings: dict[str, _t.Any] = {
             "endpoint": self.url,
             "ak": self.ak,
             "sk": self.sk,
             "project_id": self.project_id,
         }
+        if self.ca_pem is not None and "ca_file" not in kwargs:
+            settings["ca_pem"] = self.ca_pem
         settings.update(kwargs)
         return Client(**settings)
 
