@@ -145,6 +145,8 @@ fn a_pem_without_any_certificate_is_a_config_error() {
         "",
         "not a certificate",
         "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+        // Good base64, but not DER: "not a certificate".
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
     ] {
         let err = tls_builder(&emu)
             .add_root_certificate_pem(pem)
@@ -154,6 +156,19 @@ fn a_pem_without_any_certificate_is_a_config_error() {
         assert!(err.to_string().contains("CA certificate"), "{err}");
     }
     assert_eq!(emu.stats().connections, 0);
+}
+
+#[test]
+fn the_ca_of_another_emulator_is_not_trusted() {
+    // A stale --ca-out file from an earlier run: the same names, another key.
+    let emu = tls_emulator(ServerCertificate::Valid);
+    let other = tls_emulator(ServerCertificate::Valid);
+    let c = tls_builder(&emu)
+        .add_root_certificate_pem(other.ca_pem().expect("a CA"))
+        .build()
+        .expect("client builds");
+    let message = refused(&emu, &c);
+    assert!(message.contains("not trusted"), "{message}");
 }
 
 #[test]
@@ -176,7 +191,13 @@ fn an_unreadable_or_malformed_ca_file_is_a_config_error_naming_the_file() {
     let missing = dir.join("missing.pem");
     let garbage = dir.join("garbage.pem");
     std::fs::write(&garbage, "hello\n").expect("written");
-    for path in [&missing, &garbage, &dir] {
+    let not_der = dir.join("not-der.pem");
+    std::fs::write(
+        &not_der,
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+    )
+    .expect("written");
+    for path in [&missing, &garbage, &dir, &not_der] {
         let err = tls_builder(&emu)
             .add_root_certificate_file(path)
             .build()

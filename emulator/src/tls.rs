@@ -103,7 +103,9 @@ fn make_certificates(kind: ServerCertificate) -> Result<Material, rcgen::Error> 
     let ca_key = KeyPair::generate()?;
     let mut ca = CertificateParams::new(Vec::<String>::new())?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name = name("ims emulator CA (generated at start-up)");
+    // A name of its own: a CA file left from an earlier run is then simply not the issuer.
+    let ca_name = format!("ims emulator CA {}", &crate::ids::hex32()[..12]);
+    ca.distinguished_name = name(&ca_name);
     ca.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,

@@ -169,9 +169,8 @@ def test_the_callers_ca_file_replaces_the_emulators_ca(
         path = tmp_path / "other.pem"
         path.write_text(other.ca_pem)
         err = refused(tls_emu, tls_emu.client(ca_file=path))
-        # Both CAs bear the same name, so the verifier finds the wrong one and says
-        # "BadSignature" rather than "not trusted" (core/emulator wording, left to them).
-        assert "certificate" in str(err), str(err)
+        # Each emulator's CA has a name of its own: the other one is simply not the issuer.
+        assert "not trusted" in str(err), str(err)
 
 
 def test_a_certificate_for_another_host_is_refused_naming_the_mismatch() -> None:
@@ -220,11 +219,6 @@ def test_a_missing_ssl_cert_file_is_a_config_error_naming_it(
 
 #: A PEM block whose base64 is sound but whose content is no certificate (DER).
 NOT_DER = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
-#: Core checks the PEM armour and base64 but not the DER: its config error then comes from the
-#: http client's builder ("invalid peer certificate: BadEncoding") and names no CA or file.
-NOT_DER_GAP = pytest.mark.xfail(
-    strict=True, reason="core: a PEM block of non-DER bytes is not named as a CA certificate"
-)
 
 GARBAGE_PEMS = [
     "",
@@ -234,18 +228,12 @@ GARBAGE_PEMS = [
 ]
 
 
-@pytest.mark.parametrize("pem", [*GARBAGE_PEMS, pytest.param(NOT_DER, marks=NOT_DER_GAP)])
+@pytest.mark.parametrize("pem", [*GARBAGE_PEMS, NOT_DER])
 def test_a_bad_ca_pem_is_a_config_error_naming_the_ca(tls_emu: Emulator, pem: str | bytes) -> None:
     with pytest.raises(ims.ConfigError) as info:
         plain_client(tls_emu, ca_pem=pem)
     assert tls_emu.stats()["connections"] == 0
     assert "CA certificate" in str(info.value), str(info.value)
-
-
-def test_a_pem_block_of_non_der_bytes_is_still_a_config_error(tls_emu: Emulator) -> None:
-    with pytest.raises(ims.ConfigError):
-        plain_client(tls_emu, ca_pem=NOT_DER)
-    assert tls_emu.stats()["connections"] == 0
 
 
 def test_a_ca_pem_of_another_type_is_a_type_error(tls_emu: Emulator) -> None:
@@ -256,7 +244,7 @@ def test_a_ca_pem_of_another_type_is_a_type_error(tls_emu: Emulator) -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["missing", "garbage", "empty", "directory", pytest.param("not-der", marks=NOT_DER_GAP)],
+    ["missing", "garbage", "empty", "directory", "not-der"],
 )
 def test_an_unreadable_or_malformed_ca_file_is_a_config_error_naming_it(
     tls_emu: Emulator, tmp_path: Path, kind: str

@@ -24,8 +24,10 @@ pub(crate) fn parse_pem(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'st
     let mut certs = Vec::new();
     for cert in CertificateDer::pem_slice_iter(pem) {
         let cert = cert.map_err(|e| Error::Config(format!("{what}: not valid PEM: {e}")))?;
-        // Parse it now, so a damaged certificate is refused here, naming its source.
-        reqwest::Certificate::from_der(&cert)
+        // Parse it now as a trust anchor, so a damaged certificate is refused here, naming its
+        // source (reqwest would only find out when the client is built, in its own words).
+        rustls::RootCertStore::empty()
+            .add(cert.clone())
             .map_err(|e| Error::Config(format!("{what}: not a valid certificate: {e}")))?;
         certs.push(cert);
     }
@@ -124,6 +126,9 @@ fn words(e: &RustlsError) -> String {
             };
             format!("the server's certificate expired{when}")
         }
+        CertificateError::BadSignature => format!(
+            "the server's certificate is not trusted: its signature does not verify against the trusted CA of the same name (a CA file from an earlier run?); {TRUST_HINT}"
+        ),
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
             "the server's certificate is not valid yet (check this machine's clock)".to_owned()
         }
@@ -166,6 +171,15 @@ mod tests {
         let text = describe(&outer).expect("found");
         assert!(text.contains("not trusted"), "{text}");
         assert_eq!(describe(&std::io::Error::other("plain")), None);
+    }
+
+    #[test]
+    fn a_signature_from_another_ca_of_the_same_name_is_not_trusted() {
+        let text = words(&RustlsError::InvalidCertificate(
+            CertificateError::BadSignature,
+        ));
+        assert!(text.contains("not trusted"), "{text}");
+        assert!(text.contains("IMS_CA_FILE"), "{text}");
     }
 
     #[test]
