@@ -37,6 +37,8 @@ pub mod sign;
 pub mod time;
 pub mod validate;
 
-pub use client::{Client, ClientBuilder, JobEndpoint, JobId, RequestPreview, WaitOptions};
+pub use client::{
+    Client, ClientBuilder, ClientConfig, JobEndpoint, JobId, RequestPreview, WaitOptions,
+};
 pub use credentials::Credentials;
 pub use error::{ApiError, Error, ErrorKind, Result};

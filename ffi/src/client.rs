@@ -40,7 +40,7 @@ pub unsafe extern "C" fn ims_client_new(
         let out = Out::new(client_out, "client_out")?;
         // SAFETY: forwarded contract.
         let options = unsafe { ref_arg(options, "options") }?;
-        let client = options.builder().build()?;
+        let client = ims_core::Client::new(options.config())?;
         let handle = Box::into_raw(Box::new(ims_client { client }));
         // SAFETY: checked for NULL; valid for a write by contract.
         unsafe { out.write(handle) };

@@ -10,9 +10,9 @@ use std::ffi::{c_char, c_int};
 use std::time::Duration;
 
 use ims_core::client::RetryPolicy;
+use ims_core::client::{ClientAuth, ProxyUrl};
 use ims_core::sign::Algorithm;
-use ims_core::{ClientBuilder, Credentials, JobEndpoint};
-use zeroize::Zeroizing;
+use ims_core::{ClientConfig, Credentials, JobEndpoint};
 
 use crate::boundary::{FfiError, FfiResult, ffi_boundary, ims_result};
 use crate::strings::{Out, free_box, mut_arg, opt_str_arg, str_arg};
@@ -29,22 +29,6 @@ pub enum ims_algorithm {
     IMS_ALGORITHM_V11_HMAC_SHA256 = 2,
 }
 
-/// How requests are authenticated.
-#[derive(Clone, Default)]
-enum Auth {
-    /// The default chain: environment, profile file, instance metadata.
-    #[default]
-    Chain,
-    /// Fixed AK/SK (+ security token).
-    AkSk {
-        ak: String,
-        sk: Zeroizing<String>,
-        token: Option<Zeroizing<String>>,
-    },
-    /// `X-Auth-Token`.
-    Token(Zeroizing<String>),
-}
-
 /// The settings of a client (opaque): make with `ims_client_options_new`, fill with the
 /// `ims_client_options_set_*` setters, pass to `ims_client_new` (which copies what it needs:
 /// the options may be freed or reused afterwards), free with `ims_client_options_free`.
@@ -57,84 +41,14 @@ enum Auth {
 /// Thread safety: not synchronized; use one options handle from one thread at a time.
 #[derive(Clone, Default)]
 pub struct ims_client_options {
-    region: Option<String>,
-    endpoint: Option<String>,
-    iam_endpoint: Option<String>,
-    project_id: Option<String>,
-    auth: Auth,
-    profile_file: Option<String>,
-    algorithm: Algorithm,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    allow_http: bool,
-    legacy_job_endpoint: bool,
-    user_agent_suffix: Option<String>,
-    ca_pem: Option<String>,
-    ca_file: Option<String>,
-    proxy: Option<String>,
-    max_attempts: Option<u32>,
+    /// Core's settings: each setter changes one field.
+    config: ClientConfig,
 }
 
 impl ims_client_options {
-    /// The core builder these options describe.
-    pub(crate) fn builder(&self) -> ClientBuilder {
-        let mut b = ClientBuilder::default();
-        if let Some(v) = &self.region {
-            b = b.region(v);
-        }
-        if let Some(v) = &self.endpoint {
-            b = b.endpoint(v);
-        }
-        if let Some(v) = &self.iam_endpoint {
-            b = b.iam_endpoint(v);
-        }
-        if let Some(v) = &self.project_id {
-            b = b.project_id(v);
-        }
-        match &self.auth {
-            Auth::Chain => {}
-            Auth::AkSk { ak, sk, token } => {
-                let mut c = Credentials::new(ak.as_str(), sk.as_str());
-                if let Some(t) = token {
-                    c = c.with_security_token(t.as_str());
-                }
-                b = b.credentials(c);
-            }
-            Auth::Token(t) => b = b.auth_token(t.as_str()),
-        }
-        if let Some(v) = &self.profile_file {
-            b = b.profile_file(v);
-        }
-        b = b.algorithm(self.algorithm);
-        if let Some(v) = self.timeout {
-            b = b.timeout(v);
-        }
-        if let Some(v) = self.connect_timeout {
-            b = b.connect_timeout(v);
-        }
-        b = b.allow_http(self.allow_http);
-        if self.legacy_job_endpoint {
-            b = b.job_endpoint(JobEndpoint::Legacy);
-        }
-        if let Some(v) = &self.user_agent_suffix {
-            b = b.user_agent_suffix(v);
-        }
-        if let Some(pem) = &self.ca_pem {
-            b = b.add_root_certificate_pem(pem.as_bytes());
-        }
-        if let Some(path) = &self.ca_file {
-            b = b.add_root_certificate_file(path);
-        }
-        if let Some(v) = &self.proxy {
-            b = b.proxy(v);
-        }
-        if let Some(n) = self.max_attempts {
-            b = b.retry_policy(RetryPolicy {
-                max_attempts: n,
-                ..RetryPolicy::default()
-            });
-        }
-        b
+    /// The settings these options describe.
+    pub(crate) fn config(&self) -> ClientConfig {
+        self.config.clone()
     }
 }
 
@@ -229,7 +143,7 @@ pub unsafe extern "C" fn ims_client_options_set_region(
     region: *const c_char,
 ) -> ims_result {
     // SAFETY: forwarded contract.
-    unsafe { set_string(options, region, "region", |o, v| o.region = Some(v)) }
+    unsafe { set_string(options, region, "region", |o, v| o.config.region = Some(v)) }
 }
 
 /// An explicit IMS endpoint URL (overrides the region's), e.g. `"https://ims.example.com"`
@@ -245,7 +159,11 @@ pub unsafe extern "C" fn ims_client_options_set_endpoint(
     endpoint: *const c_char,
 ) -> ims_result {
     // SAFETY: forwarded contract.
-    unsafe { set_string(options, endpoint, "endpoint", |o, v| o.endpoint = Some(v)) }
+    unsafe {
+        set_string(options, endpoint, "endpoint", |o, v| {
+            o.config.endpoint = Some(v)
+        })
+    }
 }
 
 /// An explicit IAM endpoint URL for the project id lookup (default:
@@ -263,7 +181,7 @@ pub unsafe extern "C" fn ims_client_options_set_iam_endpoint(
     // SAFETY: forwarded contract.
     unsafe {
         set_string(options, iam_endpoint, "iam_endpoint", |o, v| {
-            o.iam_endpoint = Some(v)
+            o.config.iam_endpoint = Some(v)
         })
     }
 }
@@ -283,7 +201,7 @@ pub unsafe extern "C" fn ims_client_options_set_project_id(
     // SAFETY: forwarded contract.
     unsafe {
         set_string(options, project_id, "project_id", |o, v| {
-            o.project_id = Some(v)
+            o.config.project_id = Some(v)
         })
     }
 }
@@ -303,7 +221,7 @@ pub unsafe extern "C" fn ims_client_options_set_auth_token(
     // SAFETY: forwarded contract.
     unsafe {
         set_string(options, token, "token", |o, v| {
-            o.auth = Auth::Token(Zeroizing::new(v))
+            o.config.auth = Some(ClientAuth::token(v))
         })
     }
 }
@@ -321,7 +239,11 @@ pub unsafe extern "C" fn ims_client_options_set_profile_file(
     path: *const c_char,
 ) -> ims_result {
     // SAFETY: forwarded contract.
-    unsafe { set_string(options, path, "path", |o, v| o.profile_file = Some(v)) }
+    unsafe {
+        set_string(options, path, "path", |o, v| {
+            o.config.profile_file = Some(v.into())
+        })
+    }
 }
 
 /// Appended to the `User-Agent` header (`ims/<version> <suffix>`).
@@ -338,7 +260,7 @@ pub unsafe extern "C" fn ims_client_options_set_user_agent_suffix(
     // SAFETY: forwarded contract.
     unsafe {
         set_string(options, suffix, "suffix", |o, v| {
-            o.user_agent_suffix = Some(v)
+            o.config.user_agent_suffix = Some(v)
         })
     }
 }
@@ -355,7 +277,11 @@ pub unsafe extern "C" fn ims_client_options_set_proxy(
     proxy: *const c_char,
 ) -> ims_result {
     // SAFETY: forwarded contract.
-    unsafe { set_string(options, proxy, "proxy", |o, v| o.proxy = Some(v)) }
+    unsafe {
+        set_string(options, proxy, "proxy", |o, v| {
+            o.config.proxy = Some(ProxyUrl::new(v))
+        })
+    }
 }
 
 /// Extra trusted CA certificates, as PEM text holding one or more certificates (beside the
@@ -377,7 +303,7 @@ pub unsafe extern "C" fn ims_client_options_set_ca_pem(
         // SAFETY: forwarded contract.
         let text = unsafe { str_arg(pem, "pem") }?;
         ims_core::client::tls::count_pem_certificates(text.as_bytes())?;
-        o.ca_pem = Some(text.to_owned());
+        o.config.ca_pems = vec![text.as_bytes().to_vec()];
         Ok(())
     })
 }
@@ -397,7 +323,11 @@ pub unsafe extern "C" fn ims_client_options_set_ca_file(
     path: *const c_char,
 ) -> ims_result {
     // SAFETY: forwarded contract.
-    unsafe { set_string(options, path, "path", |o, v| o.ca_file = Some(v)) }
+    unsafe {
+        set_string(options, path, "path", |o, v| {
+            o.config.ca_files = vec![v.into()]
+        })
+    }
 }
 
 /// Fixed AK/SK credentials, with the security token of temporary credentials (or NULL).
@@ -423,17 +353,15 @@ pub unsafe extern "C" fn ims_client_options_set_credentials(
                 opt_str_arg(security_token, "security_token")?,
             )
         };
-        let auth = Auth::AkSk {
-            ak: ak.to_owned(),
-            sk: Zeroizing::new(sk.to_owned()),
-            token: token
-                .filter(|t| !t.is_empty())
-                .map(|t| Zeroizing::new(t.to_owned())),
-        };
+        let mut credentials = Credentials::new(ak, sk);
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            credentials = credentials.with_security_token(token);
+        }
+        let auth = ClientAuth::credentials(credentials);
         // SAFETY: forwarded contract.
         unsafe {
             with_options(options, |o| {
-                o.auth = auth;
+                o.config.auth = Some(auth);
                 Ok(())
             })
         }
@@ -454,7 +382,7 @@ pub unsafe extern "C" fn ims_client_options_set_use_default_chain(
         // SAFETY: forwarded contract.
         unsafe {
             with_options(options, |o| {
-                o.auth = Auth::Chain;
+                o.config.auth = None;
                 Ok(())
             })
         }
@@ -490,7 +418,7 @@ pub unsafe extern "C" fn ims_client_options_set_algorithm(
         // SAFETY: forwarded contract.
         unsafe {
             with_options(options, |o| {
-                o.algorithm = algorithm;
+                o.config.algorithm = algorithm;
                 Ok(())
             })
         }
@@ -512,7 +440,7 @@ pub unsafe extern "C" fn ims_client_options_set_timeout_ms(
         // SAFETY: forwarded contract.
         unsafe {
             with_options(options, |o| {
-                o.timeout = Some(d);
+                o.config.timeout = d;
                 Ok(())
             })
         }
@@ -534,7 +462,7 @@ pub unsafe extern "C" fn ims_client_options_set_connect_timeout_ms(
         // SAFETY: forwarded contract.
         unsafe {
             with_options(options, |o| {
-                o.connect_timeout = Some(d);
+                o.config.connect_timeout = d;
                 Ok(())
             })
         }
@@ -556,7 +484,7 @@ pub unsafe extern "C" fn ims_client_options_set_allow_http(
         // SAFETY: forwarded contract.
         unsafe {
             with_options(options, |o| {
-                o.allow_http = allow;
+                o.config.allow_http = allow;
                 Ok(())
             })
         }
@@ -578,7 +506,11 @@ pub unsafe extern "C" fn ims_client_options_set_legacy_job_endpoint(
         // SAFETY: forwarded contract.
         unsafe {
             with_options(options, |o| {
-                o.legacy_job_endpoint = legacy;
+                o.config.job_endpoint = if legacy {
+                    JobEndpoint::Legacy
+                } else {
+                    JobEndpoint::Progress
+                };
                 Ok(())
             })
         }
@@ -606,7 +538,10 @@ pub unsafe extern "C" fn ims_client_options_set_max_attempts(
         // SAFETY: forwarded contract.
         unsafe {
             with_options(options, |o| {
-                o.max_attempts = Some(max_attempts);
+                o.config.retry = RetryPolicy {
+                    max_attempts,
+                    ..RetryPolicy::default()
+                };
                 Ok(())
             })
         }

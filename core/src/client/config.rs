@@ -1,4 +1,6 @@
-//! `ClientBuilder`: every setting of a [`super::Client`], with the defaults stated.
+//! [`ClientConfig`]: every setting of a [`super::Client`] as plain data, with the defaults
+//! stated. [`super::ClientBuilder`] is the chained way to fill one; the C and Python doors fill
+//! one field by field.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,29 +33,46 @@ pub enum JobEndpoint {
     Legacy,
 }
 
-/// How requests are authenticated.
+/// How a client authenticates its requests.
 #[derive(Clone)]
-pub(crate) enum AuthConfig {
+pub enum ClientAuth {
     /// AK/SK signing with credentials from a provider.
     AkSk(Arc<dyn CredentialProvider>),
-    /// `X-Auth-Token` (an IAM token; not signed).
+    /// `X-Auth-Token` (an IAM token; not signed). Needs an explicit project id.
     Token(zeroize::Zeroizing<String>),
 }
 
-impl std::fmt::Debug for AuthConfig {
+impl ClientAuth {
+    /// AK/SK signing with fixed credentials.
+    pub fn credentials(credentials: Credentials) -> Self {
+        ClientAuth::AkSk(Arc::new(StaticProvider::new(credentials)))
+    }
+
+    /// Token authentication.
+    pub fn token(token: impl Into<String>) -> Self {
+        ClientAuth::Token(zeroize::Zeroizing::new(token.into()))
+    }
+}
+
+impl std::fmt::Debug for ClientAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AuthConfig::AkSk(p) => write!(f, "AkSk({})", p.name()),
-            AuthConfig::Token(_) => f.write_str("Token(<redacted>)"),
+            ClientAuth::AkSk(p) => write!(f, "AkSk({})", p.name()),
+            ClientAuth::Token(_) => f.write_str("Token(<redacted>)"),
         }
     }
 }
 
 /// A proxy URL: kept in a zeroizing buffer, and its user info (`user:password@`) never shown.
 #[derive(Clone)]
-pub(crate) struct ProxyUrl(zeroize::Zeroizing<String>);
+pub struct ProxyUrl(zeroize::Zeroizing<String>);
 
 impl ProxyUrl {
+    /// A proxy URL (`http://[user:password@]host:port`; checked when the client is built).
+    pub fn new(url: impl Into<String>) -> Self {
+        ProxyUrl(zeroize::Zeroizing::new(url.into()))
+    }
+
     /// The URL as given.
     pub(crate) fn as_str(&self) -> &str {
         &self.0
@@ -66,33 +85,68 @@ impl std::fmt::Debug for ProxyUrl {
     }
 }
 
-/// Builds a [`super::Client`]. Only the endpoint (a region or an explicit URL) is required;
-/// credentials default to the official chain (environment, profile file, instance metadata).
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
-    pub(crate) region: Option<String>,
-    pub(crate) endpoint: Option<String>,
-    pub(crate) iam_endpoint: Option<String>,
-    pub(crate) project_id: Option<String>,
-    pub(crate) auth: Option<AuthConfig>,
-    pub(crate) algorithm: Algorithm,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) timeout: Duration,
-    pub(crate) pool_idle_timeout: Duration,
-    pub(crate) proxy: Option<ProxyUrl>,
-    pub(crate) root_certificates: Vec<Vec<u8>>,
-    pub(crate) root_certificate_files: Vec<PathBuf>,
-    pub(crate) user_agent_suffix: Option<String>,
-    pub(crate) allow_http: bool,
-    pub(crate) job_endpoint: JobEndpoint,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) env: EnvSource,
-    pub(crate) profile_file: Option<PathBuf>,
+/// Every setting of a [`super::Client`]: plain data with public fields and stated defaults, as
+/// [`super::WaitOptions`] and [`RetryPolicy`]. Build a client from it with
+/// [`super::Client::new`], or fill it through [`super::ClientBuilder`]. Only the endpoint (a
+/// region or an explicit URL) is required.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// The region (e.g. `cn-north-4`): picks the endpoint from the region table (or
+    /// `HUAWEICLOUD_SDK_REGION_IMS_<REGION>`), and names the project looked up in IAM.
+    pub region: Option<String>,
+    /// An explicit IMS endpoint URL (overrides the region's).
+    pub endpoint: Option<String>,
+    /// An explicit IAM endpoint for the project lookup (default: `HUAWEICLOUD_SDK_IAM_ENDPOINT`,
+    /// else `https://iam.{region}.myhuaweicloud.com`).
+    pub iam_endpoint: Option<String>,
+    /// The project id (sent as `X-Project-Id`). Without one, the credentials' source is asked,
+    /// then IAM (`GET /v3/projects?name={region}`), once per AK and region.
+    pub project_id: Option<String>,
+    /// How requests are authenticated (`None`: the official chain: environment, profile file,
+    /// instance metadata).
+    pub auth: Option<ClientAuth>,
+    /// The signing algorithm (default `SDK-HMAC-SHA256`).
+    pub algorithm: Algorithm,
+    /// Connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`], 10 s).
+    pub connect_timeout: Duration,
+    /// Timeout of one whole HTTP exchange, connect to last body byte (default
+    /// [`DEFAULT_TIMEOUT`], 30 s).
+    pub timeout: Duration,
+    /// How long an unused keep-alive connection is kept for reuse (default
+    /// [`DEFAULT_POOL_IDLE_TIMEOUT`], 50 s). Keep it below the idle timeout of the server or
+    /// load balancer in front of it.
+    pub pool_idle_timeout: Duration,
+    /// A proxy for every request (user info never shown). Without it, `HTTPS_PROXY`/
+    /// `HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY` of [`ClientConfig::env`] apply, decided per
+    /// host, and never to a loopback host.
+    pub proxy: Option<ProxyUrl>,
+    /// CAs to trust beside the bundled web PKI roots, as PEM texts (each one or more
+    /// certificates). An empty or damaged one fails [`super::Client::new`].
+    pub ca_pems: Vec<Vec<u8>>,
+    /// PEM files of CAs to trust, read by [`super::Client::new`] (whose config error names a
+    /// file that cannot be read or holds no certificate). When neither this nor
+    /// [`ClientConfig::ca_pems`] gives a CA, the first set of `IMS_CA_FILE`,
+    /// `REQUESTS_CA_BUNDLE` and `SSL_CERT_FILE` (in [`ClientConfig::env`]) is read the same way,
+    /// as `requests` does. CAs are added to the bundled roots, never put in their place.
+    pub ca_files: Vec<PathBuf>,
+    /// Appended to the `User-Agent` (`ims/<version> <suffix>`).
+    pub user_agent_suffix: Option<String>,
+    /// Allows plain `http` to hosts that are not loopback (off by default: https is required).
+    pub allow_http: bool,
+    /// Which endpoint answers job queries (default [`JobEndpoint::Progress`]).
+    pub job_endpoint: JobEndpoint,
+    /// How each HTTP call is retried (default [`RetryPolicy::default`]).
+    pub retry: RetryPolicy,
+    /// Where environment variables are read from (default: the process environment).
+    pub env: EnvSource,
+    /// The profile file of the default chain (default: `HUAWEICLOUD_SDK_CREDENTIALS_FILE`,
+    /// else `~/.huaweicloud/credentials`).
+    pub profile_file: Option<PathBuf>,
 }
 
-impl Default for ClientBuilder {
+impl Default for ClientConfig {
     fn default() -> Self {
-        ClientBuilder {
+        ClientConfig {
             region: None,
             endpoint: None,
             iam_endpoint: None,
@@ -103,8 +157,8 @@ impl Default for ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             proxy: None,
-            root_certificates: Vec::new(),
-            root_certificate_files: Vec::new(),
+            ca_pems: Vec::new(),
+            ca_files: Vec::new(),
             user_agent_suffix: None,
             allow_http: false,
             job_endpoint: JobEndpoint::default(),
@@ -115,158 +169,74 @@ impl Default for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
-    /// The region (e.g. `cn-north-4`): picks the endpoint from the region table (or
-    /// `HUAWEICLOUD_SDK_REGION_IMS_<REGION>`), and names the project looked up in IAM.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
-        self
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("iam_endpoint", &self.iam_endpoint)
+            .field("project_id", &self.project_id)
+            .field("auth", &self.auth)
+            .field("algorithm", &self.algorithm)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("proxy", &self.proxy)
+            .field("ca_pems", &self.ca_pems.len())
+            .field("ca_files", &self.ca_files)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("allow_http", &self.allow_http)
+            .field("job_endpoint", &self.job_endpoint)
+            .field("retry", &self.retry)
+            .field("profile_file", &self.profile_file)
+            .finish_non_exhaustive()
     }
+}
 
-    /// An explicit IMS endpoint URL (overrides the region's).
-    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
-        self
-    }
-
-    /// An explicit IAM endpoint for the project lookup (default: `HUAWEICLOUD_SDK_IAM_ENDPOINT`,
-    /// else `https://iam.{region}.myhuaweicloud.com`).
-    pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.iam_endpoint = Some(url.into());
-        self
-    }
-
-    /// The project id (sent as `X-Project-Id`). Without one, the credentials' source is asked,
-    /// then IAM (`GET /v3/projects?name={region}`), once per AK and region.
-    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
-        self.project_id = Some(project_id.into());
-        self
-    }
-
-    /// Fixed AK/SK credentials.
-    pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.auth = Some(AuthConfig::AkSk(Arc::new(StaticProvider::new(credentials))));
-        self
-    }
-
-    /// Credentials from a provider (e.g. [`crate::credentials::MetadataProvider`]).
-    pub fn credentials_provider(mut self, provider: Arc<dyn CredentialProvider>) -> Self {
-        self.auth = Some(AuthConfig::AkSk(provider));
-        self
-    }
-
-    /// Token authentication: an IAM token sent as `X-Auth-Token` instead of signing. Needs an
-    /// explicit project id.
-    pub fn auth_token(mut self, token: impl Into<String>) -> Self {
-        self.auth = Some(AuthConfig::Token(zeroize::Zeroizing::new(token.into())));
-        self
-    }
-
-    /// The signing algorithm (default `SDK-HMAC-SHA256`).
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
-        self.algorithm = algorithm;
-        self
-    }
-
-    /// Connect timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Timeout of one whole HTTP exchange, connect to last body byte (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// How long an unused keep-alive connection is kept for reuse (default
-    /// [`DEFAULT_POOL_IDLE_TIMEOUT`], 50 s). Keep it below the idle timeout of the server or
-    /// load balancer in front of it.
-    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.pool_idle_timeout = timeout;
-        self
-    }
-
-    /// A proxy URL for every request (user info, `http://user:password@host:port`, is never
-    /// shown in `Debug` or errors). Without it, `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and
-    /// `NO_PROXY` of the [`ClientBuilder::env`] source apply, decided per host, and never to a
-    /// loopback host (so a loopback IMS endpoint is reached directly while a remote IAM still
-    /// goes through the proxy).
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(ProxyUrl(zeroize::Zeroizing::new(url.into())));
-        self
-    }
-
-    /// Trusts more CAs (PEM text: one or more `CERTIFICATE` blocks), beside the bundled web PKI
-    /// roots. A text without any certificate, or a damaged one, makes [`ClientBuilder::build`]
-    /// fail with a config error.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.root_certificates.push(pem.into());
-        self
-    }
-
-    /// Trusts the CAs of a PEM file, read by [`ClientBuilder::build`] (whose config error names
-    /// the file when it cannot be read or holds no certificate).
-    ///
-    /// When no CA is given (by PEM or file), the first of `IMS_CA_FILE`, `REQUESTS_CA_BUNDLE`
-    /// and `SSL_CERT_FILE` that is set (in the [`ClientBuilder::env`] source) is read the same
-    /// way, as `requests` does. Either way the CAs are added to the bundled roots, not put in
-    /// their place.
-    pub fn add_root_certificate_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.root_certificate_files.push(path.into());
-        self
-    }
-
-    /// Appended to the `User-Agent` (`ims/<version> <suffix>`).
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
-        self
-    }
-
-    /// Allows plain `http` to hosts that are not loopback (off by default: https is required).
-    pub fn allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
-        self
-    }
-
-    /// Which endpoint answers job queries (default [`JobEndpoint::Progress`]).
-    pub fn job_endpoint(mut self, which: JobEndpoint) -> Self {
-        self.job_endpoint = which;
-        self
-    }
-
-    /// How each HTTP call is retried (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// Where environment variables are read from (default: the process environment).
-    pub fn env(mut self, env: EnvSource) -> Self {
-        self.env = env;
-        self
-    }
-
-    /// The profile file of the default chain (default: `HUAWEICLOUD_SDK_CREDENTIALS_FILE`,
-    /// else `~/.huaweicloud/credentials`).
-    pub fn profile_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.profile_file = Some(path.into());
-        self
-    }
-
-    /// Builds the client. Fails on a bad endpoint, proxy or certificate; credentials are looked
-    /// up lazily, on the first call.
-    pub fn build(self) -> crate::Result<super::Client> {
-        super::Client::from_builder(self)
-    }
-
-    pub(crate) fn resolved_auth(&self) -> AuthConfig {
+impl ClientConfig {
+    /// The authentication in effect: the configured one, else the official chain.
+    pub(crate) fn resolved_auth(&self) -> ClientAuth {
         self.auth.clone().unwrap_or_else(|| {
-            AuthConfig::AkSk(Arc::new(ChainProvider::default_chain(
+            ClientAuth::AkSk(Arc::new(ChainProvider::default_chain(
                 &self.env,
                 self.profile_file.clone(),
             )))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let config = ClientConfig {
+            proxy: Some(ProxyUrl::new("http://user:pr0xy-pass@proxy.example:3128")),
+            auth: Some(ClientAuth::token("t0ken-value")),
+            ca_pems: vec![b"-----BEGIN CERTIFICATE-----".to_vec()],
+            ..ClientConfig::default()
+        };
+        let text = format!("{config:?}");
+        assert!(!text.contains("pr0xy-pass"), "{text}");
+        assert!(!text.contains("t0ken-value"), "{text}");
+        assert!(text.contains("ca_pems: 1"), "{text}");
+        let creds = ClientAuth::credentials(Credentials::new("AK", "s3cret-sk"));
+        assert!(!format!("{creds:?}").contains("s3cret-sk"));
+    }
+
+    #[test]
+    fn a_config_builds_the_same_client_as_the_builder() {
+        let config = ClientConfig {
+            endpoint: Some("https://ims.cn-north-4.myhuaweicloud.com".to_owned()),
+            auth: Some(ClientAuth::credentials(Credentials::new("AK", "SK"))),
+            ..ClientConfig::default()
+        };
+        let direct = super::super::Client::new(config.clone()).expect("builds");
+        let built = super::super::ClientBuilder::from(config)
+            .build()
+            .expect("builds");
+        assert_eq!(direct.endpoint(), built.endpoint());
+        assert_eq!(format!("{direct:?}"), format!("{built:?}"));
     }
 }

@@ -3,6 +3,7 @@
 //! A [`Client`] is cheap to clone (one `Arc`), `Send + Sync`, and reuses its connections: share
 //! one across threads rather than building many.
 
+mod builder;
 mod config;
 mod project;
 mod proxy;
@@ -19,14 +20,15 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::Method;
 
+pub use builder::ClientBuilder;
 pub use config::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint,
+    ClientAuth, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT,
+    JobEndpoint, ProxyUrl,
 };
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
 pub use skew::MAX_SKEW_CORRECTION_SECS;
 pub use wait::{Control, MAX_BACKOFF, MAX_WAIT_DURATION, Progress, WaitObserver, WaitOptions};
 
-use config::AuthConfig;
 use retry::Idempotency;
 use transport::Call;
 
@@ -130,7 +132,7 @@ pub(crate) struct Inner {
     iam_endpoint: std::result::Result<Endpoint, String>,
     region: Option<String>,
     project_id: Mutex<Option<String>>,
-    auth: AuthConfig,
+    auth: ClientAuth,
     algorithm: Algorithm,
     user_agent: String,
     job_endpoint: JobEndpoint,
@@ -157,7 +159,10 @@ impl Client {
         ClientBuilder::default()
     }
 
-    pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client> {
+    /// A client with these settings. Fails on a bad endpoint, region, proxy, certificate or
+    /// retry policy; credentials are looked up lazily, on the first call.
+    pub fn new(config: ClientConfig) -> Result<Client> {
+        let b = config;
         b.retry.validate()?;
         // The region becomes part of hosts and of the signing scope: check it before any
         // URL is built.
@@ -209,10 +214,10 @@ impl Client {
             None => http = proxy::from_env(http, &b.env)?,
         }
         let mut roots = Vec::new();
-        for pem in &b.root_certificates {
+        for pem in &b.ca_pems {
             roots.extend(tls::parse_pem(pem, "CA certificate")?);
         }
-        for path in &b.root_certificate_files {
+        for path in &b.ca_files {
             roots.extend(tls::read_pem_file(path, None)?);
         }
         // As with `requests`, an explicit CA wins over the bundle variables.

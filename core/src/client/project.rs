@@ -14,7 +14,7 @@ use reqwest::Method;
 
 use super::retry::Idempotency;
 use super::transport::Call;
-use super::{AuthConfig, Inner};
+use super::{ClientAuth, Inner};
 use crate::error::{Error, Result};
 
 /// (access key, region, IAM endpoint URL) → project id.
@@ -42,15 +42,15 @@ impl Inner {
     pub(crate) fn project_id_if_known(&self) -> Option<String> {
         let slot = self.project_id.lock().unwrap_or_else(|p| p.into_inner());
         slot.clone().or_else(|| match &self.auth {
-            AuthConfig::AkSk(p) => p.project_id(),
-            AuthConfig::Token(_) => None,
+            ClientAuth::AkSk(p) => p.project_id(),
+            ClientAuth::Token(_) => None,
         })
     }
 
     fn resolve_project(&self) -> Result<String> {
         let provider = match &self.auth {
-            AuthConfig::AkSk(p) => p,
-            AuthConfig::Token(_) => {
+            ClientAuth::AkSk(p) => p,
+            ClientAuth::Token(_) => {
                 return Err(Error::Config(
                     "token authentication needs an explicit project id".to_owned(),
                 ));

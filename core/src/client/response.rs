@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Inner;
-use super::config::AuthConfig;
+use super::config::ClientAuth;
 use super::transport::Prepared;
 use crate::error::{ApiError, Error};
 use crate::redact::scrub;
@@ -124,7 +124,7 @@ impl Inner {
                 }
             })
             .collect();
-        if let AuthConfig::AkSk(provider) = &self.auth {
+        if let ClientAuth::AkSk(provider) = &self.auth {
             if let Ok(creds) = provider.credentials() {
                 known.push(creds.secret_key().to_owned());
             }

@@ -9,7 +9,7 @@ use reqwest::Method;
 use super::response::RawResponse;
 use super::retry::{self, Asker, Idempotency, retry_after_secs};
 use super::skew;
-use super::{AuthConfig, Inner};
+use super::{ClientAuth, Inner};
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, Error, Result, is_gateway_code};
 use crate::http;
@@ -120,7 +120,7 @@ impl Inner {
             headers.push(("X-Project-Id", p));
         }
         match &self.auth {
-            AuthConfig::AkSk(provider) => {
+            ClientAuth::AkSk(provider) => {
                 let creds = provider.credentials()?;
                 let clock_offset = self.clock_offset.load(Ordering::Relaxed);
                 let now = now_unix().saturating_add(clock_offset);
@@ -153,7 +153,7 @@ impl Inner {
                     clock_offset,
                 })
             }
-            AuthConfig::Token(token) => {
+            ClientAuth::Token(token) => {
                 let mut all: Vec<(String, String)> = headers
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
