@@ -157,7 +157,7 @@ typedef enum ims_job_state {
      */
     IMS_JOB_FAIL = 3,
     /**
-     * Any other status text (see `ims_job_get_status`); not terminal.
+     * Any other status text (see `ims_job_status_text`); not terminal.
      */
     IMS_JOB_UNKNOWN = 4,
 } ims_job_state;
@@ -844,14 +844,16 @@ void ims_job_free(struct ims_job *job);
 enum ims_job_state ims_job_get_state(const struct ims_job *job);
 
 /**
- * The status as the service wrote it (`"RUNNING"`, ...; `""` when missing). Borrowed from the
- * handle (valid until `ims_job_free`); NULL for a NULL handle.
+ * The status text of a job document, as the service wrote it (`"RUNNING"`, ...; `""` when
+ * missing). Borrowed from the handle (valid until `ims_job_free`); NULL for a NULL handle.
+ * (Not to be confused with `ims_job_status`, which asks the service for a job's document;
+ * `ims_job_get_state` gives the status as an enum.)
  *
  * # Safety
  *
  * `job` must be NULL or a live handle.
  */
-const char *ims_job_get_status(const struct ims_job *job);
+const char *ims_job_status_text(const struct ims_job *job);
 
 /**
  * The job id (`""` when the document has none). Borrowed from the handle (valid until

@@ -5,11 +5,13 @@ use std::ffi::{c_char, c_void};
 use ims_core::model::WholeImageRequest;
 use ims_core::{Client, JobId};
 
-use crate::boundary::{FfiResult, ffi_boundary, ims_result};
+use crate::args::{Out, free_box, ref_arg, str_arg};
+use crate::error::{FfiResult, ims_result};
 use crate::job::ims_job;
 use crate::options::ims_client_options;
+use crate::panic::ffi_boundary;
 use crate::request::{built, ims_request};
-use crate::strings::{Out, c_string, free_box, owned_c_string, ref_arg, str_arg};
+use crate::text::{c_string, owned_c_string};
 use crate::wait::{CallbackObserver, ims_progress_cb, ims_wait_options};
 
 /// An IMS client (opaque): made by `ims_client_new`, freed by `ims_client_free`.

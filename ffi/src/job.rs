@@ -9,8 +9,9 @@ use std::ffi::{CString, c_char};
 
 use ims_core::model::{Job, JobStatus};
 
-use crate::boundary::ffi_boundary;
-use crate::strings::{c_string, free_box, opt_ptr};
+use crate::args::free_box;
+use crate::panic::ffi_boundary;
+use crate::text::{c_string, opt_ptr};
 
 /// The status of a job.
 #[repr(C)]
@@ -24,7 +25,7 @@ pub enum ims_job_state {
     IMS_JOB_SUCCESS = 2,
     /// `FAIL`: ended badly (terminal); see `ims_job_get_error_code`/`_fail_reason`.
     IMS_JOB_FAIL = 3,
-    /// Any other status text (see `ims_job_get_status`); not terminal.
+    /// Any other status text (see `ims_job_status_text`); not terminal.
     IMS_JOB_UNKNOWN = 4,
 }
 
@@ -140,14 +141,16 @@ pub unsafe extern "C" fn ims_job_get_state(job: *const ims_job) -> ims_job_state
     })
 }
 
-/// The status as the service wrote it (`"RUNNING"`, ...; `""` when missing). Borrowed from the
-/// handle (valid until `ims_job_free`); NULL for a NULL handle.
+/// The status text of a job document, as the service wrote it (`"RUNNING"`, ...; `""` when
+/// missing). Borrowed from the handle (valid until `ims_job_free`); NULL for a NULL handle.
+/// (Not to be confused with `ims_job_status`, which asks the service for a job's document;
+/// `ims_job_get_state` gives the status as an enum.)
 ///
 /// # Safety
 ///
 /// `job` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ims_job_get_status(job: *const ims_job) -> *const c_char {
+pub unsafe extern "C" fn ims_job_status_text(job: *const ims_job) -> *const c_char {
     ffi_boundary!(fallback = std::ptr::null(); {
         // SAFETY: forwarded contract.
         unsafe { read(job, std::ptr::null(), |j| j.status.as_ptr()) }
@@ -306,7 +309,7 @@ mod tests {
         // SAFETY: `h` is a live handle until the free at the end.
         unsafe {
             assert_eq!(ims_job_get_state(h), ims_job_state::IMS_JOB_FAIL);
-            assert_eq!(text(ims_job_get_status(h)).as_deref(), Some("FAIL"));
+            assert_eq!(text(ims_job_status_text(h)).as_deref(), Some("FAIL"));
             assert_eq!(text(ims_job_get_id(h)).as_deref(), Some("j1"));
             assert_eq!(text(ims_job_get_type(h)).as_deref(), Some("t"));
             assert_eq!(text(ims_job_get_image_id(h)).as_deref(), Some("img"));

@@ -10,7 +10,7 @@
 //!   parameters, written only on success. Details of a failure are in the thread's last error
 //!   (`ims_last_error_message()` and friends).
 //! * Every pointer is checked for NULL; every string argument must be valid UTF-8.
-//! * Every exported body runs inside `ffi_boundary!` (module [`boundary`]): a panic becomes
+//! * Every exported body runs inside `ffi_boundary!` (module `panic`): a panic becomes
 //!   `IMS_ERR_PANIC`, never an abort.
 //! * No Rust-layout type crosses the boundary: `#[repr(C)]` structs and enums, or pointers to
 //!   private structs.
@@ -24,9 +24,9 @@ compile_error!(
 );
 
 // Declared in the order the header presents them (cbindgen follows it).
-pub mod boundary;
-
 pub mod error;
+
+pub mod last_error;
 
 pub mod options;
 
@@ -38,18 +38,20 @@ pub mod job;
 
 pub mod wait;
 
-mod strings;
+mod args;
+mod panic;
+mod text;
 
 use std::ffi::c_char;
 
-pub use boundary::ims_result;
 pub use client::ims_client;
+pub use error::ims_result;
 pub use job::{ims_job, ims_job_state};
 pub use options::{ims_algorithm, ims_client_options};
 pub use request::ims_request;
 pub use wait::{ims_progress, ims_progress_cb, ims_wait_options};
 
-use boundary::ffi_boundary;
+use panic::ffi_boundary;
 
 /// Major version of the library this header belongs to.
 pub const IMS_VERSION_MAJOR: u32 = 0;
@@ -94,7 +96,7 @@ pub unsafe extern "C" fn ims_string_free(s: *mut c_char) {
 /// for a number that is not a code): a static string, never freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn ims_result_str(result: std::ffi::c_int) -> *const c_char {
-    ffi_boundary!(fallback = c"unknown".as_ptr(); { boundary::result_name(result) })
+    ffi_boundary!(fallback = c"unknown".as_ptr(); { error::result_name(result) })
 }
 
 #[cfg(test)]

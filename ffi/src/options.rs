@@ -14,8 +14,9 @@ use ims_core::client::{ClientAuth, ProxyUrl};
 use ims_core::sign::Algorithm;
 use ims_core::{ClientConfig, Credentials, JobEndpoint};
 
-use crate::boundary::{FfiError, FfiResult, ffi_boundary, ims_result};
-use crate::strings::{Out, free_box, mut_arg, opt_str_arg, str_arg};
+use crate::args::{Out, free_box, mut_arg, opt_str_arg, str_arg};
+use crate::error::{FfiError, FfiResult, ims_result};
+use crate::panic::ffi_boundary;
 
 /// The signing algorithms, for `ims_client_options_set_algorithm`.
 #[repr(C)]

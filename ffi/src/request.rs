@@ -8,8 +8,10 @@ use std::ffi::c_char;
 use ims_core::model::{Source, WholeImageRequest};
 use ims_core::validate::ValidationErrors;
 
-use crate::boundary::{FfiResult, ffi_boundary, ims_result};
-use crate::strings::{Out, free_box, mut_arg, owned_c_string, ref_arg, str_arg};
+use crate::args::{Out, free_box, mut_arg, ref_arg, str_arg};
+use crate::error::{FfiResult, ims_result};
+use crate::panic::ffi_boundary;
+use crate::text::owned_c_string;
 
 /// A full-ECS image creation request (opaque): made by `ims_request_new_ecs` or
 /// `ims_request_new_backup`, completed by the `ims_request_set_*`/`_add_*` setters, sent by

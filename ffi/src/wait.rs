@@ -6,9 +6,10 @@ use std::time::Duration;
 use ims_core::WaitOptions;
 use ims_core::client::{Control, Progress, WaitObserver};
 
-use crate::boundary::{FfiError, FfiResult, ffi_boundary, ims_result};
+use crate::args::Out;
+use crate::error::{FfiError, FfiResult, ims_result};
 use crate::job::{ims_job, ims_job_state};
-use crate::strings::Out;
+use crate::panic::ffi_boundary;
 
 /// How `ims_wait_job` waits. Versioned by its first field: fill it with
 /// `ims_wait_options_init` (which sets `struct_size` and every default), then change fields.

@@ -121,7 +121,7 @@ static void job_status_reads_the_document(void) {
     CHECK(s == IMS_JOB_INIT || s == IMS_JOB_RUNNING);
     CHECK(same(ims_job_get_id(job), job_id));
     CHECK(same(ims_job_get_type(job), "imsCreateWholeImageByInstanceJob"));
-    CHECK(ims_job_get_status(job) != NULL);
+    CHECK(ims_job_status_text(job) != NULL);
     CHECK(ims_job_get_begin_time(job) != NULL);
     CHECK(ims_job_get_error_code(job) == NULL);
     CHECK(ims_job_get_fail_reason(job) == NULL);
@@ -212,7 +212,7 @@ static void wait_with_progress(void) {
     CHECK_OK(ims_wait_job(g_client, job_id, &w, on_progress, &log, &job));
     CHECK(job != NULL);
     CHECK(ims_job_get_state(job) == IMS_JOB_SUCCESS);
-    CHECK(same(ims_job_get_status(job), "SUCCESS"));
+    CHECK(same(ims_job_status_text(job), "SUCCESS"));
     CHECK(ims_job_get_image_id(job) != NULL && strlen(ims_job_get_image_id(job)) == 36);
     CHECK(ims_job_get_end_time(job) != NULL);
     CHECK(ims_job_get_percent(job) == 100.0);

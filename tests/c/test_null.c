@@ -189,7 +189,7 @@ static void call_functions(void) {
 static void job_functions(void) {
     ims_job_free(NULL);
     CHECK(ims_job_get_state(NULL) == IMS_JOB_UNKNOWN);
-    CHECK(ims_job_get_status(NULL) == NULL);
+    CHECK(ims_job_status_text(NULL) == NULL);
     CHECK(ims_job_get_id(NULL) == NULL);
     CHECK(ims_job_get_type(NULL) == NULL);
     CHECK(ims_job_get_image_id(NULL) == NULL);

@@ -86,7 +86,7 @@ static void with_the_ca_pem_create_and_wait_succeed(void) {
     ims_wait_options w = fast_wait(50, 60000);
     ims_job *job = NULL;
     CHECK_OK(ims_wait_job(c, job_id, &w, NULL, NULL, &job));
-    CHECK(same(ims_job_get_status(job), "SUCCESS"));
+    CHECK(same(ims_job_status_text(job), "SUCCESS"));
     ims_job_free(job);
     ims_string_free(job_id);
     ims_client_free(c);

@@ -1,33 +1,12 @@
-//! Reading arguments from C and handing strings back.
+//! Pointer and string arguments from C: NULL checks that name the parameter, UTF-8 strings,
+//! output pointers, and handles given back to be freed.
 //!
 //! Every helper checks for NULL first and names the parameter in the error; string arguments
 //! must be valid UTF-8.
 
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, c_char};
 
-use crate::boundary::{FfiError, FfiResult, ims_result};
-
-/// `s` as a C string; an interior NUL (which C cannot represent) becomes U+FFFD.
-pub(crate) fn c_string(s: &str) -> CString {
-    match CString::new(s) {
-        Ok(c) => c,
-        Err(_) => {
-            let cleaned = s.replace('\0', "\u{FFFD}");
-            // Cannot fail: every NUL was just replaced.
-            CString::new(cleaned).unwrap_or_default()
-        }
-    }
-}
-
-/// `s` as an owned C string for the caller, to be freed with `ims_string_free`.
-pub(crate) fn owned_c_string(s: &str) -> *mut c_char {
-    c_string(s).into_raw()
-}
-
-/// The pointer of an optional cached C string (NULL when absent).
-pub(crate) fn opt_ptr(s: &Option<CString>) -> *const c_char {
-    s.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
-}
+use crate::error::{FfiError, FfiResult, ims_result};
 
 /// A required string argument.
 ///
@@ -125,12 +104,6 @@ pub(crate) unsafe fn free_box<T>(p: *mut T) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn interior_nul_is_replaced() {
-        assert_eq!(c_string("a\0b").to_str().ok(), Some("a\u{FFFD}b"));
-        assert_eq!(c_string("plain").to_str().ok(), Some("plain"));
-    }
 
     #[test]
     fn null_and_bad_utf8_are_named() {
