@@ -30,7 +30,6 @@ pub mod credentials;
 pub mod endpoint;
 pub mod env;
 pub mod error;
-mod http;
 pub mod model;
 mod redact;
 pub mod sign;

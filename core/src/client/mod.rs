@@ -5,6 +5,7 @@
 
 mod builder;
 mod config;
+pub(crate) mod http;
 mod project;
 mod proxy;
 mod response;
@@ -34,10 +35,10 @@ use transport::Call;
 
 use crate::endpoint::{Endpoint, is_loopback_host};
 use crate::error::{Error, Result};
-use crate::http::BlockingHttp;
 use crate::model::{Job, WholeImageRequest};
 use crate::sign::{Algorithm, encode};
 use crate::validate::{Rule, ValidationErrors, Violation};
+use http::BlockingHttp;
 
 /// The id of an asynchronous job (32 hex characters as the service issues them).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -186,51 +187,7 @@ impl Client {
             }
             (None, None) => Err("no IAM endpoint (no region known)".to_owned()),
         };
-        let mut http = reqwest::Client::builder()
-            .connect_timeout(b.connect_timeout)
-            .timeout(b.timeout)
-            .pool_max_idle_per_host(8)
-            .pool_idle_timeout(b.pool_idle_timeout)
-            .tcp_nodelay(true)
-            // A signed request must never be replayed elsewhere: redirects would carry the
-            // security token to another host. A 3xx comes back as an API error instead.
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(false);
-        match &b.proxy {
-            Some(p) => {
-                let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
-                    let known: Vec<&str> = crate::redact::userinfo(p.as_str())
-                        .into_iter()
-                        .flat_map(|u| [u, u.split_once(':').map_or(u, |(_, pw)| pw)])
-                        .collect();
-                    Error::Config(format!(
-                        "proxy {:?}: {}",
-                        crate::redact::url_userinfo(p.as_str()),
-                        crate::redact::scrub(&error_chain(&e), &known)
-                    ))
-                })?;
-                http = http.proxy(proxy);
-            }
-            None => http = proxy::from_env(http, &b.env)?,
-        }
-        let mut roots = Vec::new();
-        for pem in &b.ca_pems {
-            roots.extend(tls::parse_pem(pem, "CA certificate")?);
-        }
-        for path in &b.ca_files {
-            roots.extend(tls::read_pem_file(path, None)?);
-        }
-        // As with `requests`, an explicit CA wins over the bundle variables.
-        if roots.is_empty() {
-            roots.extend(tls::from_env(&b.env)?);
-        }
-        for der in &roots {
-            let cert = reqwest::Certificate::from_der(der)
-                .map_err(|e| Error::Config(format!("CA certificate: {e}")))?;
-            http = http.add_root_certificate(cert);
-        }
-        let http = BlockingHttp::new(http)
-            .map_err(|e| Error::Config(format!("cannot build the http client: {e}")))?;
+        let http = http::for_config(&b)?;
         let user_agent = match &b.user_agent_suffix {
             Some(s) if !s.trim().is_empty() => {
                 format!("ims/{} {}", env!("CARGO_PKG_VERSION"), s.trim())
@@ -405,18 +362,6 @@ impl Client {
             }),
         }
     }
-}
-
-/// An error and its sources, joined with `: ` (reqwest hides the cause behind "builder error").
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 impl Inner {

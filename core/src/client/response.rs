@@ -3,9 +3,6 @@
 
 use serde_json::Value;
 
-use super::Inner;
-use super::config::ClientAuth;
-use super::transport::Prepared;
 use crate::error::{ApiError, Error};
 use crate::redact::scrub;
 
@@ -99,42 +96,6 @@ pub(crate) fn api_error(resp: &RawResponse) -> ApiError {
         hint: None,
         signed_request: None,
         retry_after: resp.retry_after.map(std::time::Duration::from_secs),
-    }
-}
-
-impl Inner {
-    /// [`api_error`], with every secret this attempt carried (security token, auth token,
-    /// signature, and the SK) also scrubbed wherever the server echoed it.
-    pub(crate) fn scrubbed_api_error(&self, resp: &RawResponse, prepared: &Prepared) -> ApiError {
-        let mut api = api_error(resp);
-        let mut known: Vec<String> = prepared
-            .headers
-            .iter()
-            .filter_map(|(name, value)| {
-                if name.eq_ignore_ascii_case("authorization") {
-                    value
-                        .rsplit_once("Signature=")
-                        .map(|(_, sig)| sig.trim().to_owned())
-                } else if name.eq_ignore_ascii_case("x-security-token")
-                    || name.eq_ignore_ascii_case("x-auth-token")
-                {
-                    Some(value.clone())
-                } else {
-                    None
-                }
-            })
-            .collect();
-        if let ClientAuth::AkSk(provider) = &self.auth {
-            if let Ok(creds) = provider.credentials() {
-                known.push(creds.secret_key().to_owned());
-            }
-        }
-        let known_refs: Vec<&str> = known.iter().map(String::as_str).collect();
-        api.message = scrub(&api.message, &known_refs);
-        for secret in &mut known {
-            zeroize::Zeroize::zeroize(secret);
-        }
-        api
     }
 }
 

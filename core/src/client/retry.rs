@@ -9,7 +9,7 @@ use crate::validate::{Rule, ValidationErrors, Violation};
 /// The most attempts a [`RetryPolicy`] may make (as the C door's `max_attempts`).
 pub const MAX_ATTEMPTS: u32 = 100;
 /// The longest `base_delay` or `max_delay` a [`RetryPolicy`] may have (366 days).
-pub const MAX_RETRY_DELAY: Duration = super::wait::MAX_WAIT_DURATION;
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// How one HTTP call is retried.
 #[derive(Debug, Clone, Copy, PartialEq)]

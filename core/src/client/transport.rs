@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
+use super::http;
 use super::response::RawResponse;
 use super::retry::{self, Asker, Idempotency, retry_after_secs};
 use super::skew;
 use super::{ClientAuth, Inner};
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, Error, Result, is_gateway_code};
-use crate::http;
+use crate::redact::scrub;
 use crate::sign::{self, SdkDate, SignableRequest, SigningParams};
 use crate::time::{now_unix, parse_http_date};
 
@@ -229,6 +230,42 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// [`api_error`](super::response::api_error), with every secret this attempt carried (security token, auth token,
+    /// signature, and the SK) also scrubbed wherever the server echoed it.
+    pub(crate) fn scrubbed_api_error(&self, resp: &RawResponse, prepared: &Prepared) -> ApiError {
+        let mut api = super::response::api_error(resp);
+        let mut known: Vec<String> = prepared
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                if name.eq_ignore_ascii_case("authorization") {
+                    value
+                        .rsplit_once("Signature=")
+                        .map(|(_, sig)| sig.trim().to_owned())
+                } else if name.eq_ignore_ascii_case("x-security-token")
+                    || name.eq_ignore_ascii_case("x-auth-token")
+                {
+                    Some(value.clone())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if let ClientAuth::AkSk(provider) = &self.auth {
+            if let Ok(creds) = provider.credentials() {
+                known.push(creds.secret_key().to_owned());
+            }
+        }
+        let known_refs: Vec<&str> = known.iter().map(String::as_str).collect();
+        api.message = scrub(&api.message, &known_refs);
+        for secret in &mut known {
+            zeroize::Zeroize::zeroize(secret);
+        }
+        api
+    }
+}
+
 /// A header's value as text, when present and visible ASCII.
 fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
     headers
@@ -320,7 +357,7 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
     }
     // The causes only: reqwest's own text repeats the URL, which the caller knows.
     let message = match std::error::Error::source(&e) {
-        Some(cause) => format!("{what}: {}", super::error_chain(cause)),
+        Some(cause) => format!("{what}: {}", crate::error::error_chain(cause)),
         None => what.to_owned(),
     };
     Error::Transport {

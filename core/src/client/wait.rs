@@ -11,7 +11,7 @@ use crate::validate::{Rule, ValidationErrors, Violation};
 
 /// The longest duration [`WaitOptions::validate`] accepts for every field (366 days, as the C
 /// door's `ims_wait_options`): beyond it, clock arithmetic could overflow.
-pub const MAX_WAIT_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+pub const MAX_WAIT_DURATION: Duration = super::retry::MAX_RETRY_DELAY;
 /// The largest [`WaitOptions::backoff`] accepted.
 pub const MAX_BACKOFF: f64 = 100.0;
 

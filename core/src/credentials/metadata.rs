@@ -3,11 +3,10 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use super::Credentials;
-use super::provider::CredentialProvider;
+use super::{CredentialProvider, Credentials};
+use crate::client::http::{BlockingHttp, Failure};
 use crate::env::{ENV_METADATA_ENDPOINT, EnvSource};
 use crate::error::{Error, Result};
-use crate::http::{BlockingHttp, Failure};
 use crate::time::{now_unix, parse_rfc3339};
 
 /// The metadata service of every ECS.

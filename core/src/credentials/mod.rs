@@ -4,90 +4,29 @@
 //! Secrets are kept in zeroizing buffers and never printed: `Debug` shows the access key and
 //! `"<redacted>"` for the rest.
 
+pub(crate) mod keys;
 mod metadata;
 mod profile;
 mod provider;
 
 use std::fmt;
 
-use zeroize::Zeroizing;
+use crate::error::Result;
 
+pub use keys::Credentials;
 pub use metadata::{DEFAULT_METADATA_ENDPOINT, MetadataProvider, REFRESH_MARGIN_SECS};
 pub use profile::Profile;
-pub use provider::{
-    ChainProvider, CredentialProvider, EnvProvider, ProfileProvider, StaticProvider,
-};
+pub use provider::{ChainProvider, EnvProvider, ProfileProvider, StaticProvider};
 
-/// An access key / secret key pair, with a security token for temporary credentials.
-#[derive(Clone)]
-pub struct Credentials {
-    access_key: String,
-    secret_key: Zeroizing<String>,
-    security_token: Option<Zeroizing<String>>,
-}
-
-impl Credentials {
-    /// Permanent credentials from an access key (AK) and a secret key (SK).
-    pub fn new(access_key: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Credentials {
-            access_key: access_key.into(),
-            secret_key: Zeroizing::new(secret_key.into()),
-            security_token: None,
-        }
+/// A source of credentials. `credentials()` is called for every request, so a provider may
+/// refresh temporary credentials behind it; it must be cheap when nothing changes.
+pub trait CredentialProvider: Send + Sync + fmt::Debug {
+    /// The credentials to sign the next request with.
+    fn credentials(&self) -> Result<Credentials>;
+    /// The project id this source also carries (environment, profile file), if any.
+    fn project_id(&self) -> Option<String> {
+        None
     }
-
-    /// Adds the security token of temporary credentials (sent as a signed `X-Security-Token`).
-    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
-        let token = token.into();
-        self.security_token = (!token.is_empty()).then(|| Zeroizing::new(token));
-        self
-    }
-
-    /// The access key (AK). Not a secret: it is sent in every `Authorization` header.
-    pub fn access_key(&self) -> &str {
-        &self.access_key
-    }
-
-    /// The secret key (SK). Crate-internal: only the signer reads it.
-    pub(crate) fn secret_key(&self) -> &str {
-        &self.secret_key
-    }
-
-    /// The security token of temporary credentials, if any.
-    pub fn security_token(&self) -> Option<&str> {
-        self.security_token.as_deref().map(String::as_str)
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key", &self.access_key)
-            .field("secret_key", &"<redacted>")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_never_shows_secrets() {
-        let c = Credentials::new("AKID", "VERYSECRET").with_security_token("TOKENVALUE");
-        let shown = format!("{c:?} {c:#?}");
-        assert!(shown.contains("AKID"));
-        assert!(!shown.contains("VERYSECRET"));
-        assert!(!shown.contains("TOKENVALUE"));
-    }
-
-    #[test]
-    fn empty_token_means_none() {
-        let c = Credentials::new("a", "b").with_security_token("");
-        assert_eq!(c.security_token(), None);
-    }
+    /// A short name for messages (`"environment"`, `"profile file"`, ...).
+    fn name(&self) -> &'static str;
 }

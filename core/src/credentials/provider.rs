@@ -1,30 +1,16 @@
 //! Credential providers: where AK/SK come from, and the default chain.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::Credentials;
 use super::metadata::MetadataProvider;
 use super::profile::Profile;
+use super::{CredentialProvider, Credentials};
 use crate::env::{
     ENV_AK, ENV_CREDENTIALS_FILE, ENV_NO_METADATA, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK,
     EnvSource,
 };
 use crate::error::{Error, Result};
-
-/// A source of credentials. `credentials()` is called for every request, so a provider may
-/// refresh temporary credentials behind it; it must be cheap when nothing changes.
-pub trait CredentialProvider: Send + Sync + fmt::Debug {
-    /// The credentials to sign the next request with.
-    fn credentials(&self) -> Result<Credentials>;
-    /// The project id this source also carries (environment, profile file), if any.
-    fn project_id(&self) -> Option<String> {
-        None
-    }
-    /// A short name for messages (`"environment"`, `"profile file"`, ...).
-    fn name(&self) -> &'static str;
-}
 
 /// Credentials given in code.
 #[derive(Debug, Clone)]

@@ -22,7 +22,7 @@ pub use authorization::ParsedAuthorization;
 pub use canonical::{CanonicalRequest, StringToSign};
 pub use date::SdkDate;
 
-use crate::credentials::Credentials;
+use crate::credentials::keys::Credentials;
 
 /// The signing algorithms of the official SDKs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -9,6 +9,9 @@
 
 use reqwest::header::HeaderMap;
 
+use super::config::ClientConfig;
+use crate::error::Error;
+
 /// A response read whole.
 #[derive(Debug)]
 pub(crate) struct Response {
@@ -47,9 +50,7 @@ impl std::fmt::Debug for BlockingHttp {
 impl BlockingHttp {
     /// Builds the client and a current-thread runtime (no thread is started).
     pub(crate) fn new(builder: reqwest::ClientBuilder) -> Result<Self, String> {
-        let client = builder
-            .build()
-            .map_err(|e| crate::client::error_chain(&e))?;
+        let client = builder.build().map_err(|e| crate::error::error_chain(&e))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -138,4 +139,53 @@ impl Drop for BlockingHttp {
             rt.shutdown_background();
         }
     }
+}
+
+/// The HTTP client a [`super::Client`] with these settings uses: timeouts, connection pool, no
+/// redirects, the proxy (explicit, else from the environment per host), and the trusted CAs.
+pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<BlockingHttp> {
+    let mut http = reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.timeout)
+        .pool_max_idle_per_host(8)
+        .pool_idle_timeout(config.pool_idle_timeout)
+        .tcp_nodelay(true)
+        // A signed request must never be replayed elsewhere: redirects would carry the
+        // security token to another host. A 3xx comes back as an API error instead.
+        .redirect(reqwest::redirect::Policy::none())
+        .https_only(false);
+    match &config.proxy {
+        Some(p) => {
+            let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
+                let known: Vec<&str> = crate::redact::userinfo(p.as_str())
+                    .into_iter()
+                    .flat_map(|u| [u, u.split_once(':').map_or(u, |(_, pw)| pw)])
+                    .collect();
+                Error::Config(format!(
+                    "proxy {:?}: {}",
+                    crate::redact::url_userinfo(p.as_str()),
+                    crate::redact::scrub(&crate::error::error_chain(&e), &known)
+                ))
+            })?;
+            http = http.proxy(proxy);
+        }
+        None => http = super::proxy::from_env(http, &config.env)?,
+    }
+    let mut roots = Vec::new();
+    for pem in &config.ca_pems {
+        roots.extend(super::tls::parse_pem(pem, "CA certificate")?);
+    }
+    for path in &config.ca_files {
+        roots.extend(super::tls::read_pem_file(path, None)?);
+    }
+    // As with `requests`, an explicit CA wins over the bundle variables.
+    if roots.is_empty() {
+        roots.extend(super::tls::from_env(&config.env)?);
+    }
+    for der in &roots {
+        let cert = reqwest::Certificate::from_der(der)
+            .map_err(|e| Error::Config(format!("CA certificate: {e}")))?;
+        http = http.add_root_certificate(cert);
+    }
+    BlockingHttp::new(http).map_err(|e| Error::Config(format!("cannot build the http client: {e}")))
 }
