@@ -28,7 +28,8 @@ use crate::settings::{Draft, KEYWORDS};
 ///   ``auth_token`` (needs ``project_id``), or none of them for the default chain
 ///   (environment, profile file, instance metadata).
 /// - ``project_id``: sent as X-Project-Id (default: asked from the credentials, then IAM).
-/// - ``timeout`` (30 s), ``connect_timeout`` (10 s).
+/// - ``timeout`` (30 s), ``connect_timeout`` (10 s), ``pool_idle_timeout`` (50 s: how long
+///   an unused keep-alive connection is kept; keep it below the server's idle timeout).
 /// - ``allow_http``: plain http to hosts that are not loopback.
 /// - ``legacy_job_endpoint``: query jobs at /v1/{project_id}/jobs/{job_id}.
 /// - ``algorithm``: SDK-HMAC-SHA256 (default), SDK-HMAC-SM3 or V11-HMAC-SHA256.

@@ -70,6 +70,9 @@ pub const KEYWORDS: &[Keyword] = &[
     setting("connect_timeout", |d, a| {
         set(&mut d.config.connect_timeout, a.seconds()?)
     }),
+    setting("pool_idle_timeout", |d, a| {
+        set(&mut d.config.pool_idle_timeout, a.seconds()?)
+    }),
     setting("allow_http", |d, a| {
         d.config.allow_http = a.flag()?;
         Ok(())

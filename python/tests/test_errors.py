@@ -328,6 +328,15 @@ def test_every_keyword_is_documented_and_typed() -> None:
     assert sorted(typed) == sorted(keywords)
 
 
+def test_pool_idle_timeout_is_validated() -> None:
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ims.ConfigError) as info:
+            ims.Client(region="cn-north-4", pool_idle_timeout=bad)
+        assert "pool_idle_timeout must be a positive number of seconds" in str(info.value)
+    assert ims.Client(region="cn-north-4", pool_idle_timeout=0.5)
+    assert ims.Client.from_env("cn-north-4", pool_idle_timeout=120)
+
+
 def test_exceptions_are_plain_python() -> None:
     e = ims.ApiError("boom", status=503, code="IMG.0503", request_id="r1")
     assert (e.status, e.code, e.request_id, str(e)) == (503, "IMG.0503", "r1", "boom")

@@ -30,6 +30,7 @@ class _ClientSettings(TypedDict, total=False):
     project_id: Optional[str]
     timeout: Optional[float]
     connect_timeout: Optional[float]
+    pool_idle_timeout: Optional[float]
     allow_http: bool
     legacy_job_endpoint: bool
     algorithm: Optional[str]
