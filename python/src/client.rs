@@ -1,17 +1,13 @@
 //! `ims.Client`: create full-ECS images, query and wait for their jobs.
 
-use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-use ims_core::client::RetryPolicy;
 use ims_core::model::WholeImageRequest;
-use ims_core::sign::Algorithm;
 use ims_core::validate::{Rule, ValidationErrors, Violation};
-use ims_core::{Credentials, JobEndpoint, JobId, WaitOptions};
+use ims_core::{JobId, WaitOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyMapping, PyString};
+use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 use crate::convert;
@@ -19,10 +15,32 @@ use crate::errors::{self, IntoPyResult};
 use crate::job::Job;
 use crate::logs;
 use crate::observer::PyObserver;
+use crate::settings::{Draft, KEYWORDS};
 
 /// An IMS client. Thread-safe: share one across threads (it keeps one connection pool).
 ///
 /// Every blocking call (`create_whole_image`, `job_status`, `wait_job`) releases the GIL.
+///
+/// Every setting is a keyword argument (times in seconds; None keeps the default):
+///
+/// - ``region`` (e.g. "cn-north-4") or ``endpoint`` (an URL): one is required.
+/// - ``ak`` and ``sk`` (with ``security_token`` for temporary credentials), or
+///   ``auth_token`` (needs ``project_id``), or none of them for the default chain
+///   (environment, profile file, instance metadata).
+/// - ``project_id``: sent as X-Project-Id (default: asked from the credentials, then IAM).
+/// - ``timeout`` (30 s), ``connect_timeout`` (10 s), ``pool_idle_timeout`` (50 s: how long
+///   an unused keep-alive connection is kept; keep it below the server's idle timeout).
+/// - ``allow_http``: plain http to hosts that are not loopback.
+/// - ``legacy_job_endpoint``: query jobs at /v1/{project_id}/jobs/{job_id}.
+/// - ``algorithm``: SDK-HMAC-SHA256 (default), SDK-HMAC-SM3 or V11-HMAC-SHA256.
+/// - ``user_agent_suffix``: appended to the User-Agent.
+/// - ``max_attempts``: tries per call, at least 1 (1 = never retry).
+/// - ``ca_pem`` (PEM text) and ``ca_file`` (a PEM file) add trusted CAs; without them the
+///   first of IMS_CA_FILE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE is read.
+/// - ``proxy``: a proxy URL for every request (its user:password never shown).
+///
+/// Client.from_env(region=None, endpoint=None, **settings) takes the same settings but the
+/// credentials.
 #[pyclass(frozen, module = "ims", name = "Client")]
 pub struct Client {
     inner: ims_core::Client,
@@ -31,58 +49,6 @@ pub struct Client {
     /// `"explicit"`, `"token"` or `"chain"`: where the credentials come from (never the
     /// credentials themselves).
     credentials: &'static str,
-}
-
-/// Everything but the credentials, shared by `Client(...)` and `Client.from_env(...)`.
-struct Settings {
-    region: Option<String>,
-    endpoint: Option<String>,
-    project_id: Option<String>,
-    timeout: Option<f64>,
-    connect_timeout: Option<f64>,
-    allow_http: bool,
-    legacy_job_endpoint: bool,
-    algorithm: Option<String>,
-    user_agent_suffix: Option<String>,
-    max_attempts: Option<u32>,
-    /// Extra trusted CAs: PEM text (`ca_pem=`) and a PEM file (`ca_file=`).
-    ca_pem: Option<Vec<u8>>,
-    ca_file: Option<PathBuf>,
-    /// Never shown: it may hold `user:password`.
-    proxy: Option<String>,
-}
-
-/// `ca_pem=`: PEM text as `str` or `bytes`.
-fn pem_bytes(pem: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
-    let Some(pem) = pem else { return Ok(None) };
-    if let Ok(s) = pem.cast::<PyString>() {
-        return Ok(Some(s.to_cow()?.as_bytes().to_vec()));
-    }
-    if let Ok(b) = pem.cast::<PyBytes>() {
-        return Ok(Some(b.as_bytes().to_vec()));
-    }
-    Err(PyTypeError::new_err(
-        "ca_pem must be PEM text (str or bytes) holding one or more certificates",
-    ))
-}
-
-/// How requests are authenticated.
-enum Auth {
-    Chain,
-    Explicit(Credentials),
-    Token(String),
-}
-
-fn positive_secs(py: Python<'_>, name: &str, secs: f64) -> PyResult<Duration> {
-    if secs.is_finite() && secs > 0.0 {
-        Duration::try_from_secs_f64(secs)
-            .map_err(|_| errors::config_error(py, format!("{name} is too large: {secs}")))
-    } else {
-        Err(errors::config_error(
-            py,
-            format!("{name} must be a positive number of seconds, got {secs}"),
-        ))
-    }
 }
 
 /// The longest timeout, interval or first delay the waiter accepts: 366 days (as the C ABI and
@@ -136,79 +102,19 @@ fn wait_options(
 }
 
 impl Client {
-    fn build(py: Python<'_>, s: Settings, auth: Auth) -> PyResult<Client> {
+    /// A client from the settings filled so far (the GIL released while core builds it).
+    fn build(py: Python<'_>, draft: Draft) -> PyResult<Client> {
         logs::install(py);
-        let mut b = ims_core::Client::builder();
-        if let Some(r) = &s.region {
-            b = b.region(r.as_str());
-        }
-        if let Some(e) = &s.endpoint {
-            b = b.endpoint(e.as_str());
-        }
-        if let Some(p) = &s.project_id {
-            b = b.project_id(p.as_str());
-        }
-        if let Some(t) = s.timeout {
-            b = b.timeout(positive_secs(py, "timeout", t)?);
-        }
-        if let Some(t) = s.connect_timeout {
-            b = b.connect_timeout(positive_secs(py, "connect_timeout", t)?);
-        }
-        b = b.allow_http(s.allow_http);
-        if s.legacy_job_endpoint {
-            b = b.job_endpoint(JobEndpoint::Legacy);
-        }
-        if let Some(a) = &s.algorithm {
-            let algorithm = Algorithm::from_str(a).map_err(|e| {
-                errors::config_error(
-                    py,
-                    format!(
-                        "algorithm {a:?}: {e} (use SDK-HMAC-SHA256, SDK-HMAC-SM3 or V11-HMAC-SHA256)"
-                    ),
-                )
-            })?;
-            b = b.algorithm(algorithm);
-        }
-        if let Some(suffix) = &s.user_agent_suffix {
-            b = b.user_agent_suffix(suffix.as_str());
-        }
-        if let Some(n) = s.max_attempts {
-            if n == 0 {
-                return Err(errors::config_error(
-                    py,
-                    "max_attempts must be at least 1 (1 = never retry)",
-                ));
-            }
-            b = b.retry_policy(RetryPolicy {
-                max_attempts: n,
-                ..RetryPolicy::default()
-            });
-        }
-        if let Some(pem) = s.ca_pem {
-            b = b.add_root_certificate_pem(pem);
-        }
-        if let Some(path) = s.ca_file {
-            b = b.add_root_certificate_file(path);
-        }
-        if let Some(proxy) = s.proxy {
-            b = b.proxy(proxy);
-        }
-        let credentials = match auth {
-            Auth::Chain => "chain",
-            Auth::Explicit(c) => {
-                b = b.credentials(c);
-                "explicit"
-            }
-            Auth::Token(t) => {
-                b = b.auth_token(t);
-                "token"
-            }
-        };
-        let inner = py.detach(|| b.build()).into_py_result(py)?;
+        let (config, credentials) = draft.finish(py)?;
+        let region = config.region.clone();
+        let project_id = config.project_id.clone();
+        let inner = py
+            .detach(|| ims_core::Client::new(config))
+            .into_py_result(py)?;
         Ok(Client {
             inner,
-            region: s.region,
-            project_id: s.project_id,
+            region,
+            project_id,
             credentials,
         })
     }
@@ -289,142 +195,26 @@ impl Client {
 
 #[pymethods]
 impl Client {
-    /// A client. Give `region` (e.g. `"cn-north-4"`) or `endpoint`; `ak` and `sk` (with
-    /// `security_token` for temporary credentials), or `auth_token`, or nothing to use the
-    /// default chain (environment, profile file, instance metadata). Times are in seconds.
-    /// `ca_pem` (PEM text) and `ca_file` (a PEM file) add trusted CAs; without them the first
-    /// of `IMS_CA_FILE`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` is read. `proxy` is a proxy
-    /// URL for every request (its `user:password` never shown).
+    /// A client: every setting is a keyword argument (see the class docstring).
     #[new]
-    #[pyo3(signature = (
-        *,
-        region = None,
-        endpoint = None,
-        ak = None,
-        sk = None,
-        security_token = None,
-        project_id = None,
-        timeout = None,
-        connect_timeout = None,
-        allow_http = false,
-        legacy_job_endpoint = false,
-        auth_token = None,
-        algorithm = None,
-        user_agent_suffix = None,
-        max_attempts = None,
-        ca_pem = None,
-        ca_file = None,
-        proxy = None
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        region: Option<String>,
-        endpoint: Option<String>,
-        ak: Option<String>,
-        sk: Option<String>,
-        security_token: Option<String>,
-        project_id: Option<String>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        allow_http: bool,
-        legacy_job_endpoint: bool,
-        auth_token: Option<String>,
-        algorithm: Option<String>,
-        user_agent_suffix: Option<String>,
-        max_attempts: Option<u32>,
-        ca_pem: Option<&Bound<'_, PyAny>>,
-        ca_file: Option<PathBuf>,
-        proxy: Option<String>,
-    ) -> PyResult<Client> {
-        let auth = match (ak, sk, auth_token) {
-            (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
-                return Err(errors::config_error(
-                    py,
-                    "give ak and sk, or auth_token, not both",
-                ));
-            }
-            (Some(ak), Some(sk), None) => {
-                let c = Credentials::new(ak, sk);
-                Auth::Explicit(match security_token {
-                    Some(t) => c.with_security_token(t),
-                    None => c,
-                })
-            }
-            (Some(_), None, None) | (None, Some(_), None) => {
-                return Err(errors::credentials_error(
-                    py,
-                    "ak and sk must be given together",
-                ));
-            }
-            (None, None, token) => {
-                if security_token.is_some() {
-                    return Err(errors::credentials_error(
-                        py,
-                        "security_token needs ak and sk",
-                    ));
-                }
-                match token {
-                    Some(t) => Auth::Token(t),
-                    None => Auth::Chain,
-                }
-            }
-        };
-        let settings = Settings {
-            region,
-            endpoint,
-            project_id,
-            timeout,
-            connect_timeout,
-            allow_http,
-            legacy_job_endpoint,
-            algorithm,
-            user_agent_suffix,
-            max_attempts,
-            ca_pem: pem_bytes(ca_pem)?,
-            ca_file,
-            proxy,
-        };
-        Client::build(py, settings, auth)
+    #[pyo3(signature = (**settings))]
+    fn new(py: Python<'_>, settings: Option<&Bound<'_, PyDict>>) -> PyResult<Client> {
+        let mut draft = Draft::default();
+        draft.apply("Client()", settings, true)?;
+        Client::build(py, draft)
     }
 
     /// A client whose credentials come from the default chain (`HUAWEICLOUD_SDK_AK`/`_SK`/
     /// `_SECURITY_TOKEN`, then the profile file, then instance metadata), with `region` and
-    /// `endpoint` defaulting to `IMS_REGION` and `IMS_ENDPOINT`. `ca_pem`, `ca_file` and
-    /// `proxy` as in `Client(...)`.
+    /// `endpoint` defaulting to `IMS_REGION` and `IMS_ENDPOINT`. Every other setting of
+    /// `Client(...)` is a keyword argument here too; the credential ones are refused.
     #[staticmethod]
-    #[pyo3(signature = (
-        region = None,
-        endpoint = None,
-        *,
-        project_id = None,
-        timeout = None,
-        connect_timeout = None,
-        allow_http = false,
-        legacy_job_endpoint = false,
-        algorithm = None,
-        user_agent_suffix = None,
-        max_attempts = None,
-        ca_pem = None,
-        ca_file = None,
-        proxy = None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (region = None, endpoint = None, **settings))]
     fn from_env(
         py: Python<'_>,
         region: Option<String>,
         endpoint: Option<String>,
-        project_id: Option<String>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        allow_http: bool,
-        legacy_job_endpoint: bool,
-        algorithm: Option<String>,
-        user_agent_suffix: Option<String>,
-        max_attempts: Option<u32>,
-        ca_pem: Option<&Bound<'_, PyAny>>,
-        ca_file: Option<PathBuf>,
-        proxy: Option<String>,
+        settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Client> {
         let var = |name: &str| {
             std::env::var(name)
@@ -432,22 +222,18 @@ impl Client {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let settings = Settings {
-            region: region.or_else(|| var("IMS_REGION")),
-            endpoint: endpoint.or_else(|| var("IMS_ENDPOINT")),
-            project_id,
-            timeout,
-            connect_timeout,
-            allow_http,
-            legacy_job_endpoint,
-            algorithm,
-            user_agent_suffix,
-            max_attempts,
-            ca_pem: pem_bytes(ca_pem)?,
-            ca_file,
-            proxy,
-        };
-        Client::build(py, settings, Auth::Chain)
+        let mut draft = Draft::default();
+        draft.apply("Client.from_env()", settings, false)?;
+        draft.config.region = region.or_else(|| var("IMS_REGION"));
+        draft.config.endpoint = endpoint.or_else(|| var("IMS_ENDPOINT"));
+        Client::build(py, draft)
+    }
+
+    /// The names of the keyword arguments of `Client(...)`, in the order of the docstring.
+    /// Private: for the test that keeps the docstring and the stub in step.
+    #[classattr]
+    fn _keywords(py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        Ok(PyTuple::new(py, KEYWORDS.iter().map(|k| k.name))?.unbind())
     }
 
     /// The IMS endpoint in use.

@@ -20,6 +20,7 @@ pub mod errors;
 pub mod job;
 pub mod logs;
 pub mod observer;
+pub mod settings;
 
 /// The module `ims._ims`.
 #[pymodule]

@@ -6,6 +6,7 @@ import pickle
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -263,6 +264,77 @@ def test_config_errors() -> None:
     with pytest.raises(ims.ConfigError):
         ims.Client(region="cn-north-4", max_attempts=0)
     assert ims.Client(region="cn-north-4", algorithm="SDK-HMAC-SM3", ak="a", sk="b")
+
+
+# -- the settings keywords: one table in the binding, checked as Python checks keywords ------
+
+
+def test_an_unknown_keyword_is_a_type_error_naming_it() -> None:
+    with pytest.raises(TypeError) as info:
+        ims.Client(region="cn-north-4", proxi="http://127.0.0.1:9")  # type: ignore[call-arg]
+    assert str(info.value) == "Client() got an unexpected keyword argument 'proxi'"
+    with pytest.raises(TypeError) as info:
+        ims.Client.from_env("cn-north-4", timeuot=5)  # type: ignore[call-arg]
+    assert str(info.value) == "Client.from_env() got an unexpected keyword argument 'timeuot'"
+    # Names are checked before values, as Python does.
+    with pytest.raises(TypeError, match="'bogus'"):
+        ims.Client(region="cn-north-4", timeout=0, bogus=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ims.Client("cn-north-4")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("keyword", ["ak", "sk", "security_token", "auth_token"])
+def test_from_env_refuses_credential_keywords(keyword: str) -> None:
+    kwargs: dict[str, Any] = {keyword: "secret-value"}
+    with pytest.raises(TypeError) as info:
+        ims.Client.from_env("cn-north-4", **kwargs)
+    message = str(info.value)
+    assert message == f"Client.from_env() got an unexpected keyword argument '{keyword}'"
+    assert "secret-value" not in message
+
+
+def test_a_keyword_of_the_wrong_type_is_a_type_error_naming_it_not_its_value() -> None:
+    for kwargs in ({"region": 5}, {"timeout": "5"}, {"allow_http": None}, {"max_attempts": 1.5}):
+        with pytest.raises(TypeError) as info:
+            ims.Client(**kwargs)
+        (name,) = kwargs
+        assert name in str(info.value), str(info.value)
+    with pytest.raises(TypeError) as info:
+        ims.Client(region="cn-north-4", ak="a", sk=b"s3cret-bytes")  # type: ignore[arg-type]
+    assert "sk" in str(info.value) and "s3cret" not in str(info.value)
+
+
+def test_every_keyword_is_documented_and_typed() -> None:
+    import ast
+
+    keywords = ims.Client._keywords
+    assert "region" in keywords and "proxy" in keywords and "ak" in keywords
+    doc = ims.Client.__doc__ or ""
+    missing = [k for k in keywords if f"``{k}``" not in doc]
+    assert not missing, f"not in the docstring of ims.Client: {missing}"
+    stub = ast.parse((Path(ims.__file__).parent / "_ims.pyi").read_text())
+    classes = {n.name: n for n in stub.body if isinstance(n, ast.ClassDef)}
+    typed = [
+        n.target.id
+        for n in classes["_ClientSettings"].body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+    ]
+    (new,) = [
+        n
+        for n in classes["Client"].body
+        if isinstance(n, ast.FunctionDef) and n.name == "__new__"
+    ]
+    typed += [a.arg for a in new.args.kwonlyargs]
+    assert sorted(typed) == sorted(keywords)
+
+
+def test_pool_idle_timeout_is_validated() -> None:
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ims.ConfigError) as info:
+            ims.Client(region="cn-north-4", pool_idle_timeout=bad)
+        assert "pool_idle_timeout must be a positive number of seconds" in str(info.value)
+    assert ims.Client(region="cn-north-4", pool_idle_timeout=0.5)
+    assert ims.Client.from_env("cn-north-4", pool_idle_timeout=120)
 
 
 def test_exceptions_are_plain_python() -> None:

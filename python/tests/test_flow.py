@@ -213,6 +213,24 @@ def test_emulator_known_resources(emu: Emulator, client: ims.Client) -> None:
     assert client.create_whole_image(name="any", backup_id=BACKUP_ID)
 
 
+def test_pool_idle_timeout_retires_idle_connections() -> None:
+    """``pool_idle_timeout`` reaches core: a connection idle longer is not reused."""
+    import time
+
+    with Emulator(job_seconds=0) as emu:
+        short = emu.client(pool_idle_timeout=0.1)
+        short.create_whole_image(name="pool-1", backup_id="b-pool-1")
+        time.sleep(0.4)
+        short.create_whole_image(name="pool-2", backup_id="b-pool-2")
+        assert emu.stats()["connections"] == 2
+        emu.reset_stats()
+        default = emu.client()
+        default.create_whole_image(name="pool-3", backup_id="b-pool-3")
+        time.sleep(0.4)
+        default.create_whole_image(name="pool-4", backup_id="b-pool-4")
+        assert emu.stats()["connections"] == 1
+
+
 def test_emulator_connection_switches_keep_one_image_per_create() -> None:
     """A balancer-like idle close, and a close after every answer: each create still makes
     exactly one image (the client never sends a create onto a closed connection)."""

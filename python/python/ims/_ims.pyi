@@ -1,7 +1,21 @@
 """Type stubs of the native module ``ims._ims`` (Rust, pyo3)."""
 
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union, final
+from typing import (
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    final,
+)
+
+from typing_extensions import TypedDict, Unpack
 
 from ._status import JobStatus
 
@@ -9,10 +23,28 @@ __all__ = ["__version__", "Client", "Job", "_Emulator"]
 
 __version__: str
 
+class _ClientSettings(TypedDict, total=False):
+    """The settings keywords of ``Client(...)`` and ``Client.from_env(...)`` (not the
+    credentials, nor ``from_env``'s positional ``region`` and ``endpoint``)."""
+
+    project_id: Optional[str]
+    timeout: Optional[float]
+    connect_timeout: Optional[float]
+    pool_idle_timeout: Optional[float]
+    allow_http: bool
+    legacy_job_endpoint: bool
+    algorithm: Optional[str]
+    user_agent_suffix: Optional[str]
+    max_attempts: Optional[int]
+    ca_pem: Union[str, bytes, None]
+    ca_file: Union[str, os.PathLike[str], None]
+    proxy: Optional[str]
+
 @final
 class Client:
     """An IMS client. Thread-safe; every blocking call releases the GIL."""
 
+    _keywords: ClassVar[Tuple[str, ...]]
     def __new__(
         cls,
         *,
@@ -21,35 +53,14 @@ class Client:
         ak: Optional[str] = None,
         sk: Optional[str] = None,
         security_token: Optional[str] = None,
-        project_id: Optional[str] = None,
-        timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        allow_http: bool = False,
-        legacy_job_endpoint: bool = False,
         auth_token: Optional[str] = None,
-        algorithm: Optional[str] = None,
-        user_agent_suffix: Optional[str] = None,
-        max_attempts: Optional[int] = None,
-        ca_pem: Union[str, bytes, None] = None,
-        ca_file: Union[str, os.PathLike[str], None] = None,
-        proxy: Optional[str] = None,
+        **settings: Unpack[_ClientSettings],
     ) -> Client: ...
     @staticmethod
     def from_env(
         region: Optional[str] = None,
         endpoint: Optional[str] = None,
-        *,
-        project_id: Optional[str] = None,
-        timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        allow_http: bool = False,
-        legacy_job_endpoint: bool = False,
-        algorithm: Optional[str] = None,
-        user_agent_suffix: Optional[str] = None,
-        max_attempts: Optional[int] = None,
-        ca_pem: Union[str, bytes, None] = None,
-        ca_file: Union[str, os.PathLike[str], None] = None,
-        proxy: Optional[str] = None,
+        **settings: Unpack[_ClientSettings],
     ) -> Client: ...
     @property
     def endpoint(self) -> str: ...
