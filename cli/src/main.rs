@@ -1,5 +1,9 @@
 //! `ims`: the command-line tool over ims-core, plus the local emulator and the demo.
 
+#![forbid(unsafe_code)]
+// A command line prints: its output is the point.
+#![allow(clippy::print_stdout)]
+
 mod args;
 mod commands;
 mod exit;

@@ -25,6 +25,8 @@
 //! # Ok::<(), ims_core::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod client;
 pub mod credentials;
 pub mod endpoint;

@@ -58,6 +58,8 @@
 //! [`Emulator::stats`], [`Emulator::shutdown`]. Inside a tokio runtime: [`serve`]. From a
 //! shell: `ims emulator` (crate `ims-cli`), whose first stdout line is its base URL.
 
+#![forbid(unsafe_code)]
+
 mod auth;
 mod body;
 mod clock;

@@ -16,6 +16,8 @@
 //!   private structs.
 
 #![allow(non_camel_case_types)]
+// The C ABI is unsafe by nature: every block carries a `// SAFETY:` comment.
+#![allow(unsafe_code)]
 
 #[cfg(panic = "abort")]
 compile_error!(

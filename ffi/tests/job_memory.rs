@@ -4,6 +4,9 @@
 //! It lives here rather than in `core/tests` because a global allocator needs `unsafe`, which
 //! `ims-core` forbids in every target; this crate is where the workspace's `unsafe` is allowed.
 //! It tests `ims_core::model::Job` only.
+
+// Tests of the C ABI call it as C does.
+#![allow(unsafe_code)]
 #![allow(clippy::unwrap_used)]
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -11,6 +11,9 @@
 //! * [`errors`]: the mapping of `ims_core::Error` to Python exceptions.
 //! * [`logs`]: core's `tracing` debug events forwarded to Python's `logging` (logger `ims`).
 
+// pyo3 glue: the macros expand to unsafe code (the one place besides ffi/ that may hold it).
+#![allow(unsafe_code)]
+
 use pyo3::prelude::*;
 
 pub mod client;
