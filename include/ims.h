@@ -576,6 +576,17 @@ enum ims_result ims_client_options_set_connect_timeout_ms(struct ims_client_opti
                                                           uint64_t timeout_ms);
 
 /**
+ * How long an unused keep-alive connection is kept for reuse, in milliseconds
+ * (1..=86400000; default 50000). Keep it below the idle timeout of the server or load balancer.
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live options handle not used by another thread.
+ */
+enum ims_result ims_client_options_set_pool_idle_timeout_ms(struct ims_client_options *options,
+                                                            uint64_t timeout_ms);
+
+/**
  * Allows plain `http` to hosts that are not loopback (default false: https is required;
  * loopback may always use http).
  *

@@ -1,6 +1,6 @@
 //! Endpoints: the region table, per-region overrides, explicit URLs, and the https rule.
 
-use reqwest::Url;
+use url::Url;
 
 use crate::env::{ENV_IAM_ENDPOINT, EnvSource};
 use crate::error::{Error, Result};

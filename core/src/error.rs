@@ -246,6 +246,7 @@ impl Error {
 }
 
 /// An error and its sources, joined with `: ` (reqwest hides the cause behind "builder error").
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();

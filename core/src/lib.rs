@@ -27,6 +27,7 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod credentials;
 pub mod endpoint;
@@ -38,6 +39,7 @@ pub mod sign;
 pub mod time;
 pub mod validate;
 
+#[cfg(feature = "client")]
 pub use client::{
     Client, ClientBuilder, ClientConfig, JobEndpoint, JobId, RequestPreview, WaitOptions,
 };

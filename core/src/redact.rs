@@ -90,6 +90,7 @@ fn is_delimiter(b: u8) -> bool {
 }
 
 /// The user info of a URL (`user:pw` of `http://user:pw@host`), when there is one.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn userinfo(url: &str) -> Option<&str> {
     let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -98,6 +99,7 @@ pub(crate) fn userinfo(url: &str) -> Option<&str> {
 
 /// A proxy (or any) URL with its user info replaced: `http://user:pw@host:8080` →
 /// `http://<redacted>@host:8080`. Text without user info is returned as is.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn url_userinfo(url: &str) -> String {
     let (scheme, rest) = match url.find("://") {
         Some(i) => url.split_at(i + 3),

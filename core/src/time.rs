@@ -50,6 +50,7 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
 }
 
 /// Unix seconds of a civil date and time of day, `None` when it does not fit an `i64`.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 fn unix_of(y: i64, mo: i64, d: i64, secs_of_day: i64) -> Option<i64> {
     days_from_civil(y, mo, d)?
         .checked_mul(86_400)?
@@ -57,6 +58,7 @@ fn unix_of(y: i64, mo: i64, d: i64, secs_of_day: i64) -> Option<i64> {
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|+00:00]` (UTC) into Unix seconds.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.trim().as_bytes();
     if b.len() < 19
@@ -109,6 +111,7 @@ const MONTHS: [&str; 12] = [
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
 /// Parses an HTTP `Date` (`Sun, 06 Nov 1994 08:49:37 GMT`) into Unix seconds.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     let mut it = s.split_whitespace();
     let _weekday = it.next()?;
@@ -174,6 +177,7 @@ pub fn format_rfc3339_millis(unix_millis: i64) -> String {
 }
 
 /// Seconds since the Unix epoch, now.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn now_unix() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

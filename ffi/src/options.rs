@@ -470,6 +470,29 @@ pub unsafe extern "C" fn ims_client_options_set_connect_timeout_ms(
     })
 }
 
+/// How long an unused keep-alive connection is kept for reuse, in milliseconds
+/// (1..=86400000; default 50000). Keep it below the idle timeout of the server or load balancer.
+///
+/// # Safety
+///
+/// `options` must be NULL or a live options handle not used by another thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ims_client_options_set_pool_idle_timeout_ms(
+    options: *mut ims_client_options,
+    timeout_ms: u64,
+) -> ims_result {
+    ffi_boundary!({
+        let d = duration_ms(timeout_ms, "pool_idle_timeout_ms")?;
+        // SAFETY: forwarded contract.
+        unsafe {
+            with_options(options, |o| {
+                o.config.pool_idle_timeout = d;
+                Ok(())
+            })
+        }
+    })
+}
+
 /// Allows plain `http` to hosts that are not loopback (default false: https is required;
 /// loopback may always use http).
 ///

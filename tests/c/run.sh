@@ -126,6 +126,9 @@ if ! start_emulator fail --job-seconds 1 --fail-rate 1.0; then fail "setup: fail
 export IMS_TEST_FAIL_ENDPOINT=$url
 if ! start_emulator slow --job-seconds 120; then fail "setup: slow emulator did not start"; exit 1; fi
 export IMS_TEST_SLOW_ENDPOINT=$url
+# Jobs of 6 s: long enough for several polls even under valgrind on a loaded machine.
+if ! start_emulator medium --job-seconds 6; then fail "setup: medium emulator did not start"; exit 1; fi
+export IMS_TEST_MEDIUM_ENDPOINT=$url
 # Temporary credentials (a security token) and the gateway's unredacted echo, for test_secrets.
 TOKEN=gQpjbi1ub3J0aC00CTESTSECRETTOKENvalue0123456789abcdef
 if ! start_emulator secrets --job-seconds 3 --security-token "$TOKEN" --echo-unredacted; then

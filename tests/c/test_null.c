@@ -74,6 +74,7 @@ static void options_functions(void) {
     EXPECT_NULL(ims_client_options_set_algorithm(NULL, IMS_ALGORITHM_SDK_HMAC_SHA256), "options");
     EXPECT_NULL(ims_client_options_set_timeout_ms(NULL, 1000), "options");
     EXPECT_NULL(ims_client_options_set_connect_timeout_ms(NULL, 1000), "options");
+    EXPECT_NULL(ims_client_options_set_pool_idle_timeout_ms(NULL, 1000), "options");
     EXPECT_NULL(ims_client_options_set_allow_http(NULL, true), "options");
     EXPECT_NULL(ims_client_options_set_legacy_job_endpoint(NULL, true), "options");
     EXPECT_NULL(ims_client_options_set_max_attempts(NULL, 1), "options");

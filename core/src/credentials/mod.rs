@@ -5,6 +5,7 @@
 //! `"<redacted>"` for the rest.
 
 pub(crate) mod keys;
+#[cfg(feature = "client")]
 mod metadata;
 mod profile;
 mod provider;
@@ -14,6 +15,7 @@ use std::fmt;
 use crate::error::Result;
 
 pub use keys::Credentials;
+#[cfg(feature = "client")]
 pub use metadata::{DEFAULT_METADATA_ENDPOINT, MetadataProvider, REFRESH_MARGIN_SECS};
 pub use profile::Profile;
 pub use provider::{ChainProvider, EnvProvider, ProfileProvider, StaticProvider};

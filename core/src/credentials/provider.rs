@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+#[cfg(feature = "client")]
 use super::metadata::MetadataProvider;
 use super::profile::Profile;
 use super::{CredentialProvider, Credentials};
 use crate::env::{
-    ENV_AK, ENV_CREDENTIALS_FILE, ENV_NO_METADATA, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK,
-    EnvSource,
+    ENV_AK, ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK, EnvSource,
 };
 use crate::error::{Error, Result};
 
@@ -139,13 +139,16 @@ impl ChainProvider {
     }
 
     /// The official order: environment, profile file, instance metadata (skipped when
-    /// `IMS_NO_METADATA` is set; base URL from `IMS_METADATA_ENDPOINT` when set).
+    /// `IMS_NO_METADATA` is set; base URL from `IMS_METADATA_ENDPOINT` when set; absent
+    /// without the `client` feature, which holds the HTTP client it needs).
     pub fn default_chain(env: &EnvSource, profile_path: Option<PathBuf>) -> Self {
+        #[allow(unused_mut)]
         let mut providers: Vec<Arc<dyn CredentialProvider>> = vec![
             Arc::new(EnvProvider::new(env)),
             Arc::new(ProfileProvider::new(profile_path, env)),
         ];
-        if env.get(ENV_NO_METADATA).is_none() {
+        #[cfg(feature = "client")]
+        if env.get(crate::env::ENV_NO_METADATA).is_none() {
             providers.push(Arc::new(MetadataProvider::from_env(env)));
         }
         Self::new(providers)
@@ -191,6 +194,7 @@ impl CredentialProvider for ChainProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::ENV_NO_METADATA;
 
     fn env(pairs: &[(&str, &str)]) -> EnvSource {
         EnvSource::from_map(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))

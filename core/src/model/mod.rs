@@ -1,8 +1,10 @@
 //! The data the API exchanges: the create request and the asynchronous job document.
 
 pub mod job;
+mod job_id;
 pub mod request;
 mod request_json;
 
 pub use job::{Job, JobEntities, JobResult, JobStatus};
+pub use job_id::{JOB_ID_MAX_CHARS, JobId};
 pub use request::{ImageTag, Source, Tags, WholeImageBuilder, WholeImageRequest};
