@@ -150,7 +150,7 @@ def test_job_failed_error(emu: Emulator, client: ims.Client) -> None:
 
 
 def test_wait_timeout_error(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(60)
+    emu.update(job_seconds=60)
     job_id = client.create_whole_image(name="slow", backup_id=BACKUP_ID)
     started = time.monotonic()
     with pytest.raises(ims.WaitTimeoutError) as info:
@@ -163,7 +163,7 @@ def test_wait_timeout_error(emu: Emulator, client: ims.Client) -> None:
 
 
 def test_cancelled_error(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(60)
+    emu.update(job_seconds=60)
     job_id = client.create_whole_image(name="cancel", backup_id=BACKUP_ID)
     polls = []
 
@@ -180,7 +180,7 @@ def test_cancelled_error(emu: Emulator, client: ims.Client) -> None:
 
 
 def test_on_progress_exception_propagates(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(60)
+    emu.update(job_seconds=60)
     job_id = client.create_whole_image(name="raise", backup_id=BACKUP_ID)
 
     class Boom(Exception):
