@@ -271,7 +271,7 @@ fn exit_codes_per_error_class() {
         run(ims(Some(&emu)).args(["job", &id, "--wait", "--timeout", "0", "--interval", "0.01"]));
     assert_eq!(code, 6, "{err}");
     // 5: the job fails.
-    emu.set_job_duration(Duration::ZERO);
+    emu.update(|s| s.job_duration = Duration::ZERO);
     emu.faults().fail_next_jobs(1);
     let (code, out, err) = run(ims(Some(&emu)).args([
         "--output",

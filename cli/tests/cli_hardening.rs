@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ims_emulator::{Emulator, Endpoint, Fault};
+use ims_emulator::{Api, Emulator, Fault};
 
 mod common;
 use common::*;
@@ -136,7 +136,7 @@ fn job_id_reaches_stdout_when_the_wait_fails_on_transport() {
         // Every poll is dropped: more than the transient error budget (10) in a row.
         emu.faults().clear();
         emu.faults()
-            .inject(Endpoint::Job, Fault::DropBeforeHandling, 1000);
+            .inject(Api::Job, Fault::DropBeforeHandling, 1000);
         let (code, out, err) = run(ims(Some(&emu)).args([
             "--output",
             output,

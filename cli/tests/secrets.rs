@@ -88,12 +88,17 @@ fn shows_a_signature(text: &str) -> bool {
 
 #[test]
 fn secrets_sweep_through_a_whole_cli_session() {
-    use ims_emulator::{Emulator, EmulatorConfig};
+    use ims_emulator::{Emulator, EmulatorConfig, Settings};
     let cfg = EmulatorConfig {
-        security_token: Some(TOKEN.to_owned()),
-        echo_unredacted: true,
-        job_duration: std::time::Duration::ZERO,
-        ..EmulatorConfig::demo().with_credentials(DEMO_AK, GOOD_SK)
+        settings: Settings {
+            ak: DEMO_AK.to_owned(),
+            sk: GOOD_SK.to_owned(),
+            security_token: Some(TOKEN.to_owned()),
+            echo_unredacted: true,
+            job_duration: std::time::Duration::ZERO,
+            ..Settings::default()
+        },
+        ..EmulatorConfig::demo()
     };
     let emu = Emulator::start(cfg).expect("emulator");
     let closed = Emulator::start(EmulatorConfig::demo()).expect("emulator");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ims_core::client::RetryPolicy;
 use ims_core::{Client, Credentials, Error, JobId};
-use ims_emulator::{Emulator, EmulatorConfig, Endpoint as Ep, Fault, GatewayPrefix};
+use ims_emulator::{Api as Ep, Emulator, EmulatorConfig, Fault, GatewayPrefix};
 
 mod common;
 use common::*;
@@ -43,8 +43,10 @@ fn hostile_dates_do_not_poison_the_client() {
         far.as_str(),
     ] {
         emu.reset_stats();
-        emu.set_always_expired(true);
-        emu.set_date_override(Some(date.to_owned()));
+        emu.update(|s| {
+            s.gateway.always_expired = true;
+            s.gateway.date_override = Some(date.to_owned());
+        });
         let err = api(c.job(&id).expect_err("refused as expired"));
         assert_eq!(err.code.as_deref(), Some("APIGW.0301"), "{date}");
         let hint = err.hint.clone().unwrap_or_default();
@@ -54,8 +56,10 @@ fn hostile_dates_do_not_poison_the_client() {
         );
         assert_eq!(c.clock_offset_secs(), 0, "{date}: nothing applied");
         assert_eq!(emu.stats().requests_total, 1, "{date}: no corrected retry");
-        emu.set_always_expired(false);
-        emu.set_date_override(None);
+        emu.update(|s| {
+            s.gateway.always_expired = false;
+            s.gateway.date_override = None;
+        });
         c.job(&id)
             .unwrap_or_else(|e| panic!("{date}: the client is poisoned: {e}"));
     }
@@ -125,7 +129,7 @@ fn calls_signed_before_another_threads_correction_all_succeed() {
 fn skew_threshold_and_a_single_correction_are_counted() {
     let emu = emulator(Duration::ZERO);
     let id = some_job(&emu);
-    emu.set_always_expired(true);
+    emu.update(|s| s.gateway.always_expired = true);
 
     // 299 s: within the threshold: no correction, one request, the AK/SK hint.
     emu.set_clock_offset(299);
@@ -161,7 +165,7 @@ fn skew_threshold_and_a_single_correction_are_counted() {
 fn apig_prefix_gets_the_skew_correction_and_the_signature_hint() {
     let emu = emulator(Duration::ZERO);
     let id = some_job(&emu);
-    emu.set_gateway_prefix(GatewayPrefix::Apig);
+    emu.update(|s| s.gateway.prefix = GatewayPrefix::Apig);
     emu.set_clock_offset(3600);
     emu.reset_stats();
     let c = client(&emu);
@@ -171,7 +175,10 @@ fn apig_prefix_gets_the_skew_correction_and_the_signature_hint() {
 
     emu.set_clock_offset(0);
     let wrong = builder(&emu)
-        .credentials(Credentials::new(EmulatorConfig::demo().ak, "wrong-secret"))
+        .credentials(Credentials::new(
+            EmulatorConfig::demo().settings.ak,
+            "wrong-secret",
+        ))
         .build()
         .expect("builds");
     emu.reset_stats();
@@ -202,7 +209,7 @@ fn ak_lock_says_five_minutes_and_is_never_retried() {
     let id = some_job(&emu);
     let c = client(&emu);
     for prefix in [GatewayPrefix::Apigw, GatewayPrefix::Apig] {
-        emu.set_gateway_prefix(prefix);
+        emu.update(|s| s.gateway.prefix = prefix);
         for endpoint in [Ep::Create, Ep::Job] {
             emu.reset_stats();
             emu.faults().inject(endpoint, Fault::AkLocked, 1);
@@ -232,7 +239,7 @@ fn ak_lock_says_five_minutes_and_is_never_retried() {
 #[test]
 fn retry_after_http_date_is_honoured_and_capped() {
     let emu = emulator(Duration::ZERO);
-    emu.set_retry_after_http_date(true);
+    emu.update(|s| s.gateway.retry_after_http_date = true);
     let capture = Capture::default();
     for (secs, cap, expected_ms) in [(2u64, 5u64, 2000u64), (30, 1, 1000)] {
         let c = builder(&emu)

@@ -10,7 +10,7 @@ use ims_core::credentials::{CredentialProvider, MetadataProvider};
 use ims_core::model::{JobStatus, WholeImageRequest};
 use ims_core::sign::Algorithm;
 use ims_core::{Client, Credentials, Error, ErrorKind, JobEndpoint, JobId, WaitOptions};
-use ims_emulator::{EmulatorConfig, Endpoint as Ep, Fault};
+use ims_emulator::{Api as Ep, EmulatorConfig, Fault};
 
 mod common;
 use common::*;
@@ -99,7 +99,7 @@ fn backup_reuse_is_an_api_error_with_code_and_request_id() {
 #[test]
 fn unknown_ids_and_jobs_and_project() {
     let emu = emulator(Duration::ZERO);
-    emu.set_known_instances(Some(["known".to_owned()].into()));
+    emu.update(|s| s.known_instances = Some(["known".to_owned()].into()));
     let c = client(&emu);
     let err = c.create_whole_image(&ecs("x")).expect_err("unknown ecs");
     assert_eq!(err.api().and_then(|a| a.code.as_deref()), Some("IMG.0005"));
@@ -127,7 +127,7 @@ fn wrong_secret_is_apigw_0301_with_our_canonical_request() {
     let emu = emulator(Duration::ZERO);
     let c = builder(&emu)
         .credentials(Credentials::new(
-            EmulatorConfig::demo().ak,
+            EmulatorConfig::demo().settings.ak,
             "WRONG-SECRET-VALUE",
         ))
         .build()
@@ -186,7 +186,7 @@ fn every_algorithm_is_accepted() {
 #[test]
 fn token_auth() {
     let emu = emulator(Duration::ZERO);
-    emu.set_auth_token(Some("iam-token-value".into()));
+    emu.update(|s| s.auth_token = Some("iam-token-value".into()));
     let c = Client::builder()
         .endpoint(emu.url())
         .project_id(emu.project_id())
@@ -444,7 +444,7 @@ fn metadata_credentials_are_fetched_and_accepted() {
         .create_whole_image(&ecs("meta"))
         .expect("temporary credentials accepted");
     assert!(c.job(&id).is_ok());
-    emu.set_metadata_enabled(false);
+    emu.update(|s| s.metadata_enabled = false);
     let missing = MetadataProvider::new(emu.url())
         .credentials()
         .expect_err("no metadata service");
@@ -460,30 +460,34 @@ fn project_id_is_looked_up_in_iam() {
             .endpoint(emu.url())
             .iam_endpoint(emu.url())
             .region("cn-north-4")
-            .credentials(Credentials::new(ak, cfg.sk.clone()))
+            .credentials(Credentials::new(ak, cfg.settings.sk.clone()))
             .retry_policy(fast_retry())
             .build()
             .expect("builds")
     };
-    emu.set_credentials("LOOKUPAK1", cfg.sk.clone(), None);
+    emu.update(|s| s.ak = "LOOKUPAK1".to_owned());
     let c = lookup("LOOKUPAK1");
     assert_eq!(c.project_id().expect("found"), emu.project_id());
     c.create_whole_image(&ecs("iam"))
         .expect("uses the found project");
 
-    emu.set_credentials("LOOKUPAK2", cfg.sk.clone(), None);
-    emu.set_projects(Some(vec![]));
+    emu.update(|s| {
+        s.ak = "LOOKUPAK2".to_owned();
+        s.projects = Some(vec![]);
+    });
     let err = lookup("LOOKUPAK2").project_id().expect_err("none");
     assert!(
         err.to_string().contains("no project named \"cn-north-4\""),
         "{err}"
     );
 
-    emu.set_credentials("LOOKUPAK3", cfg.sk.clone(), None);
-    emu.set_projects(Some(vec![
-        ("cn-north-4".into(), "p1".into()),
-        ("cn-north-4".into(), "p2".into()),
-    ]));
+    emu.update(|s| {
+        s.ak = "LOOKUPAK3".to_owned();
+        s.projects = Some(vec![
+            ("cn-north-4".into(), "p1".into()),
+            ("cn-north-4".into(), "p2".into()),
+        ]);
+    });
     let err = lookup("LOOKUPAK3").project_id().expect_err("several");
     assert!(
         err.to_string().contains("2 projects") && err.to_string().contains("p1, p2"),

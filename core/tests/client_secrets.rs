@@ -65,7 +65,7 @@ fn unusable_job_id_in_the_create_answer_is_an_invalid_response_with_the_body() {
     let emu = emulator(Duration::ZERO);
     let c = builder(&emu).build().unwrap();
     for answered in ["has space", &"x".repeat(300), ".."] {
-        emu.set_next_job_id(Some(answered.to_owned()));
+        emu.update(|s| s.next_job_id = Some(answered.to_owned()));
         let err = c.create_whole_image(&ecs("odd-id")).expect_err(answered);
         assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
         let Error::InvalidResponse {
@@ -138,9 +138,13 @@ const WRONG_SK: &str = "WRONG-secret-key-9876543210zyxwvutsrqpo";
 fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
     let logs = Capture::global();
     let emu = emulator(Duration::ZERO);
-    let ak = EmulatorConfig::demo().ak;
-    emu.set_credentials(ak.as_str(), GOOD_SK, Some(TOKEN.to_owned()));
-    emu.set_echo_unredacted(true);
+    let ak = EmulatorConfig::demo().settings.ak;
+    emu.update(|s| {
+        s.ak = ak.clone();
+        s.sk = GOOD_SK.into();
+        s.security_token = Some(TOKEN.to_owned());
+        s.echo_unredacted = true;
+    });
     let c = builder(&emu)
         .credentials(Credentials::new(ak.as_str(), WRONG_SK).with_security_token(TOKEN))
         .build()
@@ -155,11 +159,10 @@ fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
         api.message
     );
     // The right SK with a wrong token: the job query path, through the same scrubbing.
-    emu.set_credentials(
-        ak.as_str(),
-        WRONG_SK,
-        Some("another-token-value-1234".to_owned()),
-    );
+    emu.update(|s| {
+        s.sk = WRONG_SK.into();
+        s.security_token = Some("another-token-value-1234".to_owned());
+    });
     let id = JobId::new("4010a32b5f909853015f90aaa24b0015").unwrap();
     let err2 = c.job(&id).expect_err("token mismatch");
     assert!(logs.text().contains("status=401"), "tracing captured");
@@ -236,9 +239,13 @@ fn shows_a_signature(text: &str) -> bool {
 fn secrets_sweep_through_a_whole_rust_session() {
     let logs = Capture::global();
     let emu = emulator(Duration::ZERO);
-    let ak = EmulatorConfig::demo().ak;
-    emu.set_credentials(ak.as_str(), SWEEP_SK, Some(SWEEP_TOKEN.to_owned()));
-    emu.set_echo_unredacted(true);
+    let ak = EmulatorConfig::demo().settings.ak;
+    emu.update(|s| {
+        s.ak = ak.clone();
+        s.sk = SWEEP_SK.into();
+        s.security_token = Some(SWEEP_TOKEN.to_owned());
+        s.echo_unredacted = true;
+    });
     let creds = Credentials::new(ak.as_str(), SWEEP_SK).with_security_token(SWEEP_TOKEN);
     let c = builder(&emu).credentials(creds.clone()).build().unwrap();
     let mut shown: Vec<String> = vec![format!("{c:?}"), format!("{creds:?}")];

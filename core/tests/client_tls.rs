@@ -116,7 +116,7 @@ fn a_wait_stops_at_once_on_a_certificate_problem() {
 #[test]
 fn a_hundred_polls_over_tls_use_one_connection() {
     let emu = tls_emulator(ServerCertificate::Valid);
-    emu.set_job_duration(Duration::from_secs(3600));
+    emu.update(|s| s.job_duration = Duration::from_secs(3600));
     let c = trusting(&emu);
     let id = c.create_whole_image(&ecs("reuse")).expect("created");
     for _ in 0..100 {

@@ -14,7 +14,7 @@ use ims_core::client::{
 use ims_core::credentials::{CredentialProvider, MetadataProvider};
 use ims_core::env::EnvSource;
 use ims_core::{Client, ClientBuilder, Credentials, Error, ErrorKind, JobId, WaitOptions};
-use ims_emulator::{Emulator, EmulatorConfig, Endpoint as Ep, Fault};
+use ims_emulator::{Api as Ep, Emulator, EmulatorConfig, Fault};
 
 mod common;
 use common::*;
@@ -304,10 +304,9 @@ fn documented_defaults_are_the_readme_numbers() {
 
 #[test]
 fn idle_closed_connection_is_not_reused_for_a_create() {
-    let emu = start(EmulatorConfig {
-        idle_close_ms: Some(150),
-        ..EmulatorConfig::demo().with_job_duration(Duration::ZERO)
-    });
+    let mut cfg = EmulatorConfig::demo().with_job_duration(Duration::ZERO);
+    cfg.settings.idle_close_ms = Some(150);
+    let emu = start(cfg);
     let c = builder(&emu).build().expect("client");
     for round in 1..=3u64 {
         let err = c.job(&unknown_job()).expect_err("unknown job");
@@ -327,10 +326,9 @@ fn idle_closed_connection_is_not_reused_for_a_create() {
 
 #[test]
 fn close_after_answer_twenty_creates_make_twenty_images() {
-    let emu = start(EmulatorConfig {
-        close_after_answer: true,
-        ..EmulatorConfig::demo().with_job_duration(Duration::ZERO)
-    });
+    let mut cfg = EmulatorConfig::demo().with_job_duration(Duration::ZERO);
+    cfg.settings.close_after_answer = true;
+    let emu = start(cfg);
     let c = builder(&emu).build().expect("client");
     for i in 0..20 {
         c.create_whole_image(&ecs(&format!("closing-{i}")))
@@ -345,13 +343,15 @@ fn close_after_answer_twenty_creates_make_twenty_images() {
 fn emulator_switches_change_at_runtime() {
     let emu = start(EmulatorConfig::demo());
     let c = builder(&emu).build().expect("client");
-    emu.set_close_after_answer(true);
+    emu.update(|s| s.close_after_answer = true);
     for _ in 0..3 {
         c.job(&unknown_job()).expect_err("404");
     }
     assert_eq!(emu.stats().connections, 3);
-    emu.set_close_after_answer(false);
-    emu.set_idle_close_ms(None);
+    emu.update(|s| {
+        s.close_after_answer = false;
+        s.idle_close_ms = None;
+    });
     emu.reset_stats();
     for _ in 0..3 {
         c.job(&unknown_job()).expect_err("404");

@@ -1,6 +1,5 @@
 //! [`Emulator`]: an emulator running on its own threads, for tests and blocking code.
 
-use std::collections::HashSet;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,9 +8,10 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::config::{DEFAULT_TEMPORARY_LIFETIME, EmulatorConfig, TemporaryCredentials};
+use crate::config::EmulatorConfig;
 use crate::faults::FaultHandle;
 use crate::server::serve_state;
+use crate::settings::{DEFAULT_TEMPORARY_LIFETIME, Settings, TemporaryCredentials};
 use crate::state::AppState;
 use crate::stats::Stats;
 
@@ -147,71 +147,40 @@ impl Emulator {
         self.state.clock.now_unix()
     }
 
-    /// Duration of jobs created from now on.
-    pub fn set_job_duration(&self, duration: Duration) {
-        self.state.update_settings(|s| s.job_duration = duration);
+    /// Changes the settings while it runs: `f` gets the current [`Settings`] to change in
+    /// place (requests in flight keep the settings they started with; the next ones see the
+    /// change). Returns what `f` returns.
+    ///
+    /// ```no_run
+    /// # let emu = ims_emulator::Emulator::start(ims_emulator::EmulatorConfig::demo())?;
+    /// emu.update(|s| {
+    ///     s.job_duration = std::time::Duration::ZERO;
+    ///     s.gateway.always_expired = true;
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn update<R>(&self, f: impl FnOnce(&mut Settings) -> R) -> R {
+        self.state.update_settings(f)
     }
 
-    /// Replaces the accepted permanent credentials (`security_token: Some` makes them
-    /// temporary: requests must then carry it in `X-Security-Token`).
-    pub fn set_credentials(
-        &self,
-        ak: impl Into<String>,
-        sk: impl Into<String>,
-        security_token: Option<String>,
-    ) {
-        let (ak, sk) = (ak.into(), sk.into());
-        self.state.update_settings(|s| {
-            s.ak = ak;
-            s.sk = sk;
-            s.security_token = security_token.filter(|t| !t.is_empty());
-        });
+    /// A snapshot of the current settings (a copy: changing it changes nothing; use
+    /// [`Emulator::update`]).
+    pub fn settings(&self) -> Settings {
+        Settings::clone(&self.state.settings())
     }
 
-    /// Accepts `X-Auth-Token: <token>` (or no token authentication with `None`).
-    pub fn set_auth_token(&self, token: Option<String>) {
-        self.state
-            .update_settings(|s| s.auth_token = token.filter(|t| !t.is_empty()));
-    }
-
-    /// Changes the project id.
-    pub fn set_project_id(&self, project_id: impl Into<String>) {
-        let project_id = project_id.into();
-        self.state.update_settings(|s| s.project_id = project_id);
-    }
-
-    /// The project id.
+    /// The project id (shorthand for `settings().project_id`).
     pub fn project_id(&self) -> String {
         self.state.settings().project_id.clone()
     }
 
-    /// The region.
+    /// The region (shorthand for `settings().region`).
     pub fn region(&self) -> String {
         self.state.settings().region.clone()
     }
 
-    /// Known ECS ids (`None`: any).
-    pub fn set_known_instances(&self, ids: Option<HashSet<String>>) {
-        self.state.update_settings(|s| s.known_instances = ids);
-    }
-
-    /// Known CBR vault ids (`None`: any).
-    pub fn set_known_vaults(&self, ids: Option<HashSet<String>>) {
-        self.state.update_settings(|s| s.known_vaults = ids);
-    }
-
-    /// Known CBR backup ids (`None`: any).
-    pub fn set_known_backups(&self, ids: Option<HashSet<String>>) {
-        self.state.update_settings(|s| s.known_backups = ids);
-    }
-
-    /// The IAM projects as `(name, id)` pairs (`None`: one named after the region with the
-    /// configured project id). Zero or several projects of one name are allowed.
-    pub fn set_projects(&self, projects: Option<Vec<(String, String)>>) {
-        self.state.update_settings(|s| s.projects = projects);
-    }
-
-    /// The temporary credentials the metadata service hands out now.
+    /// The temporary credentials the metadata service hands out now (the last of
+    /// `settings().temporary_credentials`).
     pub fn temporary_credentials(&self) -> Option<TemporaryCredentials> {
         self.state.settings().current_temporary().cloned()
     }
@@ -221,65 +190,8 @@ impl Emulator {
     pub fn rotate_temporary_credentials(&self) -> TemporaryCredentials {
         let lifetime = i64::try_from(DEFAULT_TEMPORARY_LIFETIME.as_secs()).unwrap_or(7200);
         let fresh = TemporaryCredentials::generate(self.now_unix() + lifetime);
-        self.set_temporary_credentials(fresh.clone());
+        self.update(|s| s.temporary_credentials.push(fresh.clone()));
         fresh
-    }
-
-    /// Hands out `credentials` from now on (earlier triples stay accepted until they expire).
-    pub fn set_temporary_credentials(&self, credentials: TemporaryCredentials) {
-        self.state
-            .update_settings(|s| s.push_temporary(credentials));
-    }
-
-    /// Turns the metadata service on or off (off: both its endpoints answer 404).
-    pub fn set_metadata_enabled(&self, enabled: bool) {
-        self.state.update_settings(|s| s.metadata_enabled = enabled);
-    }
-
-    /// Answers gateway errors with the `APIGW.` (default) or `APIG.` code prefix.
-    pub fn set_gateway_prefix(&self, prefix: crate::GatewayPrefix) {
-        self.state.update_settings(|s| s.gateway.prefix = prefix);
-    }
-
-    /// When `true`, every signed request is refused as "signature expired" (401, 0301).
-    pub fn set_always_expired(&self, on: bool) {
-        self.state
-            .update_settings(|s| s.gateway.always_expired = on);
-    }
-
-    /// Every answer carries exactly this `Date` text (`None`: the emulator's clock).
-    pub fn set_date_override(&self, date: Option<String>) {
-        self.state
-            .update_settings(|s| s.gateway.date_override = date);
-    }
-
-    /// Throttling answers give `Retry-After` as an HTTP date (`true`) or in seconds (`false`).
-    pub fn set_retry_after_http_date(&self, on: bool) {
-        self.state
-            .update_settings(|s| s.gateway.retry_after_http_date = on);
-    }
-
-    /// Closes keep-alive connections idle (no request in flight) longer than `ms`
-    /// milliseconds, from now on (`None`: kept open).
-    pub fn set_idle_close_ms(&self, ms: Option<u64>) {
-        self.state.connections.set_idle_close_ms(ms);
-    }
-
-    /// Answers with `Connection: close` and closes each connection after its answer (or not).
-    pub fn set_close_after_answer(&self, on: bool) {
-        self.state.connections.set_close_after_answer(on);
-    }
-
-    /// The job id the next create answers (once), instead of a random one: for testing how a
-    /// client copes with an id it cannot use.
-    pub fn set_next_job_id(&self, job_id: Option<String>) {
-        self.state.update_settings(|s| s.next_job_id = job_id);
-    }
-
-    /// Echo the canonical request verbatim, security token included, in the APIGW.0301 answer
-    /// to a signature mismatch, as the real gateway does (default: redacted).
-    pub fn set_echo_unredacted(&self, on: bool) {
-        self.state.update_settings(|s| s.echo_unredacted = on);
     }
 
     /// A snapshot of the counters and the request log.

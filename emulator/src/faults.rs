@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-/// The endpoints faults can be aimed at.
+/// Which of the emulated APIs a fault is aimed at (one fault queue each). Named `Api`, not
+/// `Endpoint`: `ims_core::endpoint::Endpoint` is a client's base URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Endpoint {
+pub enum Api {
     /// `POST /v1/cloudimages/wholeimages/action`.
     Create,
     /// Both job queries: `GET /v1/cloudimages/job/{id}` and `GET /v1/{project}/jobs/{id}`.
@@ -21,21 +22,16 @@ pub enum Endpoint {
     Metadata,
 }
 
-impl Endpoint {
-    /// Every endpoint.
-    pub const ALL: [Endpoint; 4] = [
-        Endpoint::Create,
-        Endpoint::Job,
-        Endpoint::Iam,
-        Endpoint::Metadata,
-    ];
+impl Api {
+    /// Every API.
+    pub const ALL: [Api; 4] = [Api::Create, Api::Job, Api::Iam, Api::Metadata];
 
     fn index(self) -> usize {
         match self {
-            Endpoint::Create => 0,
-            Endpoint::Job => 1,
-            Endpoint::Iam => 2,
-            Endpoint::Metadata => 3,
+            Api::Create => 0,
+            Api::Job => 1,
+            Api::Iam => 2,
+            Api::Metadata => 3,
         }
     }
 }
@@ -96,9 +92,9 @@ impl Default for JobFailure {
 /// Faults injected from the start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultConfig {
-    /// `(endpoint, fault, n)`: the next `n` requests to `endpoint` get `fault` (queued in
+    /// `(api, fault, n)`: the next `n` requests to `api` get `fault` (queued in
     /// order).
-    pub queued: Vec<(Endpoint, Fault, u32)>,
+    pub queued: Vec<(Api, Fault, u32)>,
     /// Every response to a known endpoint waits this long before it is sent.
     pub response_delay: Duration,
     /// The next this-many jobs created end in FAIL.
@@ -153,30 +149,30 @@ impl FaultHandle {
                 job_failure: config.job_failure.clone(),
             })),
         };
-        for (endpoint, fault, n) in &config.queued {
-            handle.inject(*endpoint, fault.clone(), *n);
+        for (api, fault, n) in &config.queued {
+            handle.inject(*api, fault.clone(), *n);
         }
         handle
     }
 
-    /// The next `times` requests to `endpoint` get `fault` (after any already queued).
-    pub fn inject(&self, endpoint: Endpoint, fault: Fault, times: u32) {
+    /// The next `times` requests to `api` get `fault` (after any already queued).
+    pub fn inject(&self, api: Api, fault: Fault, times: u32) {
         let mut st = self.inner.lock();
-        let q = &mut st.queues[endpoint.index()];
+        let q = &mut st.queues[api.index()];
         for _ in 0..times {
             q.push_back(fault.clone());
         }
     }
 
-    /// The next `times` requests to `endpoint` are throttled: 429 `APIGW.0308` with
+    /// The next `times` requests to `api` are throttled: 429 `APIGW.0308` with
     /// `Retry-After: retry_after_secs`.
-    pub fn throttle_next(&self, endpoint: Endpoint, times: u32, retry_after_secs: u64) {
-        self.inject(endpoint, Fault::Throttle { retry_after_secs }, times);
+    pub fn throttle_next(&self, api: Api, times: u32, retry_after_secs: u64) {
+        self.inject(api, Fault::Throttle { retry_after_secs }, times);
     }
 
-    /// How many faults are still queued for `endpoint`.
-    pub fn pending(&self, endpoint: Endpoint) -> usize {
-        self.inner.lock().queues[endpoint.index()].len()
+    /// How many faults are still queued for `api`.
+    pub fn pending(&self, api: Api) -> usize {
+        self.inner.lock().queues[api.index()].len()
     }
 
     /// Every response to a known endpoint waits `delay` before it is sent (zero: none).
@@ -216,10 +212,10 @@ impl FaultHandle {
         st.job_fail_rate = 0.0;
     }
 
-    /// Takes the next queued fault for `endpoint`, with the standing response delay.
-    pub(crate) fn take(&self, endpoint: Endpoint) -> (Option<Fault>, Duration) {
+    /// Takes the next queued fault for `api`, with the standing response delay.
+    pub(crate) fn take(&self, api: Api) -> (Option<Fault>, Duration) {
         let mut st = self.inner.lock();
-        let fault = st.queues[endpoint.index()].pop_front();
+        let fault = st.queues[api.index()].pop_front();
         (fault, st.response_delay)
     }
 
@@ -250,22 +246,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queues_per_endpoint_in_order() {
+    fn queues_per_api_in_order() {
         let h = FaultHandle::new(&FaultConfig::default());
-        h.throttle_next(Endpoint::Create, 2, 1);
-        h.inject(Endpoint::Create, Fault::InternalError, 1);
-        assert_eq!(h.pending(Endpoint::Create), 3);
-        assert_eq!(h.pending(Endpoint::Job), 0);
+        h.throttle_next(Api::Create, 2, 1);
+        h.inject(Api::Create, Fault::InternalError, 1);
+        assert_eq!(h.pending(Api::Create), 3);
+        assert_eq!(h.pending(Api::Job), 0);
         assert!(matches!(
-            h.take(Endpoint::Create).0,
+            h.take(Api::Create).0,
             Some(Fault::Throttle { .. })
         ));
         assert!(matches!(
-            h.take(Endpoint::Create).0,
+            h.take(Api::Create).0,
             Some(Fault::Throttle { .. })
         ));
-        assert_eq!(h.take(Endpoint::Create).0, Some(Fault::InternalError));
-        assert_eq!(h.take(Endpoint::Create).0, None);
+        assert_eq!(h.take(Api::Create).0, Some(Fault::InternalError));
+        assert_eq!(h.take(Api::Create).0, None);
     }
 
     #[test]

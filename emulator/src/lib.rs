@@ -16,7 +16,7 @@
 //! `Authorization` header is verified by recomputing the signature with [`ims_core::sign`]
 //! (`SDK-HMAC-SHA256`, `SDK-HMAC-SM3`, `V11-HMAC-SHA256`), the `X-Sdk-Date` must be within 15
 //! minutes of the emulator's clock, temporary credentials need their `X-Security-Token`; an
-//! `X-Auth-Token` equal to [`EmulatorConfig::auth_token`] is accepted instead. Failures are
+//! `X-Auth-Token` equal to [`Settings::auth_token`] is accepted instead. Failures are
 //! HTTP 401 `{"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication
 //! information: verify aksk signature fail, ...", "request_id": ...}`; a signature mismatch
 //! shows the canonical request the emulator computed (security token redacted); an expired
@@ -24,7 +24,7 @@
 //! from the emulator's clock (clock offset included).
 //!
 //! Jobs run on the clock, not on background tasks: a job is `INIT` for the first 10% of
-//! [`EmulatorConfig::job_duration`], `RUNNING` (with a rising `process_percent`) until the
+//! [`Settings::job_duration`], `RUNNING` (with a rising `process_percent`) until the
 //! duration has passed, then `SUCCESS` — or `FAIL` when a failure was injected for it.
 //!
 //! # Error codes
@@ -54,7 +54,9 @@
 //!
 //! In-process (tests, blocking code): [`Emulator::start`] with an [`EmulatorConfig`]
 //! ([`EmulatorConfig::demo`]: AK [`DEMO_AK`], SK [`DEMO_SK`], project [`DEMO_PROJECT_ID`],
-//! region `cn-north-4`), then [`Emulator::url`], the setters, [`Emulator::faults`],
+//! region `cn-north-4`; everything that may change while it runs is one [`Settings`], in
+//! [`EmulatorConfig::settings`]), then [`Emulator::url`], [`Emulator::update`] to change the
+//! settings, [`Emulator::faults`],
 //! [`Emulator::stats`], [`Emulator::shutdown`]. Inside a tokio runtime: [`serve`]. From a
 //! shell: `ims emulator` (crate `ims-cli`), whose first stdout line is its base URL.
 
@@ -73,20 +75,21 @@ mod reply;
 mod routes;
 mod server;
 mod server_io;
+mod settings;
 mod state;
 mod stats;
 mod tls;
 
-pub use config::{
-    DEFAULT_JOB_DURATION, DEFAULT_REGION, DEFAULT_TEMPORARY_LIFETIME, DEMO_AK, DEMO_DOMAIN_ID,
-    DEMO_PROJECT_ID, DEMO_SK, EmulatorConfig, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECS,
-    TemporaryCredentials,
-};
+pub use config::{EmulatorConfig, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECS};
 pub use emulator::{Emulator, SHUTDOWN_GRACE};
-pub use faults::{Endpoint, Fault, FaultConfig, FaultHandle, JobFailure};
+pub use faults::{Api, Fault, FaultConfig, FaultHandle, JobFailure};
 pub use gateway::{GatewayBehaviour, GatewayPrefix};
 pub use routes::ims::{INVALID_PARAMETER_CODE, JOB_NOT_FOUND_CODE};
 pub use routes::{CREATE_PATH, METADATA_TOKEN_PATH, PROJECTS_PATH, SECURITY_KEY_PATH};
 pub use server::serve;
+pub use settings::{
+    DEFAULT_JOB_DURATION, DEFAULT_REGION, DEFAULT_TEMPORARY_LIFETIME, DEMO_AK, DEMO_DOMAIN_ID,
+    DEMO_PROJECT_ID, DEMO_SK, Settings, TemporaryCredentials,
+};
 pub use stats::{MAX_RECORDED_REQUESTS, RequestRecord, Stats};
 pub use tls::{EMULATOR_TLS_NAMES, EmulatorTls, OTHER_HOST_NAME, ServerCertificate};

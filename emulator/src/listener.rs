@@ -6,7 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -38,44 +38,6 @@ pub(crate) struct BusyGuard(Arc<AtomicUsize>);
 impl Drop for BusyGuard {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// The connection switches, changeable while the emulator runs.
-#[derive(Debug, Default)]
-pub(crate) struct ConnectionSwitches {
-    /// Idle close after this many milliseconds; 0: off.
-    idle_close_ms: AtomicU64,
-    close_after_answer: AtomicBool,
-}
-
-impl ConnectionSwitches {
-    pub fn new(idle_close_ms: Option<u64>, close_after_answer: bool) -> Self {
-        let s = ConnectionSwitches::default();
-        s.set_idle_close_ms(idle_close_ms);
-        s.set_close_after_answer(close_after_answer);
-        s
-    }
-
-    pub fn set_idle_close_ms(&self, ms: Option<u64>) {
-        // 0 ms would close before any request can arrive: treat it as 1 ms.
-        let v = ms.map_or(0, |ms| ms.max(1));
-        self.idle_close_ms.store(v, Ordering::SeqCst);
-    }
-
-    pub fn idle_close(&self) -> Option<Duration> {
-        match self.idle_close_ms.load(Ordering::SeqCst) {
-            0 => None,
-            ms => Some(Duration::from_millis(ms)),
-        }
-    }
-
-    pub fn set_close_after_answer(&self, on: bool) {
-        self.close_after_answer.store(on, Ordering::SeqCst);
-    }
-
-    pub fn close_after_answer(&self) -> bool {
-        self.close_after_answer.load(Ordering::SeqCst)
     }
 }
 
@@ -184,7 +146,7 @@ impl KillableStream {
     /// Whether the connection has been idle too long; if not yet, arms a timer that wakes
     /// the reader when it will have.
     fn poll_idle_expired(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(limit) = self.state.connections.idle_close() else {
+        let Some(limit) = self.state.settings().idle_close() else {
             self.idle_timer = None;
             return false;
         };

@@ -269,7 +269,7 @@ fn finish(state: &AppState, reply: Reply, request_id: &str, after: After) -> Res
     for (name, value) in reply.headers {
         headers.insert(name, value);
     }
-    if state.connections.close_after_answer() {
+    if state.settings().close_after_answer {
         // hyper closes the connection once this response is written.
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }

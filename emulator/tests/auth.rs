@@ -62,7 +62,7 @@ fn wrong_secret_key_shows_the_canonical_request() {
 #[test]
 fn canonical_request_in_message_redacts_the_security_token() {
     let mut cfg = ims_emulator::EmulatorConfig::demo();
-    cfg.security_token = Some("very-secret-token".into());
+    cfg.settings.security_token = Some("very-secret-token".into());
     let emu = start(cfg);
     let r = Call::job("x")
         .creds(Credentials::new(DEMO_AK, "wrong").with_security_token("very-secret-token"))

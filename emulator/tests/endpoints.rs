@@ -115,7 +115,7 @@ fn zero_duration_is_success_at_once() {
 #[test]
 fn job_duration_can_change_while_running() {
     let emu = start_with(60_000);
-    emu.set_job_duration(Duration::ZERO);
+    emu.update(|s| s.job_duration = Duration::ZERO);
     let id = Call::create(ecs_body("changed")).send(&emu).job_id();
     assert_eq!(Call::job(&id).send(&emu).json["status"], "SUCCESS");
 }
@@ -173,7 +173,7 @@ fn v11_with_other_region_and_service_in_scope_is_accepted() {
 #[test]
 fn token_auth_is_accepted() {
     let mut cfg = EmulatorConfig::demo().with_job_duration(Duration::ZERO);
-    cfg.auth_token = Some("MIIT-test-token".into());
+    cfg.settings.auth_token = Some("MIIT-test-token".into());
     let emu = start(cfg);
     let r = Call::create(ecs_body("tok"))
         .unsigned()
@@ -217,11 +217,13 @@ fn iam_projects_default_and_configured() {
         .send(&emu);
     assert_eq!(other.json["projects"].as_array().map(Vec::len), Some(0));
 
-    emu.set_projects(Some(vec![
-        ("cn-north-4".into(), "p1".into()),
-        ("cn-north-4_sub".into(), "p2".into()),
-        ("cn-north-4".into(), "p3".into()),
-    ]));
+    emu.update(|s| {
+        s.projects = Some(vec![
+            ("cn-north-4".into(), "p1".into()),
+            ("cn-north-4_sub".into(), "p2".into()),
+            ("cn-north-4".into(), "p3".into()),
+        ])
+    });
     let two = Call::get(ims_emulator::PROJECTS_PATH)
         .query("name", "cn-north-4")
         .project(None)
@@ -233,7 +235,7 @@ fn iam_projects_default_and_configured() {
         .filter_map(|p| p["id"].as_str())
         .collect();
     assert_eq!(ids, ["p1", "p3"]);
-    emu.set_projects(Some(Vec::new()));
+    emu.update(|s| s.projects = Some(Vec::new()));
     let none = Call::get(ims_emulator::PROJECTS_PATH)
         .query("name", "cn-north-4")
         .project(None)
@@ -314,7 +316,7 @@ fn expired_temporary_credentials_are_refused() {
     let mut t = emu.rotate_temporary_credentials();
     t.expires_at_unix = emu.now_unix() - 10;
     t.access = "TMPAKEXPIRED000000000".into();
-    emu.set_temporary_credentials(t.clone());
+    emu.update(|s| s.temporary_credentials.push(t.clone()));
     let r = Call::job("x")
         .creds(Credentials::new(&t.access, &t.secret).with_security_token(&t.security_token))
         .send(&emu);
@@ -332,7 +334,7 @@ fn metadata_needs_a_valid_token_and_can_be_turned_off() {
         .send(&emu);
     assert_eq!(missing_ttl.status, 400);
     let token = metadata_token(&emu);
-    emu.set_metadata_enabled(false);
+    emu.update(|s| s.metadata_enabled = false);
     assert_eq!(security_key(&emu, &token).status, 404);
     let put = Call::new("PUT", ims_emulator::METADATA_TOKEN_PATH)
         .unsigned()
@@ -340,19 +342,19 @@ fn metadata_needs_a_valid_token_and_can_be_turned_off() {
         .header("X-Metadata-Token-Ttl-Seconds", "60")
         .send(&emu);
     assert_eq!(put.status, 404);
-    emu.set_metadata_enabled(true);
+    emu.update(|s| s.metadata_enabled = true);
     assert_eq!(security_key(&emu, &token).status, 200);
 }
 
 #[test]
 fn configured_temporary_credentials_are_served() {
     let mut cfg = EmulatorConfig::demo();
-    cfg.temporary_credentials = Some(ims_emulator::TemporaryCredentials {
+    cfg.settings.temporary_credentials = vec![ims_emulator::TemporaryCredentials {
         access: "TMPAKFIXED".into(),
         secret: "fixed-secret".into(),
         security_token: "fixed-token".into(),
         expires_at_unix: 1_795_687_200,
-    });
+    }];
     let emu = start(cfg);
     let token = metadata_token(&emu);
     let r = security_key(&emu, &token);
@@ -366,7 +368,7 @@ fn configured_temporary_credentials_are_served() {
 #[test]
 fn permanent_credentials_with_a_security_token() {
     let mut cfg = EmulatorConfig::demo().with_credentials("STSAK", "STSSK");
-    cfg.security_token = Some("sts-token".into());
+    cfg.settings.security_token = Some("sts-token".into());
     let emu = start(cfg);
     let ok = Call::job("x")
         .creds(Credentials::new("STSAK", "STSSK").with_security_token("sts-token"))
@@ -385,8 +387,8 @@ fn permanent_credentials_with_a_security_token() {
 #[test]
 fn known_sets_can_change_while_running() {
     let emu = start_with(0);
-    emu.set_known_instances(Some(HashSet::from([INSTANCE.to_owned()])));
+    emu.update(|s| s.known_instances = Some(HashSet::from([INSTANCE.to_owned()])));
     assert_eq!(Call::create(ecs_body("ok")).send(&emu).status, 200);
-    emu.set_known_instances(Some(HashSet::new()));
+    emu.update(|s| s.known_instances = Some(HashSet::new()));
     assert_eq!(Call::create(ecs_body("gone")).send(&emu).code(), "IMG.0005");
 }

@@ -8,12 +8,12 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::*;
-use ims_emulator::{EmulatorConfig, Endpoint, Fault, FaultConfig, JobFailure};
+use ims_emulator::{Api, EmulatorConfig, Fault, FaultConfig, JobFailure};
 
 #[test]
 fn throttled_with_retry_after_then_success() {
     let emu = start_with(0);
-    emu.faults().throttle_next(Endpoint::Create, 2, 3);
+    emu.faults().throttle_next(Api::Create, 2, 3);
     for _ in 0..2 {
         let r = Call::create(ecs_body("t")).send(&emu);
         assert_eq!(r.status, 429, "{}", r.text());
@@ -42,8 +42,8 @@ fn throttled_with_retry_after_then_success() {
 fn server_errors_are_ims_shaped() {
     let emu = start_with(0);
     let f = emu.faults();
-    f.inject(Endpoint::Job, Fault::InternalError, 1);
-    f.inject(Endpoint::Job, Fault::Unavailable, 1);
+    f.inject(Api::Job, Fault::InternalError, 1);
+    f.inject(Api::Job, Fault::Unavailable, 1);
     let r = Call::job("x").send(&emu);
     assert_eq!(r.status, 500, "{}", r.text());
     assert!(r.json["error"]["code"].is_string() && r.json["error"]["message"].is_string());
@@ -51,15 +51,14 @@ fn server_errors_are_ims_shaped() {
     assert_eq!(r.status, 503, "{}", r.text());
     assert!(r.json["error"]["code"].is_string());
     assert_eq!(Call::job("x").send(&emu).status, 404);
-    assert_eq!(f.pending(Endpoint::Job), 0);
+    assert_eq!(f.pending(Api::Job), 0);
 }
 
 #[test]
 fn faults_on_iam_and_metadata() {
     let emu = start_with(0);
-    emu.faults().throttle_next(Endpoint::Iam, 1, 1);
-    emu.faults()
-        .inject(Endpoint::Metadata, Fault::Unavailable, 1);
+    emu.faults().throttle_next(Api::Iam, 1, 1);
+    emu.faults().inject(Api::Metadata, Fault::Unavailable, 1);
     let r = Call::get(ims_emulator::PROJECTS_PATH)
         .project(None)
         .send(&emu);
@@ -75,7 +74,7 @@ fn faults_on_iam_and_metadata() {
 fn one_shot_and_standing_delays() {
     let emu = start_with(0);
     let delay = Duration::from_millis(700);
-    emu.faults().inject(Endpoint::Job, Fault::Delay(delay), 1);
+    emu.faults().inject(Api::Job, Fault::Delay(delay), 1);
     let t = Instant::now();
     assert_eq!(Call::job("x").send(&emu).status, 404);
     assert!(t.elapsed() >= delay, "{:?}", t.elapsed());
@@ -104,11 +103,8 @@ fn one_shot_and_standing_delays() {
 #[test]
 fn a_delayed_response_times_a_client_out() {
     let emu = start_with(0);
-    emu.faults().inject(
-        Endpoint::Create,
-        Fault::Delay(Duration::from_millis(800)),
-        1,
-    );
+    emu.faults()
+        .inject(Api::Create, Fault::Delay(Duration::from_millis(800)), 1);
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_millis(200))
         .build()
@@ -124,7 +120,7 @@ fn a_delayed_response_times_a_client_out() {
 fn drop_before_handling_creates_nothing() {
     let emu = start_with(0);
     emu.faults()
-        .inject(Endpoint::Create, Fault::DropBeforeHandling, 1);
+        .inject(Api::Create, Fault::DropBeforeHandling, 1);
     let err = Call::create(ecs_body("dropped"))
         .client(&new_client())
         .try_send(&emu)
@@ -141,7 +137,7 @@ fn drop_before_handling_creates_nothing() {
 fn drop_after_handling_creates_the_image() {
     let emu = start_with(0);
     emu.faults()
-        .inject(Endpoint::Create, Fault::DropAfterHandling, 1);
+        .inject(Api::Create, Fault::DropAfterHandling, 1);
     let err = Call::create(ecs_body("ghost"))
         .client(&new_client())
         .try_send(&emu)
@@ -179,10 +175,8 @@ fn raw_signed_job_request(emu: &ims_emulator::Emulator, id: &str) -> Vec<u8> {
 #[test]
 fn dropped_connection_sends_no_byte_on_a_raw_socket() {
     let emu = start_with(0);
-    emu.faults()
-        .inject(Endpoint::Job, Fault::DropBeforeHandling, 1);
-    emu.faults()
-        .inject(Endpoint::Job, Fault::DropAfterHandling, 1);
+    emu.faults().inject(Api::Job, Fault::DropBeforeHandling, 1);
+    emu.faults().inject(Api::Job, Fault::DropAfterHandling, 1);
     for _ in 0..2 {
         let (bytes, _) = raw_exchange(&emu, &raw_signed_job_request(&emu, "x"));
         assert!(bytes.is_empty(), "{:?}", String::from_utf8_lossy(&bytes));
@@ -194,8 +188,7 @@ fn dropped_connection_sends_no_byte_on_a_raw_socket() {
 #[test]
 fn truncated_body_is_a_transport_error() {
     let emu = start_with(0);
-    emu.faults()
-        .inject(Endpoint::Create, Fault::TruncatedBody, 1);
+    emu.faults().inject(Api::Create, Fault::TruncatedBody, 1);
     let err = Call::create(ecs_body("cut"))
         .client(&new_client())
         .try_send(&emu)
@@ -204,7 +197,7 @@ fn truncated_body_is_a_transport_error() {
     assert_eq!(emu.stats().images_created, 1);
 
     // On the wire: Content-Length larger than what arrives.
-    emu.faults().inject(Endpoint::Job, Fault::TruncatedBody, 1);
+    emu.faults().inject(Api::Job, Fault::TruncatedBody, 1);
     let (bytes, _) = raw_exchange(&emu, &raw_signed_job_request(&emu, "x"));
     let text = String::from_utf8_lossy(&bytes);
     let (head, body) = text.split_once("\r\n\r\n").expect("head");
@@ -220,8 +213,7 @@ fn truncated_body_is_a_transport_error() {
 #[test]
 fn wrong_content_type() {
     let emu = start_with(0);
-    emu.faults()
-        .inject(Endpoint::Create, Fault::WrongContentType, 1);
+    emu.faults().inject(Api::Create, Fault::WrongContentType, 1);
     let r = Call::create(ecs_body("html")).send(&emu);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/html"));
@@ -285,7 +277,7 @@ fn a_failing_job_runs_first() {
 #[test]
 fn queued_faults_from_config() {
     let cfg = EmulatorConfig::demo().with_faults(FaultConfig {
-        queued: vec![(Endpoint::Job, Fault::Unavailable, 2)],
+        queued: vec![(Api::Job, Fault::Unavailable, 2)],
         ..FaultConfig::default()
     });
     let emu = start(cfg);

@@ -4,27 +4,26 @@
 mod common;
 
 use common::*;
-use ims_emulator::{EmulatorConfig, Endpoint, Fault, GatewayBehaviour, GatewayPrefix};
+use ims_emulator::{Api, EmulatorConfig, Fault, GatewayBehaviour, GatewayPrefix};
 
 #[test]
 fn apig_prefix_on_every_gateway_error() {
-    let emu = start(EmulatorConfig {
-        gateway: GatewayBehaviour {
-            prefix: GatewayPrefix::Apig,
-            ..GatewayBehaviour::default()
-        },
-        ..EmulatorConfig::demo().with_job_duration(std::time::Duration::ZERO)
-    });
+    let mut cfg = EmulatorConfig::demo().with_job_duration(std::time::Duration::ZERO);
+    cfg.settings.gateway = GatewayBehaviour {
+        prefix: GatewayPrefix::Apig,
+        ..GatewayBehaviour::default()
+    };
+    let emu = start(cfg);
     let r = Call::create(ecs_body("x")).unsigned().send(&emu);
     assert_eq!((r.status, r.code()), (401, "APIG.0301"), "{}", r.text());
     let r = Call::get("/v1/nothing-here").send(&emu);
     assert_eq!(r.code(), "APIG.0101", "{}", r.text());
-    emu.faults().throttle_next(Endpoint::Create, 1, 3);
+    emu.faults().throttle_next(Api::Create, 1, 3);
     let r = Call::create(ecs_body("x")).send(&emu);
     assert_eq!((r.status, r.code()), (429, "APIG.0308"), "{}", r.text());
     assert_eq!(r.header("retry-after"), Some("3"));
     // Back to the default at run time.
-    emu.set_gateway_prefix(GatewayPrefix::Apigw);
+    emu.update(|s| s.gateway.prefix = GatewayPrefix::Apigw);
     let r = Call::create(ecs_body("x")).unsigned().send(&emu);
     assert_eq!(r.code(), "APIGW.0301");
 }
@@ -32,12 +31,12 @@ fn apig_prefix_on_every_gateway_error() {
 #[test]
 fn always_expired_refuses_a_good_signature() {
     let emu = start_with(0);
-    emu.set_always_expired(true);
+    emu.update(|s| s.gateway.always_expired = true);
     let r = Call::create(ecs_body("x")).send(&emu);
     assert_eq!((r.status, r.code()), (401, "APIGW.0301"), "{}", r.text());
     assert!(r.message().contains("signature expired"), "{}", r.message());
     assert_eq!(emu.stats().images_created, 0);
-    emu.set_always_expired(false);
+    emu.update(|s| s.gateway.always_expired = false);
     let r = Call::create(ecs_body("x")).send(&emu);
     assert_eq!(r.status, 200, "{}", r.text());
 }
@@ -46,7 +45,7 @@ fn always_expired_refuses_a_good_signature() {
 fn date_override_is_sent_verbatim_on_every_answer() {
     let emu = start_with(0);
     let hostile = "Sat, 01 Jan 10000 00:00:00 GMT";
-    emu.set_date_override(Some(hostile.to_owned()));
+    emu.update(|s| s.gateway.date_override = Some(hostile.to_owned()));
     assert_eq!(
         Call::create(ecs_body("x")).send(&emu).header("date"),
         Some(hostile)
@@ -58,7 +57,7 @@ fn date_override_is_sent_verbatim_on_every_answer() {
             .header("date"),
         Some(hostile)
     );
-    emu.set_date_override(None);
+    emu.update(|s| s.gateway.date_override = None);
     let date = Call::create(ecs_body("y")).send(&emu);
     assert_ne!(date.header("date"), Some(hostile));
     assert!(date.header("date").is_some_and(|d| d.ends_with("GMT")));
@@ -67,8 +66,8 @@ fn date_override_is_sent_verbatim_on_every_answer() {
 #[test]
 fn retry_after_in_date_form_is_date_plus_seconds() {
     let emu = start_with(0);
-    emu.set_retry_after_http_date(true);
-    emu.faults().throttle_next(Endpoint::Create, 1, 90);
+    emu.update(|s| s.gateway.retry_after_http_date = true);
+    emu.faults().throttle_next(Api::Create, 1, 90);
     let r = Call::create(ecs_body("x")).send(&emu);
     assert_eq!(r.status, 429);
     let date = r.header("date").expect("date");
@@ -88,7 +87,7 @@ fn retry_after_in_date_form_is_date_plus_seconds() {
 #[test]
 fn ak_locked_fault() {
     let emu = start_with(0);
-    emu.faults().inject(Endpoint::Job, Fault::AkLocked, 1);
+    emu.faults().inject(Api::Job, Fault::AkLocked, 1);
     let r = Call::job("0123").send(&emu);
     assert_eq!((r.status, r.code()), (401, "APIGW.0301"), "{}", r.text());
     assert!(

@@ -160,9 +160,9 @@ fn backup_creates_only_one_image() {
 #[test]
 fn known_sets() {
     let mut cfg = EmulatorConfig::demo();
-    cfg.known_instances = Some(HashSet::from([INSTANCE.to_owned()]));
-    cfg.known_vaults = Some(HashSet::from([VAULT.to_owned()]));
-    cfg.known_backups = Some(HashSet::from([BACKUP.to_owned()]));
+    cfg.settings.known_instances = Some(HashSet::from([INSTANCE.to_owned()]));
+    cfg.settings.known_vaults = Some(HashSet::from([VAULT.to_owned()]));
+    cfg.settings.known_backups = Some(HashSet::from([BACKUP.to_owned()]));
     let emu = start(cfg);
     let unknown_ecs = json!({"name": "n", "instance_id": "11111111-2222-4333-8444-555555555555", "vault_id": VAULT});
     assert_ims(

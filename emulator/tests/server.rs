@@ -132,7 +132,7 @@ fn from_env_uses_the_official_variables_only_when_both_are_set() {
     // Only checks the default path: the variables are not set in tests.
     if std::env::var_os("HUAWEICLOUD_SDK_AK").is_none() {
         let cfg = EmulatorConfig::from_env();
-        assert_eq!(cfg.ak, ims_emulator::DEMO_AK);
-        assert_eq!(cfg.sk, ims_emulator::DEMO_SK);
+        assert_eq!(cfg.settings.ak, ims_emulator::DEMO_AK);
+        assert_eq!(cfg.settings.sk, ims_emulator::DEMO_SK);
     }
 }

@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use ims_emulator::{Emulator as CoreEmulator, EmulatorConfig, Endpoint, Fault, ServerCertificate};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use ims_emulator::{
+    Api, Emulator as CoreEmulator, EmulatorConfig, Fault, ServerCertificate, Settings,
+};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyDict, PyList};
@@ -19,9 +21,6 @@ pub struct Emulator {
     inner: Mutex<Option<CoreEmulator>>,
     url: String,
     host: String,
-    region: String,
-    /// The accepted permanent AK/SK (changed by `set_credentials`).
-    keys: Mutex<(String, String)>,
     /// The CA's PEM when it serves HTTPS.
     ca_pem: Option<String>,
 }
@@ -37,12 +36,12 @@ fn to_duration(name: &str, secs: f64) -> PyResult<Duration> {
     }
 }
 
-fn parse_endpoint(name: &str) -> PyResult<Endpoint> {
+fn parse_api(name: &str) -> PyResult<Api> {
     match name {
-        "create" => Ok(Endpoint::Create),
-        "job" => Ok(Endpoint::Job),
-        "iam" => Ok(Endpoint::Iam),
-        "metadata" => Ok(Endpoint::Metadata),
+        "create" => Ok(Api::Create),
+        "job" => Ok(Api::Job),
+        "iam" => Ok(Api::Iam),
+        "metadata" => Ok(Api::Metadata),
         other => Err(PyValueError::new_err(format!(
             "unknown endpoint {other:?}: use \"create\", \"job\", \"iam\" or \"metadata\""
         ))),
@@ -72,8 +71,75 @@ fn parse_fault(name: &str, retry_after: u64, delay: f64) -> PyResult<Fault> {
     })
 }
 
-fn id_set(list: Option<Vec<String>>) -> Option<HashSet<String>> {
-    list.map(|l| l.into_iter().collect())
+/// The value of keyword `key`, converted, or a `TypeError` naming the keyword.
+fn arg<'py, T: FromPyObjectOwned<'py>>(key: &str, value: &Bound<'py, PyAny>) -> PyResult<T> {
+    value.extract::<T>().map_err(|e| {
+        let e: PyErr = e.into();
+        PyTypeError::new_err(format!("{key}: {}", e.value(value.py())))
+    })
+}
+
+fn id_set(key: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<HashSet<String>>> {
+    Ok(arg::<Option<Vec<String>>>(key, value)?.map(|l| l.into_iter().collect()))
+}
+
+/// Applies the emulator settings given as keywords (by `_Emulator(...)` and `update(...)`) to
+/// `s`: the one list of the Python keyword names. `ak` and `sk` come together and replace the
+/// credentials as a whole (`security_token` is `None` unless given with them).
+fn apply_settings(s: &mut Settings, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    let Some(kwargs) = kwargs else {
+        return Ok(());
+    };
+    let mut keys: (Option<String>, Option<String>) = (None, None);
+    let mut token: Option<Option<String>> = None;
+    for (key, value) in kwargs.iter() {
+        let key: String = key.extract()?;
+        let v = &value;
+        match key.as_str() {
+            "ak" => keys.0 = Some(arg(&key, v)?),
+            "sk" => keys.1 = Some(arg(&key, v)?),
+            "security_token" => token = Some(arg(&key, v)?),
+            "project_id" => s.project_id = arg(&key, v)?,
+            "region" => s.region = arg(&key, v)?,
+            "job_seconds" => s.job_duration = to_duration(&key, arg(&key, v)?)?,
+            "auth_token" => s.auth_token = arg(&key, v)?,
+            "gateway_prefix" => {
+                let prefix: String = arg(&key, v)?;
+                s.gateway.prefix = prefix.parse().map_err(PyValueError::new_err)?;
+            }
+            "always_expired" => s.gateway.always_expired = arg(&key, v)?,
+            "date_override" => s.gateway.date_override = arg(&key, v)?,
+            "retry_after_http_date" => s.gateway.retry_after_http_date = arg(&key, v)?,
+            "idle_close_ms" => s.idle_close_ms = arg(&key, v)?,
+            "close_after_answer" => s.close_after_answer = arg(&key, v)?,
+            "echo_unredacted" => s.echo_unredacted = arg(&key, v)?,
+            "metadata_enabled" => s.metadata_enabled = arg(&key, v)?,
+            "known_instances" => s.known_instances = id_set(&key, v)?,
+            "known_vaults" => s.known_vaults = id_set(&key, v)?,
+            "known_backups" => s.known_backups = id_set(&key, v)?,
+            "projects" => s.projects = arg(&key, v)?,
+            "next_job_id" => s.next_job_id = arg(&key, v)?,
+            other => {
+                return Err(PyTypeError::new_err(format!(
+                    "unexpected keyword argument {other:?}"
+                )));
+            }
+        }
+    }
+    match keys {
+        (Some(ak), Some(sk)) => {
+            s.ak = ak;
+            s.sk = sk;
+            s.security_token = token.flatten();
+        }
+        (None, None) => {
+            if let Some(token) = token {
+                s.security_token = token;
+            }
+        }
+        _ => return Err(PyValueError::new_err("give ak and sk together")),
+    }
+    Ok(())
 }
 
 impl Emulator {
@@ -92,58 +158,22 @@ impl Emulator {
 
 #[pymethods]
 impl Emulator {
-    /// Starts an emulator on `127.0.0.1` (an ephemeral port unless `port` is given). Defaults:
-    /// the demo AK/SK and project, region `cn-north-4`, jobs of 3 s. `tls` serves HTTPS with a
-    /// fresh CA; `tls_certificate` (`"valid"`, `"other-host"`, `"expired"`) implies it.
+    /// Starts an emulator on `127.0.0.1` (an ephemeral port unless `port` is given), with the
+    /// settings given as keywords (those of `update`; defaults: the demo AK/SK and project,
+    /// region `cn-north-4`, jobs of 3 s). `tls` serves HTTPS with a fresh CA;
+    /// `tls_certificate` (`"valid"`, `"other-host"`, `"expired"`) implies it.
     #[new]
-    #[pyo3(signature = (*, ak = None, sk = None, project_id = None, region = None, job_seconds = None, auth_token = None, port = 0, gateway_prefix = "APIGW", always_expired = false, date_override = None, retry_after_http_date = false, idle_close_ms = None, close_after_answer = false, echo_unredacted = false, tls = false, tls_certificate = None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (*, port = 0, tls = false, tls_certificate = None, **settings))]
     fn new(
         py: Python<'_>,
-        ak: Option<String>,
-        sk: Option<String>,
-        project_id: Option<String>,
-        region: Option<String>,
-        job_seconds: Option<f64>,
-        auth_token: Option<String>,
         port: u16,
-        gateway_prefix: &str,
-        always_expired: bool,
-        date_override: Option<String>,
-        retry_after_http_date: bool,
-        idle_close_ms: Option<u64>,
-        close_after_answer: bool,
-        echo_unredacted: bool,
         tls: bool,
         tls_certificate: Option<&str>,
+        settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Emulator> {
         let mut cfg = EmulatorConfig::demo();
         cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
-        match (ak, sk) {
-            (Some(ak), Some(sk)) => {
-                cfg.ak = ak;
-                cfg.sk = sk;
-            }
-            (None, None) => {}
-            _ => return Err(PyValueError::new_err("give ak and sk together")),
-        }
-        if let Some(p) = project_id {
-            cfg.project_id = p;
-        }
-        if let Some(r) = region {
-            cfg.region = r;
-        }
-        if let Some(s) = job_seconds {
-            cfg.job_duration = to_duration("job_seconds", s)?;
-        }
-        cfg.auth_token = auth_token;
-        cfg.gateway.prefix = gateway_prefix.parse().map_err(PyValueError::new_err)?;
-        cfg.gateway.always_expired = always_expired;
-        cfg.gateway.date_override = date_override;
-        cfg.gateway.retry_after_http_date = retry_after_http_date;
-        cfg.idle_close_ms = idle_close_ms;
-        cfg.close_after_answer = close_after_answer;
-        cfg.echo_unredacted = echo_unredacted;
+        apply_settings(&mut cfg.settings, settings)?;
         if tls || tls_certificate.is_some() {
             let kind = ServerCertificate::from_str(tls_certificate.unwrap_or("valid"))
                 .map_err(PyValueError::new_err)?;
@@ -151,19 +181,35 @@ impl Emulator {
                 PyRuntimeError::new_err(format!("cannot make the TLS certificates: {e}"))
             })?;
         }
-        let keys = (cfg.ak.clone(), cfg.sk.clone());
-        let region = cfg.region.clone();
         let emu = py
             .detach(|| CoreEmulator::start(cfg))
             .map_err(|e| PyRuntimeError::new_err(format!("cannot start the emulator: {e}")))?;
         Ok(Emulator {
             url: emu.url(),
             host: emu.host(),
-            region,
-            keys: Mutex::new(keys),
             ca_pem: emu.ca_pem().map(str::to_owned),
             inner: Mutex::new(Some(emu)),
         })
+    }
+
+    /// Changes the settings while it runs: the same keywords as the constructor's settings
+    /// (`ak` and `sk` together, `security_token`, `project_id`, `region`, `job_seconds`,
+    /// `auth_token`, `gateway_prefix`, `always_expired`, `date_override`,
+    /// `retry_after_http_date`, `idle_close_ms`, `close_after_answer`, `echo_unredacted`,
+    /// `metadata_enabled`, `known_instances`, `known_vaults`, `known_backups`, `projects`,
+    /// `next_job_id`). All are checked before any is applied.
+    #[pyo3(signature = (**settings))]
+    fn update(&self, py: Python<'_>, settings: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        // Applied to a copy under the settings lock: all or nothing, and nothing the emulator
+        // changes meanwhile (a consumed `next_job_id`) is written back.
+        self.with(py, |e| {
+            e.update(|s| {
+                let mut next = s.clone();
+                apply_settings(&mut next, settings)?;
+                *s = next;
+                Ok(())
+            })
+        })?
     }
 
     /// The base URL, `http://127.0.0.1:PORT` (`https://` with TLS).
@@ -187,23 +233,13 @@ impl Emulator {
     /// The accepted access key.
     #[getter]
     fn ak(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self
-            .keys
-            .lock_py_attached(py)
-            .map_err(|_| PyRuntimeError::new_err("poisoned"))?
-            .0
-            .clone())
+        self.with(py, |e| e.settings().ak)
     }
 
     /// The accepted secret key (the emulator's own, not a real secret).
     #[getter]
     fn sk(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self
-            .keys
-            .lock_py_attached(py)
-            .map_err(|_| PyRuntimeError::new_err("poisoned"))?
-            .1
-            .clone())
+        self.with(py, |e| e.settings().sk)
     }
 
     /// The project id.
@@ -214,8 +250,8 @@ impl Emulator {
 
     /// The region.
     #[getter]
-    fn region(&self) -> &str {
-        &self.region
+    fn region(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |e| e.region())
     }
 
     /// Whether it still runs.
@@ -248,12 +284,6 @@ impl Emulator {
     /// Zeroes the counters and empties the request log.
     fn reset_stats(&self, py: Python<'_>) -> PyResult<()> {
         self.with(py, |e| e.reset_stats())
-    }
-
-    /// Duration of the jobs created from now on (0: done at once).
-    fn set_job_seconds(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
-        let d = to_duration("seconds", seconds)?;
-        self.with(py, |e| e.set_job_duration(d))
     }
 
     /// Shifts the emulator's clock by `secs` (signature expiry, `Date`, job times).
@@ -300,7 +330,7 @@ impl Emulator {
         n: u32,
         retry_after: u64,
     ) -> PyResult<()> {
-        let ep = parse_endpoint(endpoint)?;
+        let ep = parse_api(endpoint)?;
         self.with(py, |e| e.faults().throttle_next(ep, n, retry_after))
     }
 
@@ -317,14 +347,14 @@ impl Emulator {
         retry_after: u64,
         delay: f64,
     ) -> PyResult<()> {
-        let ep = parse_endpoint(endpoint)?;
+        let ep = parse_api(endpoint)?;
         let f = parse_fault(fault, retry_after, delay)?;
         self.with(py, |e| e.faults().inject(ep, f, n))
     }
 
     /// How many injected faults still wait for `endpoint`.
     fn pending(&self, py: Python<'_>, endpoint: &str) -> PyResult<usize> {
-        let ep = parse_endpoint(endpoint)?;
+        let ep = parse_api(endpoint)?;
         self.with(py, |e| e.faults().pending(ep))
     }
 
@@ -334,85 +364,9 @@ impl Emulator {
         self.with(py, |e| e.faults().set_response_delay(d))
     }
 
-    /// Closes keep-alive connections idle longer than `ms` milliseconds (`None`: kept open).
-    #[pyo3(signature = (ms))]
-    fn set_idle_close_ms(&self, py: Python<'_>, ms: Option<u64>) -> PyResult<()> {
-        self.with(py, |e| e.set_idle_close_ms(ms))
-    }
-
-    /// Answers with `Connection: close` and closes each connection after its answer (or not).
-    fn set_close_after_answer(&self, py: Python<'_>, on: bool) -> PyResult<()> {
-        self.with(py, |e| e.set_close_after_answer(on))
-    }
-
     /// Removes every fault (queues, delay, job failures).
     fn clear_faults(&self, py: Python<'_>) -> PyResult<()> {
         self.with(py, |e| e.faults().clear())
-    }
-
-    /// Replaces the accepted AK/SK (with a security token: temporary credentials).
-    #[pyo3(signature = (ak, sk, security_token = None))]
-    fn set_credentials(
-        &self,
-        py: Python<'_>,
-        ak: String,
-        sk: String,
-        security_token: Option<String>,
-    ) -> PyResult<()> {
-        self.with(py, |e| {
-            e.set_credentials(ak.clone(), sk.clone(), security_token)
-        })?;
-        *self
-            .keys
-            .lock_py_attached(py)
-            .map_err(|_| PyRuntimeError::new_err("poisoned"))? = (ak, sk);
-        Ok(())
-    }
-
-    /// Gateway error codes use the `"APIGW"` (default) or `"APIG"` prefix.
-    fn set_gateway_prefix(&self, py: Python<'_>, prefix: &str) -> PyResult<()> {
-        let p = prefix.parse().map_err(PyValueError::new_err)?;
-        self.with(py, |e| e.set_gateway_prefix(p))
-    }
-
-    /// When true, every signed request is refused as "signature expired".
-    fn set_always_expired(&self, py: Python<'_>, on: bool) -> PyResult<()> {
-        self.with(py, |e| e.set_always_expired(on))
-    }
-
-    /// Every answer carries exactly this `Date` text (`None`: the emulator's clock).
-    #[pyo3(signature = (date))]
-    fn set_date_override(&self, py: Python<'_>, date: Option<String>) -> PyResult<()> {
-        self.with(py, |e| e.set_date_override(date))
-    }
-
-    /// Throttling answers give `Retry-After` as an HTTP date (true) or in seconds (false).
-    fn set_retry_after_http_date(&self, py: Python<'_>, on: bool) -> PyResult<()> {
-        self.with(py, |e| e.set_retry_after_http_date(on))
-    }
-
-    /// Accepts `X-Auth-Token: token` (`None`: no token authentication).
-    #[pyo3(signature = (token))]
-    fn set_auth_token(&self, py: Python<'_>, token: Option<String>) -> PyResult<()> {
-        self.with(py, |e| e.set_auth_token(token))
-    }
-
-    /// Known ECS ids (`None`: any); unknown ones are refused with `IMG.0005`.
-    #[pyo3(signature = (ids))]
-    fn set_known_instances(&self, py: Python<'_>, ids: Option<Vec<String>>) -> PyResult<()> {
-        self.with(py, |e| e.set_known_instances(id_set(ids)))
-    }
-
-    /// Known CBR vault ids (`None`: any); unknown ones are refused with `IMG.0184`.
-    #[pyo3(signature = (ids))]
-    fn set_known_vaults(&self, py: Python<'_>, ids: Option<Vec<String>>) -> PyResult<()> {
-        self.with(py, |e| e.set_known_vaults(id_set(ids)))
-    }
-
-    /// Known CBR backup ids (`None`: any); unknown ones are refused with `IMG.0020`.
-    #[pyo3(signature = (ids))]
-    fn set_known_backups(&self, py: Python<'_>, ids: Option<Vec<String>>) -> PyResult<()> {
-        self.with(py, |e| e.set_known_backups(id_set(ids)))
     }
 
     /// Stops it and frees its port (in-flight requests get up to 1 s). Idempotent.

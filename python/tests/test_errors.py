@@ -151,7 +151,7 @@ def test_job_failed_error(emu: Emulator, client: ims.Client) -> None:
 
 
 def test_wait_timeout_error(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(60)
+    emu.update(job_seconds=60)
     job_id = client.create_whole_image(name="slow", backup_id=BACKUP_ID)
     started = time.monotonic()
     with pytest.raises(ims.WaitTimeoutError) as info:
@@ -164,7 +164,7 @@ def test_wait_timeout_error(emu: Emulator, client: ims.Client) -> None:
 
 
 def test_cancelled_error(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(60)
+    emu.update(job_seconds=60)
     job_id = client.create_whole_image(name="cancel", backup_id=BACKUP_ID)
     polls = []
 
@@ -181,7 +181,7 @@ def test_cancelled_error(emu: Emulator, client: ims.Client) -> None:
 
 
 def test_on_progress_exception_propagates(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(60)
+    emu.update(job_seconds=60)
     job_id = client.create_whole_image(name="raise", backup_id=BACKUP_ID)
 
     class Boom(Exception):

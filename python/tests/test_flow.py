@@ -85,7 +85,7 @@ def test_create_from_body(emu: Emulator, client: ims.Client) -> None:
 
 
 def test_job_document(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(0)
+    emu.update(job_seconds=0)
     job_id = client.create_whole_image(name="doc", backup_id=BACKUP_ID)
     job = client.wait_job(job_id, first_delay=0, interval=FAST)
     doc = job.to_dict()
@@ -117,7 +117,7 @@ def test_job_status_enum() -> None:
 
 
 def test_progress_reports_running_with_percent(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(1.0)
+    emu.update(job_seconds=1.0)
     job_id = client.create_whole_image(name="progress", backup_id=BACKUP_ID)
     seen: List[ims.Job] = []
     client.wait_job(job_id, interval=0.1, on_progress=seen.append)
@@ -150,7 +150,7 @@ def test_client_repr_and_endpoint(emu: Emulator) -> None:
 
 
 def test_auth_token(emu: Emulator) -> None:
-    emu.set_auth_token("tok-123")
+    emu.update(auth_token="tok-123")
     client = ims.Client(endpoint=emu.url, auth_token="tok-123", project_id=emu.project_id)
     job_id = client.create_whole_image(name="token", backup_id=BACKUP_ID)
     assert client.wait_job(job_id, interval=FAST).status == "SUCCESS"
@@ -205,11 +205,11 @@ def test_emulator_knobs(emu: Emulator) -> None:
 
 
 def test_emulator_known_resources(emu: Emulator, client: ims.Client) -> None:
-    emu.set_known_backups(["only-this-one"])
+    emu.update(known_backups=["only-this-one"])
     with pytest.raises(ims.ApiError) as info:
         client.create_whole_image(name="unknown", backup_id=BACKUP_ID)
     assert info.value.code == "IMG.0020"
-    emu.set_known_backups(None)
+    emu.update(known_backups=None)
     assert client.create_whole_image(name="any", backup_id=BACKUP_ID)
 
 
@@ -244,8 +244,7 @@ def test_emulator_connection_switches_keep_one_image_per_create() -> None:
         stats = emu.stats()
         assert stats["images_created"] == 2
         assert stats["connections"] == 2
-        emu.set_idle_close_ms(None)
-        emu.set_close_after_answer(True)
+        emu.update(idle_close_ms=None, close_after_answer=True)
         emu.reset_stats()
         for i in range(5):
             client.create_whole_image(name=f"close-{i}", backup_id=f"b-close-{i}")

@@ -51,7 +51,7 @@ def test_an_interval_of_zero_is_refused(emu: Emulator, client: ims.Client, value
 
 
 def test_edges_that_are_allowed(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(0)
+    emu.update(job_seconds=0)
     job_id = client.create_whole_image(name="edges", backup_id="backup-edges")
     # A zero first delay and the longest timeout are fine.
     job = client.wait_job(job_id, timeout=MAX_SECS, first_delay=0, interval=0.01)
@@ -84,7 +84,7 @@ def test_documented_wait_defaults() -> None:
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
 def test_ctrl_c_is_answered_within_a_tick(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(600)
+    emu.update(job_seconds=600)
     job_id = client.create_whole_image(name="tick", backup_id="backup-tick")
     sent: list[float] = []
 

@@ -38,7 +38,7 @@ def records() -> Iterator[List[logging.LogRecord]]:
 
 def test_debug_records_reach_logging(emu: Emulator, records: List[logging.LogRecord]) -> None:
     secret = "a-very-secret-sk-value-0123456789"
-    emu.set_credentials("LOGAK0000000000000000", secret)
+    emu.update(ak="LOGAK0000000000000000", sk=secret)
     client = ims.Client(endpoint=emu.url, ak="LOGAK0000000000000000", sk=secret, project_id=emu.project_id)
     job_id = client.create_whole_image(name="logged", backup_id=BACKUP_ID)
     client.wait_job(job_id, interval=FAST)

@@ -17,7 +17,7 @@ WRONG_SK = "PY-WRONG-secret-key-9876543210zyxwvutsrqp"
 
 def test_unredacted_echo_is_scrubbed() -> None:
     with Emulator(job_seconds=0, echo_unredacted=True) as emu:
-        emu.set_credentials(emu.ak, GOOD_SK, TOKEN)
+        emu.update(ak=emu.ak, sk=GOOD_SK, security_token=TOKEN)
         client = ims.Client(
             endpoint=emu.url,
             ak=emu.ak,

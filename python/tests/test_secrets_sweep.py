@@ -103,7 +103,7 @@ def test_secrets_sweep_through_a_whole_python_session(logs: Capture) -> None:
     shown: List[str] = []
     with Emulator(job_seconds=0.5, echo_unredacted=True) as emu, Emulator() as stopped:
         project_id = emu.project_id
-        emu.set_credentials(emu.ak, SK, TOKEN)
+        emu.update(ak=emu.ak, sk=SK, security_token=TOKEN)
 
         def client(
             sk: str = SK, token: Optional[str] = TOKEN, endpoint: Optional[str] = None
@@ -156,12 +156,12 @@ def test_secrets_sweep_through_a_whole_python_session(logs: Capture) -> None:
         # API errors: the backup used again, an unknown backup, an unknown job, a fault.
         e = raised(shown, ims.ApiError, lambda: c.create_whole_image(name="again", backup_id=backup))
         assert isinstance(e, ims.ApiError) and e.code == "IMG.0029"
-        emu.set_known_backups([backup])
+        emu.update(known_backups=[backup])
         e = raised(
             shown, ims.ApiError, lambda: c.create_whole_image(name="n", backup_id=str(uuid.uuid4()))
         )
         assert isinstance(e, ims.ApiError) and e.code == "IMG.0020"
-        emu.set_known_backups(None)
+        emu.update(known_backups=None)
         e = raised(shown, ims.ApiError, lambda: c.job_status(UNKNOWN_JOB))
         assert isinstance(e, ims.ApiError) and e.status == 404
         emu.inject("job", "internal_error")

@@ -15,7 +15,7 @@ from ims.testing import Emulator
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
 def test_ctrl_c_interrupts_wait(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(600)
+    emu.update(job_seconds=600)
     job_id = client.create_whole_image(name="long", backup_id="backup-long")
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     started = time.monotonic()
@@ -39,7 +39,7 @@ def test_signal_handler_exception_propagates(emu: Emulator, client: ims.Client) 
     def handler(signum: int, frame: object) -> None:
         raise Stop(signum)
 
-    emu.set_job_seconds(600)
+    emu.update(job_seconds=600)
     job_id = client.create_whole_image(name="handler", backup_id="backup-handler")
     previous = signal.signal(signal.SIGUSR1, handler)
     timer = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGUSR1))

@@ -12,7 +12,7 @@ from ims.testing import Emulator
 
 
 def test_eight_threads_share_one_client(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(1.0)
+    emu.update(job_seconds=1.0)
     barrier = threading.Barrier(8)
 
     def make_image(i: int) -> ims.Job:
@@ -33,7 +33,7 @@ def test_eight_threads_share_one_client(emu: Emulator, client: ims.Client) -> No
 
 
 def test_gil_released_while_waiting(emu: Emulator, client: ims.Client) -> None:
-    emu.set_job_seconds(1.0)
+    emu.update(job_seconds=1.0)
     job_id = client.create_whole_image(name="gil", backup_id="backup-gil")
     ticks: List[float] = []
     done = threading.Event()

@@ -19,10 +19,11 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
     if let Some(p) = &a.project_id {
         cfg = cfg.with_project_id(p);
     }
+    let s = &mut cfg.settings;
     if let Some(r) = &a.region {
-        cfg.region = r.clone();
+        s.region = r.clone();
     }
-    cfg.job_duration = Duration::try_from_secs_f64(a.job_seconds).map_err(|_| {
+    s.job_duration = Duration::try_from_secs_f64(a.job_seconds).map_err(|_| {
         Failure::usage(format!(
             "--job-seconds {}: must be a non-negative number",
             a.job_seconds
@@ -35,18 +36,18 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
         )));
     }
     cfg.faults.job_fail_rate = a.fail_rate;
-    cfg.gateway.prefix = a
+    s.gateway.prefix = a
         .gateway_prefix
         .parse()
         .map_err(|e| Failure::usage(format!("--gateway-prefix: {e}")))?;
-    cfg.gateway.always_expired = a.always_expired;
-    cfg.gateway.date_override = a.date_override.clone();
-    cfg.gateway.retry_after_http_date = a.retry_after_http_date;
-    cfg.idle_close_ms = a.idle_close_ms;
-    cfg.close_after_answer = a.close_after_answer;
-    cfg.echo_unredacted = a.echo_unredacted;
+    s.gateway.always_expired = a.always_expired;
+    s.gateway.date_override = a.date_override.clone();
+    s.gateway.retry_after_http_date = a.retry_after_http_date;
+    s.idle_close_ms = a.idle_close_ms;
+    s.close_after_answer = a.close_after_answer;
+    s.echo_unredacted = a.echo_unredacted;
     if let Some(token) = &a.security_token {
-        cfg.security_token = Some(token.clone()).filter(|t| !t.is_empty());
+        s.security_token = Some(token.clone()).filter(|t| !t.is_empty());
     }
     let certificate = match &a.tls_certificate {
         Some(kind) => Some(
@@ -77,7 +78,7 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
             a.listen
         )));
     }
-    let (ak, project) = (cfg.ak.clone(), cfg.project_id.clone());
+    let (ak, project) = (cfg.settings.ak.clone(), cfg.settings.project_id.clone());
     let (tx, rx) = mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = tx.send(());

@@ -36,7 +36,7 @@ pub fn builder_with(emu: &Emulator, retry: RetryPolicy) -> ClientBuilder {
     Client::builder()
         .endpoint(emu.url())
         .project_id(emu.project_id())
-        .credentials(Credentials::new(cfg.ak, cfg.sk))
+        .credentials(Credentials::new(cfg.settings.ak, cfg.settings.sk))
         .retry_policy(retry)
         .timeout(Duration::from_secs(5))
 }

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use ims_core::sign::encode;
 
 use crate::auth::Principal;
-use crate::faults::Endpoint;
+use crate::faults::Api;
 use crate::reply::{Reply, clip};
-use crate::state::Settings;
+use crate::settings::Settings;
 
 /// Path of the create endpoint.
 pub const CREATE_PATH: &str = "/v1/cloudimages/wholeimages/action";
@@ -39,13 +39,14 @@ pub(crate) enum Route {
 }
 
 impl Route {
-    /// The endpoint faults are aimed at.
-    pub fn endpoint(&self) -> Endpoint {
+    /// The API it belongs to (what faults are aimed at). Kept as `endpoint()` so the
+    /// dispatcher's call stays as it was.
+    pub fn endpoint(&self) -> Api {
         match self {
-            Route::Create => Endpoint::Create,
-            Route::Job { .. } | Route::LegacyJob { .. } => Endpoint::Job,
-            Route::Projects => Endpoint::Iam,
-            Route::MetadataToken | Route::SecurityKey => Endpoint::Metadata,
+            Route::Create => Api::Create,
+            Route::Job { .. } | Route::LegacyJob { .. } => Api::Job,
+            Route::Projects => Api::Iam,
+            Route::MetadataToken | Route::SecurityKey => Api::Metadata,
         }
     }
 }

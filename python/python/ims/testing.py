@@ -36,7 +36,58 @@ import typing as _t
 
 from ._ims import Client, _Emulator
 
-__all__ = ["Emulator"]
+if _t.TYPE_CHECKING:
+    from typing_extensions import Unpack as _Unpack
+
+__all__ = ["Emulator", "EmulatorSettings"]
+
+
+class EmulatorSettings(_t.TypedDict, total=False):
+    """The settings of an :class:`Emulator`, given as keywords to ``Emulator(...)`` and to
+    :meth:`Emulator.update` (the types of the keyword list of ``_Emulator``, which applies
+    them)."""
+
+    ak: str
+    """The accepted access key (give ``sk`` with it)."""
+    sk: str
+    """The accepted secret key (give ``ak`` with it)."""
+    security_token: str | None
+    """With ``ak``/``sk``: they are temporary credentials, requests must carry this token."""
+    project_id: str
+    """The project id requests must carry."""
+    region: str
+    """The region (the IAM project lookup answers for it)."""
+    job_seconds: float
+    """How long the jobs created from then on take (0: done at once)."""
+    auth_token: str | None
+    """Accept ``X-Auth-Token: <this>`` (``None``: no token authentication)."""
+    gateway_prefix: _t.Literal["APIGW", "APIG"]
+    """Gateway error codes use the ``APIGW.`` (default) or ``APIG.`` prefix."""
+    always_expired: bool
+    """Every signed request is refused as "signature expired"."""
+    date_override: str | None
+    """Every answer carries exactly this ``Date`` text (``None``: the emulator's clock)."""
+    retry_after_http_date: bool
+    """Throttling answers give ``Retry-After`` as an HTTP date instead of seconds."""
+    idle_close_ms: int | None
+    """Close keep-alive connections idle longer than this (``None``: never)."""
+    close_after_answer: bool
+    """Answer with ``Connection: close`` and close each connection after its answer."""
+    echo_unredacted: bool
+    """A signature mismatch echoes the canonical request verbatim, security token included."""
+    metadata_enabled: bool
+    """Whether the instance metadata endpoints exist (else both answer 404)."""
+    known_instances: list[str] | None
+    """Only these ECS ids exist (``None``: any); others get ``IMG.0005``."""
+    known_vaults: list[str] | None
+    """Only these CBR vaults exist (``None``: any); others get ``IMG.0184``."""
+    known_backups: list[str] | None
+    """Only these CBR backups exist (``None``: any); others get ``IMG.0020``."""
+    projects: list[tuple[str, str]] | None
+    """The IAM projects as ``(name, id)`` pairs (``None``: one named after the region)."""
+    next_job_id: str | None
+    """The job id the next create answers (once), instead of a random one."""
+
 
 class Emulator:
     """A local IMS emulator running in this process until :meth:`shutdown` (or the end of a
@@ -44,8 +95,10 @@ class Emulator:
 
     Defaults: the documented demo AK/SK (``IMSDEMOAK00000000000``) and project
     (``0123456789abcdef0123456789abcdef``), region ``cn-north-4``, jobs of 3 s. ``port=0``
-    picks a free port. ``echo_unredacted=True`` makes a signature mismatch (APIGW.0301) echo
-    the canonical request verbatim, security token included, as the real gateway does.
+    picks a free port. Every other keyword is a setting (:class:`EmulatorSettings`), changed
+    later with :meth:`update`: e.g. ``echo_unredacted=True`` makes a signature mismatch
+    (APIGW.0301) echo the canonical request verbatim, security token included, as the real
+    gateway does.
 
     ``tls=True`` serves HTTPS with a CA made at start-up (:attr:`ca_pem`), for ``127.0.0.1``,
     ``::1`` and ``localhost``; :meth:`client` trusts it. ``tls_certificate`` (which implies
@@ -56,41 +109,19 @@ class Emulator:
     def __init__(
         self,
         *,
-        ak: str | None = None,
-        sk: str | None = None,
-        project_id: str | None = None,
-        region: str | None = None,
-        job_seconds: float | None = None,
-        auth_token: str | None = None,
         port: int = 0,
-        gateway_prefix: _t.Literal["APIGW", "APIG"] = "APIGW",
-        always_expired: bool = False,
-        date_override: str | None = None,
-        retry_after_http_date: bool = False,
-        idle_close_ms: int | None = None,
-        close_after_answer: bool = False,
-        echo_unredacted: bool = False,
         tls: bool = False,
         tls_certificate: _t.Literal["valid", "other-host", "expired"] | None = None,
+        **settings: _Unpack[EmulatorSettings],
     ) -> None:
-        self._emu = _Emulator(
-            ak=ak,
-            sk=sk,
-            project_id=project_id,
-            region=region,
-            job_seconds=job_seconds,
-            auth_token=auth_token,
-            port=port,
-            gateway_prefix=gateway_prefix,
-            always_expired=always_expired,
-            date_override=date_override,
-            retry_after_http_date=retry_after_http_date,
-            idle_close_ms=idle_close_ms,
-            close_after_answer=close_after_answer,
-            echo_unredacted=echo_unredacted,
-            tls=tls,
-            tls_certificate=tls_certificate,
-        )
+        self._emu = _Emulator(port=port, tls=tls, tls_certificate=tls_certificate, **settings)
+
+    def update(self, **settings: _Unpack[EmulatorSettings]) -> None:
+        """Changes the settings while it runs (the keywords of the constructor, see
+        :class:`EmulatorSettings`), all or none: a bad value raises ``TypeError`` or
+        ``ValueError`` naming its keyword and changes nothing. ``ak`` and ``sk`` come
+        together and replace the credentials as a whole."""
+        self._emu.update(**settings)
 
     # -- where and who ---------------------------------------------------------------------
 
@@ -158,10 +189,6 @@ class Emulator:
 
     # -- knobs -----------------------------------------------------------------------------
 
-    def set_job_seconds(self, seconds: float) -> None:
-        """How long the jobs created from now on take (0: done at once)."""
-        self._emu.set_job_seconds(seconds)
-
     def set_clock_offset(self, secs: int) -> None:
         """Shifts the emulator's clock (signature expiry, ``Date`` header, job times)."""
         self._emu.set_clock_offset(secs)
@@ -219,54 +246,9 @@ class Emulator:
         """Every response waits ``seconds`` before it is sent (0: none)."""
         self._emu.set_response_delay(seconds)
 
-    def set_idle_close_ms(self, ms: int | None) -> None:
-        """Close keep-alive connections idle longer than ``ms`` milliseconds (``None``: never),
-        as load balancers do."""
-        self._emu.set_idle_close_ms(ms)
-
-    def set_close_after_answer(self, on: bool) -> None:
-        """Answer with ``Connection: close`` and close each connection after its answer."""
-        self._emu.set_close_after_answer(on)
-
     def clear_faults(self) -> None:
         """Removes every injected fault, delay and job failure."""
         self._emu.clear_faults()
-
-    def set_credentials(self, ak: str, sk: str, security_token: str | None = None) -> None:
-        """Accepts this AK/SK from now on (with ``security_token``: temporary credentials)."""
-        self._emu.set_credentials(ak, sk, security_token)
-
-    def set_gateway_prefix(self, prefix: _t.Literal["APIGW", "APIG"]) -> None:
-        """Gateway error codes use the ``APIGW.`` (default) or ``APIG.`` prefix."""
-        self._emu.set_gateway_prefix(prefix)
-
-    def set_always_expired(self, on: bool) -> None:
-        """When true, every signed request is refused as "signature expired"."""
-        self._emu.set_always_expired(on)
-
-    def set_date_override(self, date: str | None) -> None:
-        """Every answer carries exactly this ``Date`` text (``None``: the emulator's clock)."""
-        self._emu.set_date_override(date)
-
-    def set_retry_after_http_date(self, on: bool) -> None:
-        """Throttling answers give ``Retry-After`` as an HTTP date instead of seconds."""
-        self._emu.set_retry_after_http_date(on)
-
-    def set_auth_token(self, token: str | None) -> None:
-        """Accepts ``X-Auth-Token: token`` (``None``: no token authentication)."""
-        self._emu.set_auth_token(token)
-
-    def set_known_instances(self, ids: list[str] | None) -> None:
-        """Only these ECS ids exist (``None``: any); others get ``IMG.0005``."""
-        self._emu.set_known_instances(ids)
-
-    def set_known_vaults(self, ids: list[str] | None) -> None:
-        """Only these CBR vaults exist (``None``: any); others get ``IMG.0184``."""
-        self._emu.set_known_vaults(ids)
-
-    def set_known_backups(self, ids: list[str] | None) -> None:
-        """Only these CBR backups exist (``None``: any); others get ``IMG.0020``."""
-        self._emu.set_known_backups(ids)
 
     # -- lifetime --------------------------------------------------------------------------
 
