@@ -78,6 +78,7 @@ mod server_io;
 mod settings;
 mod state;
 mod stats;
+mod stream;
 mod tls;
 
 pub use config::{EmulatorConfig, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECS};

@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::{Accept, TlsAcceptor};
 
-use crate::listener::KillableStream;
+use crate::stream::KillableStream;
 
 /// One connection's stream, as hyper sees it.
 pub(crate) enum ServerIo {
