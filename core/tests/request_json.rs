@@ -12,52 +12,15 @@ const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
 const BACKUP: &str = "9b27efab-4a17-4c06-bfa2-3e0cf021d3c3";
 
 /// The seed page's first example, as printed there.
-const SEED_ECS_TAGS: &str = r#"{
-       "name": "instance_whole_image",
-       "description": "creating an image from an ECS",
-       "instance_id": "877a2cda-ba63-4e1e-b95f-e67e48b6129a",
-       "vault_id": "de9fcf45-11b2-432c-8562-5c5428574600",
-       "tags": [
-           "aaa.111",
-           "bbb.333",
-           "ccc.444"
-       ]
-}"#;
+const SEED_ECS_TAGS: &str = include_str!("data/seed-ecs-tags.json");
 
-const SEED_ECS_IMAGE_TAGS: &str = r#"{
-       "name": "instance_whole_image",
-       "description": "creating an image from an ECS",
-       "instance_id": "877a2cda-ba63-4e1e-b95f-e67e48b6129a",
-       "vault_id": "de9fcf45-11b2-432c-8562-5c5428574600",
-       "image_tags": [{"key":"key2","value":"value2"},{"key":"key1","value":"value1"}]
-}"#;
+const SEED_ECS_IMAGE_TAGS: &str = include_str!("data/seed-ecs-image-tags.json");
 
-const SEED_BACKUP_TAGS: &str = r#"{
-     "name": "backup_whole_image",
-     "description": "Creating a full-ECS image using a CBR backup",
-     "backup_id": "9b27efab-4a17-4c06-bfa2-3e0cf021d3c3",
-     "whole_image_type": "CBR",
-     "tags": [
-           "aaa.111",
-           "bbb.333",
-           "ccc.444"
-       ]
-}"#;
+const SEED_BACKUP_TAGS: &str = include_str!("data/seed-backup-tags.json");
 
-const SEED_BACKUP_IMAGE_TAGS: &str = r#"{
-     "name": "backup_whole_image",
-     "description": "Creating a full-ECS image using a CBR backup",
-     "backup_id": "9b27efab-4a17-4c06-bfa2-3e0cf021d3c3",
-     "whole_image_type": "CBR",
-     "image_tags": [{"key":"key2","value":"value2"},{"key":"key1","value":"value1"}]
-}"#;
+const SEED_BACKUP_IMAGE_TAGS: &str = include_str!("data/seed-backup-image-tags.json");
 
-const SEED_BACKUP_NO_TYPE: &str = r#"{
-     "name": "backup_whole_image",
-     "description": "Creating a full-ECS image from a ",
-     "backup_id": "9b27efab-4a17-4c06-bfa2-3e0cf021d3c3",
-     "image_tags": [{"key":"key2","value":"value2"},{"key":"key1","value":"value1"}]
-}"#;
+const SEED_BACKUP_NO_TYPE: &str = include_str!("data/seed-backup-no-type.json");
 
 #[test]
 fn seed_ecs_example_serializes_byte_for_byte_in_field_order() {
