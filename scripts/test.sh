@@ -17,6 +17,15 @@ cargo fmt --all -- --check
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "layers: the optional parts build alone, and no module imports one that imports it back"
+cargo clippy -p ims-core --no-default-features --locked -- -D warnings   # no HTTP client
+cargo clippy -p ims-python --no-default-features --locked -- -D warnings # wheel without emulator
+if cargo tree -p ims-emulator -e normal --locked | grep -q reqwest; then
+    echo "ims-emulator depends on reqwest: it must build without core's HTTP client" >&2
+    exit 1
+fi
+# (module cycles: checked once the last one is gone)
+
 step "rust tests"
 cargo test --workspace --locked
 

@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 
 pub mod client;
 pub mod convert;
+#[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod errors;
 pub mod job;
@@ -31,6 +32,7 @@ fn _ims(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<client::Client>()?;
     m.add_class::<job::Job>()?;
+    #[cfg(feature = "emulator")]
     m.add_class::<emulator::Emulator>()?;
     Ok(())
 }

@@ -22,7 +22,7 @@ pub(crate) struct Response {
 
 /// Why an exchange failed.
 #[derive(Debug)]
-pub(crate) enum Failure {
+pub(crate) enum SendError {
     /// reqwest's error (connect, timeout, body).
     Http(reqwest::Error),
     /// The body was larger than the limit.
@@ -71,30 +71,30 @@ impl BlockingHttp {
         &self,
         request: reqwest::RequestBuilder,
         limit: u64,
-    ) -> Result<Response, Failure> {
+    ) -> Result<Response, SendError> {
         if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Failure::InsideRuntime);
+            return Err(SendError::InsideRuntime);
         }
         let Some(runtime) = &self.runtime else {
-            return Err(Failure::InsideRuntime);
+            return Err(SendError::InsideRuntime);
         };
         runtime.block_on(async move {
             settle_idle_connections().await;
-            let mut resp = request.send().await.map_err(Failure::Http)?;
+            let mut resp = request.send().await.map_err(SendError::Http)?;
             let status = resp.status().as_u16();
             let headers = std::mem::take(resp.headers_mut());
             if resp.content_length().is_some_and(|n| n > limit) {
-                return Err(Failure::TooLarge {
+                return Err(SendError::TooLarge {
                     status,
                     headers,
                     limit,
                 });
             }
             let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(Failure::Http)? {
+            while let Some(chunk) = resp.chunk().await.map_err(SendError::Http)? {
                 body.extend_from_slice(&chunk);
                 if body.len() as u64 > limit {
-                    return Err(Failure::TooLarge {
+                    return Err(SendError::TooLarge {
                         status,
                         headers,
                         limit,

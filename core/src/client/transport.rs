@@ -189,8 +189,8 @@ impl Inner {
         }
         let resp = match self.http.send(rb, MAX_BODY) {
             Ok(resp) => resp,
-            Err(http::Failure::Http(e)) => return Err(transport_error(e, self.timeout)),
-            Err(http::Failure::TooLarge {
+            Err(http::SendError::Http(e)) => return Err(transport_error(e, self.timeout)),
+            Err(http::SendError::TooLarge {
                 status,
                 headers,
                 limit,
@@ -201,7 +201,7 @@ impl Inner {
                     request_id: header(&headers, "x-request-id"),
                 });
             }
-            Err(http::Failure::InsideRuntime) => {
+            Err(http::SendError::InsideRuntime) => {
                 return Err(Error::Config(
                     "the blocking client was called inside an async runtime; call it from spawn_blocking or a plain thread".to_owned(),
                 ));

@@ -4,7 +4,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use super::{CredentialProvider, Credentials};
-use crate::client::http::{BlockingHttp, Failure};
+use crate::client::http::{BlockingHttp, SendError};
 use crate::env::{ENV_METADATA_ENDPOINT, EnvSource};
 use crate::error::{Error, Result};
 use crate::time::{now_unix, parse_rfc3339};
@@ -75,9 +75,9 @@ impl MetadataProvider {
                 r.status
             ))),
             Ok(r) => Ok(r),
-            Err(Failure::Http(e)) => Err(fail(format!("unreachable ({})", short(&e)))),
-            Err(Failure::TooLarge { .. }) => Err(fail("answer larger than 1 MiB".to_owned())),
-            Err(Failure::InsideRuntime) => Err(fail("called inside an async runtime".to_owned())),
+            Err(SendError::Http(e)) => Err(fail(format!("unreachable ({})", short(&e)))),
+            Err(SendError::TooLarge { .. }) => Err(fail("answer larger than 1 MiB".to_owned())),
+            Err(SendError::InsideRuntime) => Err(fail("called inside an async runtime".to_owned())),
         };
         // Session token first (404/405/503 mean the service has none: go on without).
         let token_rb = http

@@ -34,7 +34,15 @@ from __future__ import annotations
 import types as _types
 import typing as _t
 
-from ._ims import Client, _Emulator
+from ._ims import Client
+
+try:
+    from ._ims import _Emulator
+except ImportError as _missing:  # pragma: no cover - only in a wheel built without it
+    raise ImportError(
+        "ims.testing needs the in-process emulator, which this build of ims left out "
+        "(built with --no-default-features); rebuild with the 'emulator' feature, the default"
+    ) from _missing
 
 if _t.TYPE_CHECKING:
     from typing_extensions import Unpack as _Unpack
