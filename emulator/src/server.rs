@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use tokio::net::TcpListener;
 
@@ -18,6 +18,7 @@ use crate::body::{self, BodyError, TruncatedBody};
 use crate::clock;
 use crate::config::{EmulatorConfig, MAX_BODY_BYTES};
 use crate::faults::Fault;
+use crate::gateway::GatewayBehaviour;
 use crate::ids;
 use crate::listener::{ConnMeta, CountingListener};
 use crate::reply::{Reply, clip};
@@ -78,6 +79,9 @@ enum After {
     Html,
 }
 
+/// Every request: refused early (unknown path, wrong method, unreadable or too large body), or
+/// through the fault plan and then its route; the answer is then delayed, dropped or finished as
+/// the plan says.
 async fn dispatch(
     State(state): State<Arc<AppState>>,
     ConnectInfo(conn): ConnectInfo<ConnMeta>,
@@ -89,114 +93,53 @@ async fn dispatch(
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let matched = routes::match_route(&parts.method, &path);
-
     let body = body::read_limited(body, MAX_BODY_BYTES).await;
-
-    let mut after = After::Normal;
-    let mut delay = Duration::ZERO;
     let gateway = state.settings().gateway.clone();
-    let code = |apigw_code: &str| gateway.prefix.rename(apigw_code);
-    let reply = match (&matched, body) {
-        (_, Err(BodyError::Broken)) => Reply::ims_error(
-            StatusCode::BAD_REQUEST,
-            ims::INVALID_PARAMETER_CODE,
-            "The request message format is invalid: the body could not be read",
-        ),
-        (Matched::NotFound, _) => Reply::gateway_error(
-            StatusCode::NOT_FOUND,
-            &code("APIGW.0101"),
-            "The API does not exist or has not been published in the environment",
-            &request_id,
-        ),
-        (Matched::MethodNotAllowed(allowed), _) => Reply::gateway_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            &code("APIGW.0101"),
-            format!(
-                "The API does not exist or has not been published in the environment: method \
-                 {} is not allowed on {}, use {allowed}",
-                clip(parts.method.as_str()),
-                clip(&path)
-            ),
-            &request_id,
-        )
-        .with_header(header::ALLOW, allowed),
-        (Matched::Route(_), Err(BodyError::TooLarge)) => Reply::ims_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ims::INVALID_PARAMETER_CODE,
-            format!("The request body is larger than {MAX_BODY_BYTES} bytes (12 MB)"),
-        ),
+
+    let (reply, after, delay) = match (&matched, body) {
         (Matched::Route(route), Ok(bytes)) => {
             let (fault, standing_delay) = state.faults.take(route.endpoint());
-            delay = standing_delay;
-            match fault {
-                Some(Fault::Throttle { retry_after_secs }) => {
-                    let reply = Reply::gateway_error(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        &code("APIGW.0308"),
-                        "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second",
-                        &request_id,
-                    );
-                    retry_after(
-                        reply,
-                        retry_after_secs,
-                        &state,
-                        gateway.retry_after_http_date,
-                    )
-                }
-                Some(Fault::AkLocked) => Reply::gateway_error(
-                    StatusCode::UNAUTHORIZED,
-                    &code("APIGW.0301"),
-                    "Incorrect IAM authentication information: AK access failed to reach the limit, forbidden",
-                    &request_id,
-                ),
-                Some(Fault::InternalError) => Reply::ims_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "IMG.0500",
-                    "Internal server error (injected fault)",
-                ),
-                Some(Fault::Unavailable) => Reply::ims_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "IMG.0503",
-                    "The service is temporarily unavailable (injected fault)",
-                ),
-                Some(Fault::DropBeforeHandling) => {
+            match plan_fault(&state, fault, &gateway, &request_id) {
+                FaultPlan::DropNow => {
                     conn.kill();
                     state.stats.request(parts.method.as_str(), &path, 0);
                     return Response::new(Body::empty());
                 }
-                other => {
-                    after = match other {
-                        Some(Fault::Delay(d)) => {
-                            delay += d;
-                            After::Normal
-                        }
-                        Some(Fault::DropAfterHandling) => After::Drop,
-                        Some(Fault::TruncatedBody) => After::Truncate,
-                        Some(Fault::WrongContentType) => After::Html,
-                        _ => After::Normal,
-                    };
+                FaultPlan::Answer(reply) => (reply, After::Normal, standing_delay),
+                FaultPlan::Handle { after, delay } => {
                     let view = RequestView {
                         method: &parts.method,
                         uri: &parts.uri,
                         headers: &parts.headers,
                         body: &bytes,
                     };
-                    handle(&state, route, &view, &request_id)
+                    let reply = handle(&state, route, &view, &request_id);
+                    (reply, after, standing_delay + delay)
                 }
             }
+        }
+        (matched, body) => {
+            let reply = refusal(
+                matched,
+                body.err(),
+                &parts.method,
+                &path,
+                &gateway,
+                &request_id,
+            );
+            (reply, After::Normal, Duration::ZERO)
         }
     };
 
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-
-    let status = reply.status;
     if matches!(after, After::Drop) {
         conn.kill();
         state.stats.request(parts.method.as_str(), &path, 0);
         return Response::new(Body::empty());
     }
+    let status = reply.status;
     state
         .stats
         .request(parts.method.as_str(), &path, status.as_u16());
@@ -212,6 +155,116 @@ async fn dispatch(
         response.headers_mut().insert(header::DATE, v);
     }
     response
+}
+
+/// What an injected fault (or none) does to one routed request.
+enum FaultPlan {
+    /// Answer this instead of handling the request.
+    Answer(Reply),
+    /// Drop the connection before handling anything.
+    DropNow,
+    /// Handle the request, wait `delay` more, then treat the answer as `after` says.
+    Handle { after: After, delay: Duration },
+}
+
+/// The plan for `fault`: the gateway's and the service's injected answers, drops, delays and
+/// damaged bodies.
+fn plan_fault(
+    state: &AppState,
+    fault: Option<Fault>,
+    gateway: &GatewayBehaviour,
+    request_id: &str,
+) -> FaultPlan {
+    let code = |apigw_code: &str| gateway.prefix.rename(apigw_code);
+    let handle = |after| FaultPlan::Handle {
+        after,
+        delay: Duration::ZERO,
+    };
+    match fault {
+        None => handle(After::Normal),
+        Some(Fault::Throttle { retry_after_secs }) => {
+            let reply = Reply::gateway_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &code("APIGW.0308"),
+                "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second",
+                request_id,
+            );
+            FaultPlan::Answer(retry_after(
+                reply,
+                retry_after_secs,
+                state,
+                gateway.retry_after_http_date,
+            ))
+        }
+        Some(Fault::AkLocked) => FaultPlan::Answer(Reply::gateway_error(
+            StatusCode::UNAUTHORIZED,
+            &code("APIGW.0301"),
+            "Incorrect IAM authentication information: AK access failed to reach the limit, forbidden",
+            request_id,
+        )),
+        Some(Fault::InternalError) => FaultPlan::Answer(Reply::ims_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "IMG.0500",
+            "Internal server error (injected fault)",
+        )),
+        Some(Fault::Unavailable) => FaultPlan::Answer(Reply::ims_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "IMG.0503",
+            "The service is temporarily unavailable (injected fault)",
+        )),
+        Some(Fault::DropBeforeHandling) => FaultPlan::DropNow,
+        Some(Fault::Delay(delay)) => FaultPlan::Handle {
+            after: After::Normal,
+            delay,
+        },
+        Some(Fault::DropAfterHandling) => handle(After::Drop),
+        Some(Fault::TruncatedBody) => handle(After::Truncate),
+        Some(Fault::WrongContentType) => handle(After::Html),
+    }
+}
+
+/// The answer to a request refused before any route handles it: a body that could not be read
+/// (whatever the path), an unknown path, a method the path does not serve, a body too large.
+fn refusal(
+    matched: &Matched,
+    body_error: Option<BodyError>,
+    method: &Method,
+    path: &str,
+    gateway: &GatewayBehaviour,
+    request_id: &str,
+) -> Reply {
+    let code = |apigw_code: &str| gateway.prefix.rename(apigw_code);
+    match (matched, body_error) {
+        (_, Some(BodyError::Broken)) => Reply::ims_error(
+            StatusCode::BAD_REQUEST,
+            ims::INVALID_PARAMETER_CODE,
+            "The request message format is invalid: the body could not be read",
+        ),
+        (Matched::MethodNotAllowed(allowed), _) => Reply::gateway_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &code("APIGW.0101"),
+            format!(
+                "The API does not exist or has not been published in the environment: method \
+                 {} is not allowed on {}, use {allowed}",
+                clip(method.as_str()),
+                clip(path)
+            ),
+            request_id,
+        )
+        .with_header(header::ALLOW, allowed),
+        (Matched::Route(_), Some(BodyError::TooLarge)) => Reply::ims_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ims::INVALID_PARAMETER_CODE,
+            format!("The request body is larger than {MAX_BODY_BYTES} bytes (12 MB)"),
+        ),
+        // Unknown paths, and (never reached) a route whose body was read.
+        _ => Reply::gateway_error(
+            StatusCode::NOT_FOUND,
+            &code("APIGW.0101"),
+            "The API does not exist or has not been published in the environment",
+            request_id,
+        ),
+    }
 }
 
 /// Adds `Retry-After: secs`, or in date form the emulator's now plus `secs` (IMF-fixdate) with
