@@ -54,7 +54,8 @@
 //! In-process (tests, blocking code): [`Emulator::start`] with an [`EmulatorConfig`]
 //! ([`EmulatorConfig::demo`]: AK [`DEMO_AK`], SK [`DEMO_SK`], project [`DEMO_PROJECT_ID`],
 //! region `cn-north-4`), then [`Emulator::url`], the setters, [`Emulator::faults`],
-//! [`Emulator::stats`], [`Emulator::shutdown`]. Inside a tokio runtime: [`serve`]. From a
+//! [`Emulator::stats`], [`Emulator::shutdown`]. Inside a tokio runtime: [`serve`]. Without
+//! sockets (fuzzing): [`in_process::router`] and [`in_process::verify_signed_request`]. From a
 //! shell: `ims emulator` (crate `ims-cli`), whose first stdout line is its base URL.
 
 mod auth;
@@ -65,6 +66,7 @@ mod emulator;
 mod faults;
 mod gateway;
 mod ids;
+pub mod in_process;
 mod listener;
 mod reply;
 mod routes;

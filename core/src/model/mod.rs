@@ -5,4 +5,4 @@ pub mod request;
 mod request_json;
 
 pub use job::{Job, JobEntities, JobResult, JobStatus};
-pub use request::{ImageTag, Source, Tags, WholeImageBuilder, WholeImageRequest};
+pub use request::{ImageTag, Source, TagSyntaxError, Tags, WholeImageBuilder, WholeImageRequest};

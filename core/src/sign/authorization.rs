@@ -1,5 +1,7 @@
 //! Parsing the `Authorization` header that [`super::sign`] writes (used to verify a request).
 
+use std::fmt;
+
 use super::{Algorithm, SignError, printable};
 
 /// The parts of an `Authorization` header.
@@ -15,6 +17,35 @@ pub struct ParsedAuthorization {
     pub signed_headers: Vec<String>,
     /// The hex signature.
     pub signature: String,
+}
+
+impl ParsedAuthorization {
+    /// The header value in the form [`super::sign`] writes: `<algorithm> Access=<AK>, ...` or
+    /// `V11-HMAC-SHA256 Credential=<AK>/<scope>, ...`, then `SignedHeaders=a;b, Signature=<hex>`.
+    ///
+    /// For a value [`super::parse_authorization`] read, this is the same text up to the
+    /// whitespace around the parameters and their order, which parsing ignores; parsing it again
+    /// gives back `self`.
+    pub fn to_header_value(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for ParsedAuthorization {
+    /// See [`ParsedAuthorization::to_header_value`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.algorithm.as_str())?;
+        match &self.scope {
+            Some(scope) => write!(f, " Credential={}/{scope}", self.access_key)?,
+            None => write!(f, " Access={}", self.access_key)?,
+        }
+        write!(
+            f,
+            ", SignedHeaders={}, Signature={}",
+            self.signed_headers.join(";"),
+            self.signature
+        )
+    }
 }
 
 pub(super) fn parse(value: &str) -> Result<ParsedAuthorization, SignError> {
@@ -82,4 +113,35 @@ pub(super) fn parse(value: &str) -> Result<ParsedAuthorization, SignError> {
         signed_headers,
         signature: signature.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_what_it_parsed() {
+        for header in [
+            "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=0a1b",
+            "SDK-HMAC-SM3 Access=AK2, SignedHeaders=content-type;host;x-sdk-date, Signature=ff",
+            "V11-HMAC-SHA256 Credential=AK3/20240102/cn-north-4/ims, SignedHeaders=host, \
+             Signature=99",
+        ] {
+            let parsed = parse(header).expect(header);
+            assert_eq!(parsed.to_header_value(), header);
+            assert_eq!(parsed.to_string(), header);
+        }
+    }
+
+    #[test]
+    fn renders_in_canonical_form() {
+        let parsed =
+            parse("  SDK-HMAC-SHA256 Signature=ab ,SignedHeaders=host,   Access=AK  ").expect("ok");
+        let header = parsed.to_header_value();
+        assert_eq!(
+            header,
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=ab"
+        );
+        assert_eq!(parse(&header), Ok(parsed));
+    }
 }
