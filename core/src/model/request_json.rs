@@ -75,6 +75,17 @@ impl Parsed {
     }
 }
 
+/// The path of the member `key` of the object at `parent` (`$` for the document): the key
+/// itself at the top (`imagetags`), `parent.key` below (`image_tags[0].extra`), and
+/// `parent[""]` for the empty key, so that no path is ever empty.
+fn member_path(parent: &str, key: &str) -> String {
+    match (parent, key.is_empty()) {
+        (_, true) => format!("{parent}[\"\"]"),
+        ("$", false) => preview(key),
+        (_, false) => format!("{parent}.{}", preview(key)),
+    }
+}
+
 /// Whether `field` is `path` or inside it (`image_tags[1].key` is inside `image_tags[1]`).
 fn under(field: &str, path: &str) -> bool {
     field
@@ -246,7 +257,7 @@ fn read_image_tags(
         };
         for unknown in obj.keys().filter(|k| *k != "key" && *k != "value") {
             out.push(Violation::new(
-                format!("{path}.{}", preview(unknown)),
+                member_path(&path, unknown),
                 Rule::UnknownField,
                 "is not a field of an image tag (only key and value are)",
             ));
@@ -305,7 +316,7 @@ fn parse_object(map: &Map<String, Value>) -> Parsed {
 
     for unknown in map.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
         out.push(Violation::new(
-            preview(unknown),
+            member_path("$", unknown),
             Rule::UnknownField,
             "is not a field of this request",
         ));

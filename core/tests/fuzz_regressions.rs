@@ -1,0 +1,97 @@
+//! Regression tests of the inputs the fuzzer (`fuzz/`, `scripts/fuzz.sh`) found breaking an
+//! invariant: each failed before its fix.
+#![allow(clippy::unwrap_used)]
+
+use ims_core::Credentials;
+use ims_core::model::WholeImageRequest;
+use ims_core::sign::{self, Algorithm, SdkDate, SignError, SignableRequest, SigningParams};
+
+const INSTANCE: &str = "877a2cda-ba63-4e1e-b95f-e67e48b6129a";
+const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
+
+/// request_json: `{"": 1}` was reported as an unknown field with an empty path.
+#[test]
+fn an_unknown_empty_key_has_a_field_path() {
+    let text =
+        format!(r#"{{"": 1, "name": "n", "instance_id": "{INSTANCE}", "vault_id": "{VAULT}"}}"#);
+    let errs = WholeImageRequest::from_json(&text).unwrap_err();
+    assert_eq!(errs.fields(), vec![r#"$[""]"#]);
+    let text = format!(
+        r#"{{"name": "n", "instance_id": "{INSTANCE}", "vault_id": "{VAULT}", "image_tags": [{{"key": "k", "": 2}}]}}"#
+    );
+    let errs = WholeImageRequest::from_json(&text).unwrap_err();
+    assert_eq!(errs.fields(), vec![r#"image_tags[0][""]"#]);
+}
+
+fn sign_with(
+    ak: &str,
+    algorithm: Algorithm,
+    region: &str,
+    service: &str,
+) -> Result<String, SignError> {
+    let credentials = Credentials::new(ak, "SK");
+    let request = SignableRequest {
+        method: "GET",
+        host: "ims.cn-north-4.myhuaweicloud.com",
+        path: "/v1/cloudimages/job/ff",
+        query: &[],
+        headers: &[],
+        body: b"",
+    };
+    let params = SigningParams {
+        credentials: &credentials,
+        algorithm,
+        date: SdkDate::parse("20240102T030405Z").unwrap(),
+        region: Some(region),
+        service: Some(service),
+    };
+    sign::sign(&request, &params).map(|out| out.authorization)
+}
+
+/// signer: an AK with a control character gave an `Authorization` HTTP cannot carry; an empty
+/// AK, or one with `,`, surrounding whitespace or (V11) `/`, one the verifier cannot read back.
+#[test]
+fn the_signer_refuses_an_access_key_the_header_cannot_carry() {
+    for (ak, algorithm) in [
+        ("AK\u{8}", Algorithm::SdkHmacSha256),
+        ("", Algorithm::SdkHmacSha256),
+        ("A,K", Algorithm::SdkHmacSm3),
+        ("AK ", Algorithm::SdkHmacSha256),
+        (" AK", Algorithm::SdkHmacSha256),
+        ("A/K", Algorithm::V11HmacSha256),
+    ] {
+        let got = sign_with(ak, algorithm, "cn-north-4", "ims");
+        assert!(
+            matches!(got, Err(SignError::InvalidAccessKey(_))),
+            "{ak:?} {algorithm}: {got:?}"
+        );
+    }
+    let header = sign_with("HPUAEXAMPLEAK0000001", Algorithm::SdkHmacSha256, "r", "s").unwrap();
+    assert!(
+        header.starts_with("SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, "),
+        "{header}"
+    );
+}
+
+/// signer: a V11 region or service holding `/` (or `,`, whitespace, a control character) gave a
+/// `Credential` scope the verifier splits wrongly.
+#[test]
+fn the_signer_refuses_a_v11_scope_the_header_cannot_carry() {
+    for (region, service) in [
+        ("cn/north-4", "ims"),
+        ("cn-north-4", "i,ms"),
+        ("cn north", "ims"),
+        ("cn-north-4", "ims\n"),
+    ] {
+        let got = sign_with("AK", Algorithm::V11HmacSha256, region, service);
+        assert!(
+            matches!(got, Err(SignError::InvalidScope(_))),
+            "{region:?} {service:?}: {got:?}"
+        );
+    }
+    let header = sign_with("AK", Algorithm::V11HmacSha256, "cn-north-4", "ims").unwrap();
+    assert!(
+        header.starts_with("V11-HMAC-SHA256 Credential=AK/20240102/cn-north-4/ims, "),
+        "{header}"
+    );
+}
