@@ -95,3 +95,39 @@ fn the_signer_refuses_a_v11_scope_the_header_cannot_carry() {
         "{header}"
     );
 }
+
+/// request_json: an accepted body must round-trip through `to_json`. `"instance_id": ""` alone
+/// was read as an ECS source that `to_json` (which never sends `""`) then left out, and
+/// `"enterprise_project_id": ""` as `Some("")`, also left out: both now read `""` as unset,
+/// like `description`.
+#[test]
+fn empty_ids_read_as_unset_so_accepted_bodies_round_trip() {
+    let found = r#"{"instance_id": "", "tags": ["aab"," ..c"], "max_ram": 11, "min_ram": 20}"#;
+    let errs = WholeImageRequest::from_json(found).unwrap_err();
+    assert_eq!(errs.pairs(), vec![("source", "required")]);
+    for body in [
+        found.to_owned(),
+        r#"{"name": "n", "backup_id": ""}"#.to_owned(),
+        format!(r#"{{"name": "n", "instance_id": "", "vault_id": "{VAULT}"}}"#),
+        format!(
+            r#"{{"name": "n", "instance_id": "{INSTANCE}", "vault_id": "{VAULT}", "backup_id": ""}}"#
+        ),
+        format!(
+            r#"{{"name": "n", "instance_id": "{INSTANCE}", "vault_id": "{VAULT}", "enterprise_project_id": ""}}"#
+        ),
+    ] {
+        if let Ok(req) = WholeImageRequest::from_json(&body) {
+            let json = req.to_json();
+            assert_eq!(
+                WholeImageRequest::from_json(&json),
+                Ok(req),
+                "{body} -> {json}"
+            );
+        }
+    }
+    let body = format!(
+        r#"{{"name": "n", "instance_id": "{INSTANCE}", "vault_id": "{VAULT}", "enterprise_project_id": ""}}"#
+    );
+    let req = WholeImageRequest::from_json_validated(&body).unwrap();
+    assert_eq!(req.enterprise_project_id, None);
+}

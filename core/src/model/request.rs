@@ -234,7 +234,9 @@ impl WholeImageRequest {
     /// It does not apply the value rules (lengths, charsets, ...): call
     /// [`WholeImageRequest::validate`], or use [`WholeImageRequest::from_json_validated`].
     /// `null` is the same as an absent field; a missing `name` or id reads as `""`, which
-    /// validation reports as `required`; `""` as `description` reads as no description.
+    /// validation reports as `required`; `""` as `description` or `enterprise_project_id` reads
+    /// as unset, and an id that is `""` selects no source (so that an accepted body round-trips
+    /// through [`WholeImageRequest::to_json`], which never sends `""`).
     pub fn from_json(text: &str) -> Result<Self, ValidationErrors> {
         super::request_json::parse_text(text).into_structural()
     }

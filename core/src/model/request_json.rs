@@ -103,6 +103,11 @@ enum Read<T> {
     Bad,
 }
 
+/// Whether a read string is `""`.
+fn is_empty_text(read: &Read<String>) -> bool {
+    matches!(read, Read::Good(s) if s.is_empty())
+}
+
 impl<T> Read<T> {
     fn present(&self) -> bool {
         !matches!(self, Read::Absent)
@@ -354,8 +359,8 @@ fn parse_object(map: &Map<String, Value>) -> Parsed {
     let min_ram = ram("min_ram", &mut out);
 
     let enterprise_project_id = match read_string(map, "enterprise_project_id", &mut out) {
-        Read::Good(s) => Some(s),
-        Read::Absent | Read::Bad => None,
+        Read::Good(s) if !s.is_empty() => Some(s),
+        Read::Good(_) | Read::Absent | Read::Bad => None,
     };
 
     Parsed {
@@ -428,8 +433,10 @@ fn read_source(
     let vault_id = read_string(map, "vault_id", out);
     let backup_id = read_string(map, "backup_id", out);
     let whole_image_type = read_string(map, "whole_image_type", out);
-    let ecs = instance_id.present() || vault_id.present();
-    let backup = backup_id.present();
+    // `""` is unset here as everywhere (`to_json` never sends it): an empty id names no source.
+    let given = |read: &Read<String>| !matches!(read, Read::Absent) && !is_empty_text(read);
+    let ecs = given(&instance_id) || given(&vault_id);
+    let backup = given(&backup_id);
     // `CBR` is the default (`None`); `CSBS` (legacy) is kept and sent as given.
     let check_type = |out: &mut Vec<Violation>| match &whole_image_type {
         Read::Good(t) if t == WHOLE_IMAGE_TYPE_CBR => None,
