@@ -38,7 +38,6 @@ fn check_raw(text: &str) {
         return;
     };
     let rendered = parsed.to_header_value();
-    assert_eq!(rendered, parsed.to_string());
     assert_eq!(
         parse_authorization(&rendered).as_ref(),
         Ok(&parsed),
