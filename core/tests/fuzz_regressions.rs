@@ -131,3 +131,60 @@ fn empty_ids_read_as_unset_so_accepted_bodies_round_trip() {
     let req = WholeImageRequest::from_json_validated(&body).unwrap();
     assert_eq!(req.enterprise_project_id, None);
 }
+
+/// signer: a security token with surrounding whitespace was sent and signed untrimmed, while a
+/// receiver reads header values trimmed (HTTP drops that whitespace; the emulator's verifier
+/// re-signs trimmed values), so the signature did not match. The token is now trimmed once,
+/// in `Credentials`, and a blank token is no token.
+#[test]
+fn a_security_token_is_trimmed_so_the_signature_matches_what_is_received() {
+    let credentials = Credentials::new("AK", "SK").with_security_token(" imGEN+622==\n");
+    assert_eq!(credentials.security_token(), Some("imGEN+622=="));
+    assert_eq!(
+        Credentials::new("AK", "SK")
+            .with_security_token("  ")
+            .security_token(),
+        None
+    );
+
+    let date = SdkDate::parse("20240102T030405Z").unwrap();
+    let request = SignableRequest {
+        method: "GET",
+        host: "ims.cn-north-4.myhuaweicloud.com",
+        path: "/v1/cloudimages/job/ff",
+        query: &[],
+        headers: &[],
+        body: b"",
+    };
+    let params = SigningParams {
+        credentials: &credentials,
+        algorithm: Algorithm::SdkHmacSha256,
+        date,
+        region: None,
+        service: None,
+    };
+    let out = sign::sign(&request, &params).unwrap();
+    // What a receiver re-signs: the headers as sent, values trimmed, without the token added.
+    let received: Vec<(String, String)> = out
+        .headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.trim().to_owned()))
+        .collect();
+    let received: Vec<(&str, &str)> = received
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let plain = Credentials::new("AK", "SK");
+    let again = sign::sign(
+        &SignableRequest {
+            headers: &received,
+            ..request
+        },
+        &SigningParams {
+            credentials: &plain,
+            ..params
+        },
+    )
+    .unwrap();
+    assert_eq!(again.signature, out.signature, "{}", out.canonical_request);
+}
