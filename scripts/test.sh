@@ -41,6 +41,11 @@ bash scripts/python-tests.sh
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 
+# Every parser under libFuzzer from the committed seeds (fuzz/corpus), 48 s in all: fails on
+# any crash or broken invariant. The long-run figures are in README "Fuzzing".
+step "fuzz smoke run (scripts/fuzz.sh 48)"
+bash scripts/fuzz.sh 48
+
 # The harness drives every client (official SDK, ims Python, ims Rust) for real: a smoke run keeps
 # it from breaking unnoticed (an interval of 0, refused since the waiter's options are checked,
 # once did). It fails on errors only; its figures are for bench/README.md, not for this run.

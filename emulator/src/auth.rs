@@ -73,8 +73,8 @@ pub(crate) fn authenticate(
 /// [`authenticate`], with codes written `APIGW.nnnn`.
 fn authenticate_apigw(state: &AppState, req: &RequestView<'_>) -> Result<Principal, AuthFailure> {
     if let Some(value) = req.headers.get("authorization") {
-        let value = value
-            .to_str()
+        // UTF-8, not only visible ASCII: the signer signs any text a header value may hold.
+        let value = std::str::from_utf8(value.as_bytes())
             .map_err(|_| AuthFailure::signature("the Authorization header is not text"))?;
         let parsed = sign::parse_authorization(value).map_err(AuthFailure::signature)?;
         verify_signature(state, req, &parsed)?;
@@ -136,7 +136,7 @@ fn verify_signature(
         }
         let mut joined = String::new();
         for (i, v) in values.enumerate() {
-            let text = v.to_str().map_err(|_| {
+            let text = std::str::from_utf8(v.as_bytes()).map_err(|_| {
                 AuthFailure::signature(format_args!(
                     "signed header {} has a value that is not text",
                     clip(name)

@@ -57,7 +57,8 @@
 //! region `cn-north-4`; everything that may change while it runs is one [`Settings`], in
 //! [`EmulatorConfig::settings`]), then [`Emulator::url`], [`Emulator::update`] to change the
 //! settings, [`Emulator::faults`],
-//! [`Emulator::stats`], [`Emulator::shutdown`]. Inside a tokio runtime: [`serve`]. From a
+//! [`Emulator::stats`], [`Emulator::shutdown`]. Inside a tokio runtime: [`serve`]. Without
+//! sockets (fuzzing): [`in_process::router`] and [`in_process::verify_signed_request`]. From a
 //! shell: `ims emulator` (crate `ims-cli`), whose first stdout line is its base URL.
 
 #![forbid(unsafe_code)]
@@ -70,6 +71,7 @@ mod emulator;
 mod faults;
 mod gateway;
 mod ids;
+pub mod in_process;
 mod listener;
 mod reply;
 mod routes;

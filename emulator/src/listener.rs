@@ -38,6 +38,16 @@ impl Drop for BusyGuard {
 }
 
 impl ConnMeta {
+    /// The information of a request that came through no connection (driven in process, see
+    /// [`crate::in_process`]): peer `127.0.0.1:0`, nothing to kill.
+    pub fn detached() -> Self {
+        ConnMeta {
+            peer: SocketAddr::from(([127, 0, 0, 1], 0)),
+            kill: Arc::new(AtomicBool::new(false)),
+            busy: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
     /// Marks the connection busy until the guard is dropped: it is never idle-closed meanwhile.
     pub fn busy(&self) -> BusyGuard {
         self.busy.fetch_add(1, Ordering::SeqCst);

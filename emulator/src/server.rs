@@ -59,9 +59,7 @@ where
             format!("the emulator listens on loopback addresses only, not {local}"),
         ));
     }
-    let app = Router::new()
-        .fallback(dispatch)
-        .with_state(Arc::clone(&state));
+    let app = app(Arc::clone(&state));
     let listener = CountingListener::new(listener, state);
     axum::serve(
         listener,
@@ -69,6 +67,11 @@ where
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// The router every request goes through: one dispatcher for all paths.
+pub(crate) fn app(state: Arc<AppState>) -> Router {
+    Router::new().fallback(dispatch).with_state(state)
 }
 
 /// What happens to the response after the handler ran.

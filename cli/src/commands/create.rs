@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use ims_core::model::WholeImageRequest;
+use ims_core::model::{ImageTag, WholeImageRequest};
 
 use super::job::IdShown;
 use crate::args::{CreateArgs, Global, Output};
@@ -79,10 +79,9 @@ fn from_flags(a: &CreateArgs) -> Result<WholeImageRequest, Failure> {
         b = b.description(d);
     }
     for t in &a.tags {
-        let (k, v) = t
-            .split_once('=')
-            .ok_or_else(|| Failure::usage(format!("--tag {t:?}: expected KEY=VALUE")))?;
-        b = b.tag(k, v);
+        let tag = ImageTag::parse_key_value(t)
+            .map_err(|e| Failure::usage(format!("--tag {t:?}: {e}")))?;
+        b = b.tag(tag.key, tag.value);
     }
     for t in &a.legacy_tags {
         b = b.legacy_tag(t);

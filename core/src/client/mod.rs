@@ -274,36 +274,39 @@ impl Client {
             idempotency: Idempotency::Safe,
         };
         let resp = self.inner.execute(&call)?;
-        // Read straight from the body (never a whole `Value` tree): bounded memory.
-        let parsed = std::str::from_utf8(&resp.body)
-            .ok()
-            .map(|text| (text, Job::from_json(text)));
-        match parsed {
-            Some((_, Ok(job))) => Ok(job),
-            Some((text, Err(e))) => {
-                let what = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
-                    "a job document"
-                } else {
-                    "a JSON body"
-                };
-                Err(Error::InvalidResponse {
-                    status: resp.status,
-                    message: format!(
-                        "expected {what}, got: {} ({e})",
-                        response::snippet(&resp.body)
-                    ),
-                    request_id: resp.request_id.clone(),
-                })
-            }
-            None => Err(Error::InvalidResponse {
-                status: resp.status,
-                message: format!(
-                    "expected a JSON body, got: {}",
-                    response::snippet(&resp.body)
-                ),
-                request_id: resp.request_id.clone(),
-            }),
+        read_job_body(resp.status, &resp.body, resp.request_id.as_deref())
+    }
+}
+
+/// Reads a job answer's body exactly as [`Client::job`] does: a job document, else
+/// [`Error::InvalidResponse`] (with `status`, `request_id` and a short snippet of the body).
+///
+/// Any bytes give one of the two, in memory bounded by a small multiple of the body's size
+/// (the document is read straight from the text, never into a whole `Value` tree). Public so
+/// that the fuzzer (`fuzz/`) drives the very function the client calls.
+pub fn read_job_body(status: u16, body: &[u8], request_id: Option<&str>) -> Result<Job> {
+    let parsed = std::str::from_utf8(body)
+        .ok()
+        .map(|text| (text, Job::from_json(text)));
+    match parsed {
+        Some((_, Ok(job))) => Ok(job),
+        Some((text, Err(e))) => {
+            let what = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+                "a job document"
+            } else {
+                "a JSON body"
+            };
+            Err(Error::InvalidResponse {
+                status,
+                message: format!("expected {what}, got: {} ({e})", response::snippet(body)),
+                request_id: request_id.map(str::to_owned),
+            })
         }
+        None => Err(Error::InvalidResponse {
+            status,
+            message: format!("expected a JSON body, got: {}", response::snippet(body)),
+            request_id: request_id.map(str::to_owned),
+        }),
     }
 }
 

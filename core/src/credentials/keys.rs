@@ -24,9 +24,16 @@ impl Credentials {
     }
 
     /// Adds the security token of temporary credentials (sent as a signed `X-Security-Token`).
+    /// Surrounding whitespace is dropped (a header value cannot carry it, so it would be signed
+    /// but not received); a blank token is no token.
     pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
-        let token = token.into();
-        self.security_token = (!token.is_empty()).then(|| Zeroizing::new(token));
+        let mut token = Zeroizing::new(token.into());
+        let trimmed = token.trim();
+        if trimmed.len() != token.len() {
+            let kept = Zeroizing::new(trimmed.to_owned());
+            token = kept;
+        }
+        self.security_token = (!token.is_empty()).then_some(token);
         self
     }
 

@@ -7,4 +7,6 @@ mod request_json;
 
 pub use job::{Job, JobEntities, JobResult, JobStatus};
 pub use job_id::{JOB_ID_MAX_CHARS, JobId};
-pub use request::{ImageTag, Source, Tags, WholeImageBuilder, WholeImageRequest};
+pub use request::{
+    ImageTag, Source, TagSyntaxError, Tags, WholeImageBuilder, WholeImageRequest,
+};

@@ -40,7 +40,21 @@ impl ImageTag {
             value: value.into(),
         }
     }
+
+    /// Reads a tag written `KEY=VALUE` (the CLI's `--tag`), split at the FIRST `=`:
+    /// `"a=b=c"` → key `"a"`, value `"b=c"`; `"a="` → value `""`. Nothing is trimmed or checked
+    /// here (validation applies the tag rules); only a text without `=` is refused.
+    pub fn parse_key_value(text: &str) -> Result<ImageTag, TagSyntaxError> {
+        text.split_once('=')
+            .map(|(key, value)| ImageTag::new(key, value))
+            .ok_or(TagSyntaxError)
+    }
 }
+
+/// A tag written without its `=` (see [`ImageTag::parse_key_value`]); the text is not shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("expected KEY=VALUE")]
+pub struct TagSyntaxError;
 
 /// The image's tags, in one of the two documented forms (never both).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -220,7 +234,9 @@ impl WholeImageRequest {
     /// It does not apply the value rules (lengths, charsets, ...): call
     /// [`WholeImageRequest::validate`], or use [`WholeImageRequest::from_json_validated`].
     /// `null` is the same as an absent field; a missing `name` or id reads as `""`, which
-    /// validation reports as `required`; `""` as `description` reads as no description.
+    /// validation reports as `required`; `""` as `description` or `enterprise_project_id` reads
+    /// as unset, and an id that is `""` selects no source (so that an accepted body round-trips
+    /// through [`WholeImageRequest::to_json`], which never sends `""`).
     pub fn from_json(text: &str) -> Result<Self, ValidationErrors> {
         super::request_json::parse_text(text).into_structural()
     }
@@ -441,5 +457,22 @@ impl WholeImageBuilder {
         }
         validate::sort_by_field(&mut out);
         ValidationErrors::from_violations(out).map(|()| request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_value_splits_at_the_first_equals() {
+        assert_eq!(
+            ImageTag::parse_key_value("a=b=c"),
+            Ok(ImageTag::new("a", "b=c"))
+        );
+        assert_eq!(ImageTag::parse_key_value("a="), Ok(ImageTag::new("a", "")));
+        assert_eq!(ImageTag::parse_key_value("=v"), Ok(ImageTag::new("", "v")));
+        assert_eq!(ImageTag::parse_key_value("a.b"), Err(TagSyntaxError));
+        assert_eq!(TagSyntaxError.to_string(), "expected KEY=VALUE");
     }
 }

@@ -75,6 +75,17 @@ impl Parsed {
     }
 }
 
+/// The path of the member `key` of the object at `parent` (`$` for the document): the key
+/// itself at the top (`imagetags`), `parent.key` below (`image_tags[0].extra`), and
+/// `parent[""]` for the empty key, so that no path is ever empty.
+fn member_path(parent: &str, key: &str) -> String {
+    match (parent, key.is_empty()) {
+        (_, true) => format!("{parent}[\"\"]"),
+        ("$", false) => preview(key),
+        (_, false) => format!("{parent}.{}", preview(key)),
+    }
+}
+
 /// Whether `field` is `path` or inside it (`image_tags[1].key` is inside `image_tags[1]`).
 fn under(field: &str, path: &str) -> bool {
     field
@@ -90,6 +101,11 @@ enum Read<T> {
     Good(T),
     /// Present with the wrong type (already reported).
     Bad,
+}
+
+/// Whether a read string is `""`.
+fn is_empty_text(read: &Read<String>) -> bool {
+    matches!(read, Read::Good(s) if s.is_empty())
 }
 
 impl<T> Read<T> {
@@ -246,7 +262,7 @@ fn read_image_tags(
         };
         for unknown in obj.keys().filter(|k| *k != "key" && *k != "value") {
             out.push(Violation::new(
-                format!("{path}.{}", preview(unknown)),
+                member_path(&path, unknown),
                 Rule::UnknownField,
                 "is not a field of an image tag (only key and value are)",
             ));
@@ -305,7 +321,7 @@ fn parse_object(map: &Map<String, Value>) -> Parsed {
 
     for unknown in map.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
         out.push(Violation::new(
-            preview(unknown),
+            member_path("$", unknown),
             Rule::UnknownField,
             "is not a field of this request",
         ));
@@ -343,8 +359,8 @@ fn parse_object(map: &Map<String, Value>) -> Parsed {
     let min_ram = ram("min_ram", &mut out);
 
     let enterprise_project_id = match read_string(map, "enterprise_project_id", &mut out) {
-        Read::Good(s) => Some(s),
-        Read::Absent | Read::Bad => None,
+        Read::Good(s) if !s.is_empty() => Some(s),
+        Read::Good(_) | Read::Absent | Read::Bad => None,
     };
 
     Parsed {
@@ -417,8 +433,10 @@ fn read_source(
     let vault_id = read_string(map, "vault_id", out);
     let backup_id = read_string(map, "backup_id", out);
     let whole_image_type = read_string(map, "whole_image_type", out);
-    let ecs = instance_id.present() || vault_id.present();
-    let backup = backup_id.present();
+    // `""` is unset here as everywhere (`to_json` never sends it): an empty id names no source.
+    let given = |read: &Read<String>| !matches!(read, Read::Absent) && !is_empty_text(read);
+    let ecs = given(&instance_id) || given(&vault_id);
+    let backup = given(&backup_id);
     // `CBR` is the default (`None`); `CSBS` (legacy) is kept and sent as given.
     let check_type = |out: &mut Vec<Violation>| match &whole_image_type {
         Read::Good(t) if t == WHOLE_IMAGE_TYPE_CBR => None,

@@ -93,6 +93,14 @@ pub enum SignError {
     /// A date is malformed or out of range.
     #[error("invalid signing date: {0}")]
     InvalidDate(String),
+    /// The access key is empty or holds what an `Authorization` header cannot carry (for the
+    /// verifier to read it back): whitespace, control characters, `,`, or `/` (V11).
+    #[error("access key {0:?} is empty or holds whitespace, control characters, ',' or '/'")]
+    InvalidAccessKey(String),
+    /// A V11 region or service holds what the `Credential` scope cannot carry: `/`, `,`,
+    /// whitespace or control characters.
+    #[error("V11 scope part {0:?} must hold no '/', ',', whitespace or control characters")]
+    InvalidScope(String),
     /// `V11-HMAC-SHA256` needs a region and a service for its scope.
     #[error("V11-HMAC-SHA256 needs a region and a service")]
     MissingScope,
@@ -179,6 +187,7 @@ pub fn sign<'a>(
     params: &SigningParams<'_>,
 ) -> Result<SigningOutput<'a>, SignError> {
     let method = checked_method(req.method)?;
+    check_access_key(params.credentials.access_key(), params.algorithm)?;
     check_host(req.host)?;
     check_path(req.path)?;
     let alg = params.algorithm;
@@ -254,6 +263,8 @@ pub fn sign<'a>(
     let scope = match alg {
         Algorithm::V11HmacSha256 => match (params.region, params.service) {
             (Some(r), Some(s)) if !r.is_empty() && !s.is_empty() => {
+                check_scope_part(r)?;
+                check_scope_part(s)?;
                 Some(format!("{}/{r}/{s}", params.date.day()))
             }
             _ => return Err(SignError::MissingScope),
@@ -431,6 +442,29 @@ fn checked_method(method: &str) -> Result<String, SignError> {
         return Err(SignError::InvalidMethod(printable(method)));
     }
     Ok(method.to_ascii_uppercase())
+}
+
+/// Whether `c` would break the `Authorization` header's `key=value, ...` form or its reading.
+fn breaks_header(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || c == ','
+}
+
+/// The AK goes into `Authorization` as `Access=<AK>` or `Credential=<AK>/<scope>`: it must
+/// read back as itself.
+fn check_access_key(ak: &str, alg: Algorithm) -> Result<(), SignError> {
+    let v11_slash = alg == Algorithm::V11HmacSha256 && ak.contains('/');
+    if ak.is_empty() || v11_slash || ak.chars().any(breaks_header) {
+        return Err(SignError::InvalidAccessKey(printable(ak)));
+    }
+    Ok(())
+}
+
+/// A V11 region or service: one `/`-separated part of the `Credential` scope.
+fn check_scope_part(part: &str) -> Result<(), SignError> {
+    if part.contains('/') || part.chars().any(breaks_header) {
+        return Err(SignError::InvalidScope(printable(part)));
+    }
+    Ok(())
 }
 
 fn check_host(host: &str) -> Result<(), SignError> {
