@@ -60,7 +60,7 @@ mod tests {
         let mut config = EmulatorConfig::demo().with_credentials(ak, "SK");
         if let Some(t) = token {
             credentials = credentials.with_security_token(t);
-            config.security_token = Some(t.to_owned());
+            config.settings.security_token = Some(t.to_owned());
         }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -8,7 +8,6 @@ use ims_core::{JobId, WaitOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
-use serde_json::{Map, Value};
 
 use crate::convert;
 use crate::errors::{self, IntoPyResult};
@@ -134,33 +133,29 @@ impl Client {
         max_ram: Option<i64>,
         enterprise_project_id: Option<String>,
     ) -> PyResult<WholeImageRequest> {
-        let mut body = Map::new();
-        body.insert("name".to_owned(), Value::String(name));
-        let mut put = |key: &str, value: Option<String>| {
-            if let Some(v) = value {
-                body.insert(key.to_owned(), Value::String(v));
-            }
-        };
-        put("description", description);
-        put("instance_id", instance_id);
-        put("vault_id", vault_id);
-        put("backup_id", backup_id);
-        put("enterprise_project_id", enterprise_project_id);
+        // Core's builder: the source rule (`Source::from_ids`) and every other rule, reported in
+        // the same words as for JSON and the CLI.
+        let mut b = WholeImageRequest::builder(name).source_ids(
+            instance_id.as_deref(),
+            vault_id.as_deref(),
+            backup_id.as_deref(),
+        );
+        if let Some(d) = description.filter(|d| !d.is_empty()) {
+            b = b.description(d);
+        }
+        if let Some(e) = enterprise_project_id.filter(|e| !e.is_empty()) {
+            b = b.enterprise_project_id(e);
+        }
         if let Some(tags) = tags {
             let mapping = tags.cast::<PyMapping>().map_err(|_| {
                 PyTypeError::new_err("tags must be a mapping of str to str (key -> value)")
             })?;
-            let mut list = Vec::new();
             for item in mapping.items()?.iter() {
                 let (k, v): (String, String) = item.extract().map_err(|_| {
                     PyTypeError::new_err("tags must be a mapping of str to str (key -> value)")
                 })?;
-                let mut tag = Map::new();
-                tag.insert("key".to_owned(), Value::String(k));
-                tag.insert("value".to_owned(), Value::String(v));
-                list.push(Value::Object(tag));
+                b = b.tag(k, v);
             }
-            body.insert("image_tags".to_owned(), Value::Array(list));
         }
         if let Some(legacy) = legacy_tags {
             if legacy.is_instance_of::<PyString>() {
@@ -171,18 +166,17 @@ impl Client {
             let list: Vec<String> = legacy.extract().map_err(|_| {
                 PyTypeError::new_err("legacy_tags must be a list of \"key.value\" strings")
             })?;
-            body.insert(
-                "tags".to_owned(),
-                Value::Array(list.into_iter().map(Value::String).collect()),
-            );
+            for tag in list {
+                b = b.legacy_tag(tag);
+            }
         }
         if let Some(v) = min_ram {
-            body.insert("min_ram".to_owned(), Value::from(v));
+            b = b.min_ram(v);
         }
         if let Some(v) = max_ram {
-            body.insert("max_ram".to_owned(), Value::from(v));
+            b = b.max_ram(v);
         }
-        WholeImageRequest::from_json_value_validated(Value::Object(body)).into_py_result(py)
+        b.build().into_py_result(py)
     }
 
     fn create(&self, py: Python<'_>, request: &WholeImageRequest) -> PyResult<String> {

@@ -66,15 +66,13 @@ fn from_file(path: &str) -> Result<WholeImageRequest, Failure> {
 
 fn from_flags(a: &CreateArgs) -> Result<WholeImageRequest, Failure> {
     let name = a.name.clone().unwrap_or_default();
-    let mut b = match (&a.instance_id, &a.vault_id, &a.backup_id) {
-        (Some(i), Some(v), None) => WholeImageRequest::from_ecs(name, i, v),
-        (None, None, Some(b)) => WholeImageRequest::from_backup(name, b),
-        _ => {
-            return Err(Failure::usage(
-                "give --instance-id with --vault-id, or --backup-id",
-            ));
-        }
-    };
+    // The source rule is core's (`Source::from_ids`), reported in the same words as for JSON
+    // and Python, with every other violation.
+    let mut b = WholeImageRequest::builder(name).source_ids(
+        a.instance_id.as_deref(),
+        a.vault_id.as_deref(),
+        a.backup_id.as_deref(),
+    );
     if let Some(d) = &a.description {
         b = b.description(d);
     }

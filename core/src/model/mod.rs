@@ -7,6 +7,4 @@ mod request_json;
 
 pub use job::{Job, JobEntities, JobResult, JobStatus};
 pub use job_id::{JOB_ID_MAX_CHARS, JobId};
-pub use request::{
-    ImageTag, Source, TagSyntaxError, Tags, WholeImageBuilder, WholeImageRequest,
-};
+pub use request::{ImageTag, Source, TagSyntaxError, Tags, WholeImageBuilder, WholeImageRequest};

@@ -10,7 +10,7 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::validate::{self, ValidationErrors};
+use crate::validate::{self, Rule, ValidationErrors, Violation};
 
 /// `job_type` of the job that creates a full-ECS image from an ECS.
 pub const JOB_TYPE_BY_INSTANCE: &str = "imsCreateWholeImageByInstanceJob";
@@ -140,6 +140,42 @@ impl Source {
         }
     }
 
+    /// The source the given ids choose: the one statement of the source rule, used by the
+    /// builder, the JSON reader, the CLI and Python alike. An id is given when it is `Some` and
+    /// not empty. `instance_id` or `vault_id` chooses an ECS (a missing half is reported later
+    /// by validation, on its own field), `backup_id` a CBR backup; both, or none, is a
+    /// violation on `source`.
+    pub fn from_ids(
+        instance_id: Option<&str>,
+        vault_id: Option<&str>,
+        backup_id: Option<&str>,
+    ) -> Result<Source, Violation> {
+        let (instance_id, vault_id, backup_id) = (
+            instance_id.filter(|s| !s.is_empty()),
+            vault_id.filter(|s| !s.is_empty()),
+            backup_id.filter(|s| !s.is_empty()),
+        );
+        match (instance_id.is_some() || vault_id.is_some(), backup_id) {
+            (true, Some(_)) => Err(Violation::new(
+                "source",
+                Rule::Exclusive,
+                "use either instance_id and vault_id (ECS source) or backup_id (CBR backup \
+                 source), not both",
+            )),
+            (true, None) => Ok(Source::ecs(
+                instance_id.unwrap_or_default(),
+                vault_id.unwrap_or_default(),
+            )),
+            (false, Some(backup_id)) => Ok(Source::backup(backup_id)),
+            (false, None) => Err(Violation::new(
+                "source",
+                Rule::Required,
+                "is required: give instance_id and vault_id (ECS source) or backup_id (CBR \
+                 backup source)",
+            )),
+        }
+    }
+
     /// The `job_type` of the job this source starts: [`JOB_TYPE_BY_INSTANCE`] or
     /// [`JOB_TYPE_BY_BACKUP`].
     pub fn job_type(&self) -> &'static str {
@@ -200,6 +236,13 @@ impl WholeImageRequest {
     /// Starts a builder for an image of the CBR backup `backup_id`.
     pub fn from_backup(name: impl Into<String>, backup_id: impl Into<String>) -> WholeImageBuilder {
         WholeImageBuilder::new(name.into(), Source::backup(backup_id))
+    }
+
+    /// Starts a builder whose source is not chosen yet: give it with
+    /// [`WholeImageBuilder::source`] or [`WholeImageBuilder::source_ids`]; `build` reports a
+    /// source never given as a `source` `required` violation, with the others.
+    pub fn builder(name: impl Into<String>) -> WholeImageBuilder {
+        WholeImageBuilder::unsourced(name.into())
     }
 
     /// Checks every documented rule; see [`crate::validate::validate`].
@@ -356,7 +399,8 @@ impl<'de> serde::Deserialize<'de> for WholeImageRequest {
 #[must_use = "call .build() to get the request"]
 pub struct WholeImageBuilder {
     name: String,
-    source: Source,
+    /// The source, or why there is none (not chosen yet, or ids that choose none).
+    source: Result<Source, Violation>,
     description: Option<String>,
     legacy_tags: Vec<String>,
     image_tags: Vec<ImageTag>,
@@ -368,6 +412,14 @@ pub struct WholeImageBuilder {
 
 impl WholeImageBuilder {
     fn new(name: String, source: Source) -> Self {
+        Self::with_source(name, Ok(source))
+    }
+
+    fn unsourced(name: String) -> Self {
+        Self::with_source(name, Source::from_ids(None, None, None))
+    }
+
+    fn with_source(name: String, source: Result<Source, Violation>) -> Self {
         WholeImageBuilder {
             name,
             source,
@@ -379,6 +431,24 @@ impl WholeImageBuilder {
             enterprise_project_id: None,
             whole_image_type: None,
         }
+    }
+
+    /// Sets the source.
+    pub fn source(mut self, source: Source) -> Self {
+        self.source = Ok(source);
+        self
+    }
+
+    /// Sets the source the ids choose ([`Source::from_ids`]: empty ids count as not given);
+    /// ids that choose none, or two, are reported by `build`.
+    pub fn source_ids(
+        mut self,
+        instance_id: Option<&str>,
+        vault_id: Option<&str>,
+        backup_id: Option<&str>,
+    ) -> Self {
+        self.source = Source::from_ids(instance_id, vault_id, backup_id);
+        self
     }
 
     /// Sets the description.
@@ -439,6 +509,14 @@ impl WholeImageBuilder {
         } else {
             (Tags::None, Vec::new())
         };
+        let mut out = Vec::new();
+        let source = self.source.unwrap_or_else(|violation| {
+            out.push(violation);
+            // Stands in for the missing source: its empty ids are not checked (the source
+            // violation says it all).
+            Source::ecs("", "")
+        });
+        let unsourced = !out.is_empty();
         let request = WholeImageRequest {
             name: self.name,
             description: self.description,
@@ -446,11 +524,14 @@ impl WholeImageBuilder {
             min_ram: self.min_ram,
             max_ram: self.max_ram,
             enterprise_project_id: self.enterprise_project_id,
-            source: self.source,
+            source,
             whole_image_type: self.whole_image_type,
         };
-        let mut out = Vec::new();
-        validate::collect(&request, &mut out);
+        let mut rules = Vec::new();
+        validate::collect(&request, &mut rules);
+        out.extend(rules.into_iter().filter(|v| {
+            !(unsourced && matches!(validate::top_level(&v.field), "instance_id" | "vault_id"))
+        }));
         if both {
             validate::check_image_tags(&extra_image_tags, &mut out);
             out.push(validate::exclusive_tags());
@@ -463,6 +544,48 @@ impl WholeImageBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_source_rule_is_stated_once() {
+        assert_eq!(
+            Source::from_ids(Some("i"), Some("v"), None),
+            Ok(Source::ecs("i", "v"))
+        );
+        assert_eq!(
+            Source::from_ids(Some("i"), None, Some("")),
+            Ok(Source::ecs("i", ""))
+        );
+        assert_eq!(
+            Source::from_ids(Some(""), None, Some("b")),
+            Ok(Source::backup("b"))
+        );
+        let both = Source::from_ids(None, Some("v"), Some("b")).expect_err("two sources");
+        assert_eq!(
+            (both.field.as_str(), both.rule),
+            ("source", Rule::Exclusive)
+        );
+        let none = Source::from_ids(Some(""), None, None).expect_err("no source");
+        assert_eq!((none.field.as_str(), none.rule), ("source", Rule::Required));
+    }
+
+    #[test]
+    fn a_builder_without_a_source_reports_it_with_the_rest() {
+        let errs = WholeImageRequest::builder("")
+            .build()
+            .expect_err("no name, no source");
+        let fields: Vec<&str> = errs.violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["name", "source"]);
+        let req = WholeImageRequest::builder("n")
+            .source_ids(None, None, Some("b-1"))
+            .build()
+            .expect("valid");
+        assert_eq!(req.source, Source::backup("b-1"));
+        let errs = WholeImageRequest::builder("n")
+            .source_ids(Some("i"), None, None)
+            .build()
+            .expect_err("no vault");
+        assert_eq!(errs.violations[0].field, "vault_id");
+    }
 
     #[test]
     fn key_value_splits_at_the_first_equals() {

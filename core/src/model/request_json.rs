@@ -8,6 +8,10 @@ use super::request::{
 };
 use crate::validate::{self, Rule, ValidationErrors, Violation, preview};
 
+/// Stands for an id of the wrong type while the source is chosen (never kept: the id then
+/// reads as `""`, its value skipped by the rules).
+const UNREADABLE: &str = "\u{0}unreadable";
+
 /// Every top-level field of the body.
 const KNOWN: [&str; 11] = [
     "name",
@@ -101,11 +105,6 @@ enum Read<T> {
     Good(T),
     /// Present with the wrong type (already reported).
     Bad,
-}
-
-/// Whether a read string is `""`.
-fn is_empty_text(read: &Read<String>) -> bool {
-    matches!(read, Read::Good(s) if s.is_empty())
 }
 
 impl<T> Read<T> {
@@ -433,10 +432,6 @@ fn read_source(
     let vault_id = read_string(map, "vault_id", out);
     let backup_id = read_string(map, "backup_id", out);
     let whole_image_type = read_string(map, "whole_image_type", out);
-    // `""` is unset here as everywhere (`to_json` never sends it): an empty id names no source.
-    let given = |read: &Read<String>| !matches!(read, Read::Absent) && !is_empty_text(read);
-    let ecs = given(&instance_id) || given(&vault_id);
-    let backup = given(&backup_id);
     // `CBR` is the default (`None`); `CSBS` (legacy) is kept and sent as given.
     let check_type = |out: &mut Vec<Violation>| match &whole_image_type {
         Read::Good(t) if t == WHOLE_IMAGE_TYPE_CBR => None,
@@ -460,17 +455,27 @@ fn read_source(
         }
         Source::ecs("", "")
     };
-    match (ecs, backup) {
-        (true, true) => {
-            out.push(Violation::new(
-                "source",
-                Rule::Exclusive,
-                "use either instance_id and vault_id (ECS source) or backup_id (CBR backup \
-                 source), not both",
-            ));
+    // The source rule is `Source::from_ids`'s. A value of the wrong type still names its source
+    // (its type violation is reported, and its value skipped); `""` names none, as everywhere
+    // (`to_json` never sends it). A `whole_image_type` alone asks for a backup.
+    let named = |read: &Read<String>| match read {
+        Read::Good(s) => Some(s.clone()),
+        Read::Bad => Some(UNREADABLE.to_owned()),
+        Read::Absent => None,
+    };
+    let (i, v, mut b) = (named(&instance_id), named(&vault_id), named(&backup_id));
+    let none_named = [&i, &v, &b]
+        .iter()
+        .all(|id| id.as_deref().is_none_or(str::is_empty));
+    if none_named && whole_image_type.present() {
+        b = Some(UNREADABLE.to_owned());
+    }
+    match Source::from_ids(i.as_deref(), v.as_deref(), b.as_deref()) {
+        Err(violation) => {
+            out.push(violation);
             (unknown_source(skip), None)
         }
-        (true, false) => {
+        Ok(Source::Ecs { .. }) => {
             if whole_image_type.present() {
                 out.push(Violation::new(
                     "whole_image_type",
@@ -485,21 +490,12 @@ fn read_source(
             };
             (source, None)
         }
-        (false, _) if backup || whole_image_type.present() => {
+        Ok(Source::Backup { .. }) => {
             let kind = check_type(out);
             let source = Source::Backup {
                 backup_id: id(backup_id, "backup_id", skip),
             };
             (source, kind)
-        }
-        (false, _) => {
-            out.push(Violation::new(
-                "source",
-                Rule::Required,
-                "is required: give instance_id and vault_id (ECS source) or backup_id (CBR \
-                 backup source)",
-            ));
-            (unknown_source(skip), None)
         }
     }
 }
