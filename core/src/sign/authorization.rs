@@ -1,4 +1,5 @@
-//! Parsing the `Authorization` header that [`super::sign`] writes (used to verify a request).
+//! The `Authorization` header: written by [`super::sign`] with [`write`], and parsed back (to
+//! verify a request) next to it, so the two forms cannot drift apart.
 
 use super::{Algorithm, SignError, printable};
 
@@ -26,28 +27,46 @@ impl ParsedAuthorization {
     /// gives back `self`. (A method, not `Display`: it holds the signature, which is not for
     /// logs or messages.)
     pub fn to_header_value(&self) -> String {
-        let mut out = String::with_capacity(
-            64 + self.access_key.len() + self.signature.len() + 16 * self.signed_headers.len(),
-        );
-        out.push_str(self.algorithm.as_str());
-        match &self.scope {
-            Some(scope) => {
-                out.push_str(" Credential=");
-                out.push_str(&self.access_key);
-                out.push('/');
-                out.push_str(scope);
-            }
-            None => {
-                out.push_str(" Access=");
-                out.push_str(&self.access_key);
-            }
-        }
-        out.push_str(", SignedHeaders=");
-        out.push_str(&self.signed_headers.join(";"));
-        out.push_str(", Signature=");
-        out.push_str(&self.signature);
-        out
+        write(
+            self.algorithm,
+            &self.access_key,
+            self.scope.as_deref(),
+            &self.signed_headers.join(";"),
+            &self.signature,
+        )
     }
+}
+
+/// The header value: `<algorithm> Access=<AK>, ...` or, with a V11 `scope`,
+/// `V11-HMAC-SHA256 Credential=<AK>/<scope>, ...`; then `SignedHeaders=a;b, Signature=<hex>`.
+pub(super) fn write(
+    alg: Algorithm,
+    access_key: &str,
+    scope: Option<&str>,
+    signed_headers: &str,
+    signature: &str,
+) -> String {
+    let mut out = String::with_capacity(
+        64 + access_key.len() + signed_headers.len() + signature.len() + scope.map_or(0, str::len),
+    );
+    out.push_str(alg.as_str());
+    match scope {
+        Some(scope) => {
+            out.push_str(" Credential=");
+            out.push_str(access_key);
+            out.push('/');
+            out.push_str(scope);
+        }
+        None => {
+            out.push_str(" Access=");
+            out.push_str(access_key);
+        }
+    }
+    out.push_str(", SignedHeaders=");
+    out.push_str(signed_headers);
+    out.push_str(", Signature=");
+    out.push_str(signature);
+    out
 }
 
 pub(super) fn parse(value: &str) -> Result<ParsedAuthorization, SignError> {

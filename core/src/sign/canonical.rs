@@ -1,6 +1,65 @@
-//! The two intermediate values of signing, each a value that prints itself exactly as signed.
+//! The two intermediate values of signing, each a value that prints itself exactly as signed,
+//! and how the canonical request is built from a request and its headers and hashed.
 
 use std::fmt;
+
+use super::{Algorithm, CONTENT_SHA256_HEADER, Header, SignableRequest, digest, encode, find};
+
+/// The canonical request of `req` with the headers to send (`Host` included): names without
+/// `_` are signed, lower-cased and sorted (compared case-insensitively in place rather than
+/// lower-cased into new strings: this is the hot path); the payload hash is
+/// `X-Sdk-Content-Sha256` when given, else the body's.
+pub(super) fn build(
+    req: &SignableRequest<'_>,
+    headers: &[Header<'_>],
+    alg: Algorithm,
+    method: String,
+) -> CanonicalRequest {
+    let payload_hash = match find(headers, CONTENT_SHA256_HEADER) {
+        Some(v) => v.to_owned(),
+        None => digest::hash_hex(alg, req.body),
+    };
+    let mut signed: Vec<&Header<'_>> = headers.iter().filter(|(n, _)| !n.contains('_')).collect();
+    signed.sort_unstable_by(|a, b| {
+        let (x, y) = (
+            a.0.bytes().map(|c| c.to_ascii_lowercase()),
+            b.0.bytes().map(|c| c.to_ascii_lowercase()),
+        );
+        x.cmp(y)
+    });
+    let block_len: usize = signed.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut header_block = String::with_capacity(block_len);
+    let mut signed_headers = String::with_capacity(block_len);
+    for (i, (name, value)) in signed.iter().enumerate() {
+        push_lower(&mut header_block, name);
+        header_block.push(':');
+        header_block.push_str(value);
+        header_block.push('\n');
+        if i > 0 {
+            signed_headers.push(';');
+        }
+        push_lower(&mut signed_headers, name);
+    }
+    let mut uri = String::with_capacity(req.path.len() + 8);
+    encode::canonical_uri(req.path, &mut uri);
+    let mut query = String::new();
+    encode::canonical_query(req.query, &mut query);
+    CanonicalRequest {
+        method,
+        uri,
+        query,
+        headers: header_block,
+        signed_headers,
+        payload_hash,
+    }
+}
+
+/// Appends the ASCII-lower-cased `name` (header names are ASCII tokens).
+fn push_lower(out: &mut String, name: &str) {
+    let start = out.len();
+    out.push_str(name);
+    out[start..].make_ascii_lowercase();
+}
 
 /// The canonical request: `METHOD\nURI\nQUERY\nHEADERS\nSIGNED\nPAYLOAD_HASH`.
 #[derive(Clone, PartialEq, Eq)]
@@ -43,6 +102,29 @@ impl fmt::Debug for CanonicalRequest {
 }
 
 impl CanonicalRequest {
+    /// The hex hash of the canonical request as signed (its parts fed to the hasher one by one,
+    /// never joined into a new string).
+    pub(super) fn hash(&self, alg: Algorithm) -> String {
+        let mut h = digest::Hasher::new(alg);
+        for (i, part) in [
+            &self.method,
+            &self.uri,
+            &self.query,
+            &self.headers,
+            &self.signed_headers,
+            &self.payload_hash,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                h.update(b"\n");
+            }
+            h.update(part.as_bytes());
+        }
+        h.finish_hex()
+    }
+
     /// The canonical request as signed, with the value of `x-security-token` (a secret)
     /// replaced by `<redacted>`: safe to show in an error message or a log.
     pub fn redacted(&self) -> String {

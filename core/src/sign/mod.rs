@@ -196,69 +196,8 @@ pub fn sign<'a>(
     let mut headers = collect_headers(req.headers, date, params.credentials)?;
     headers.push((Cow::Borrowed("Host"), Cow::Borrowed(req.host)));
 
-    let payload_hash = match find(&headers, CONTENT_SHA256_HEADER) {
-        Some(v) => v.to_owned(),
-        None => digest::hash_hex(alg, req.body),
-    };
-
-    // Names without `_` are signed, lower-cased and sorted; compared case-insensitively in
-    // place rather than lower-cased into new strings (this is the hot path).
-    let mut signed: Vec<&Header<'a>> = headers.iter().filter(|(n, _)| !n.contains('_')).collect();
-    signed.sort_unstable_by(|a, b| {
-        let (x, y) = (
-            a.0.bytes().map(|c| c.to_ascii_lowercase()),
-            b.0.bytes().map(|c| c.to_ascii_lowercase()),
-        );
-        x.cmp(y)
-    });
-    let block_len: usize = signed.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
-    let mut header_block = String::with_capacity(block_len);
-    let mut signed_headers = String::with_capacity(block_len);
-    for (i, (name, value)) in signed.iter().enumerate() {
-        push_lower(&mut header_block, name);
-        header_block.push(':');
-        header_block.push_str(value);
-        header_block.push('\n');
-        if i > 0 {
-            signed_headers.push(';');
-        }
-        push_lower(&mut signed_headers, name);
-    }
-
-    let mut uri = String::with_capacity(req.path.len() + 8);
-    encode::canonical_uri(req.path, &mut uri);
-    let mut query = String::new();
-    encode::canonical_query(req.query, &mut query);
-
-    let canonical_request = CanonicalRequest {
-        method,
-        uri,
-        query,
-        headers: header_block,
-        signed_headers,
-        payload_hash,
-    };
-    let canonical_request_hash = {
-        let c = &canonical_request;
-        let mut h = digest::Hasher::new(alg);
-        for (i, part) in [
-            &c.method,
-            &c.uri,
-            &c.query,
-            &c.headers,
-            &c.signed_headers,
-            &c.payload_hash,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if i > 0 {
-                h.update(b"\n");
-            }
-            h.update(part.as_bytes());
-        }
-        h.finish_hex()
-    };
+    let canonical_request = canonical::build(req, &headers, alg, method);
+    let canonical_request_hash = canonical_request.hash(alg);
 
     let scope = match alg {
         Algorithm::V11HmacSha256 => match (params.region, params.service) {
@@ -292,25 +231,13 @@ pub fn sign<'a>(
         }
         None => digest::hmac_hex(alg, sk.as_bytes(), sts_text.as_bytes()),
     };
-    let mut authorization =
-        String::with_capacity(96 + ak.len() + canonical_request.signed_headers.len());
-    authorization.push_str(alg.as_str());
-    match &string_to_sign.scope {
-        Some(scope) => {
-            authorization.push_str(" Credential=");
-            authorization.push_str(ak);
-            authorization.push('/');
-            authorization.push_str(scope);
-        }
-        None => {
-            authorization.push_str(" Access=");
-            authorization.push_str(ak);
-        }
-    }
-    authorization.push_str(", SignedHeaders=");
-    authorization.push_str(&canonical_request.signed_headers);
-    authorization.push_str(", Signature=");
-    authorization.push_str(&signature);
+    let authorization = authorization::write(
+        alg,
+        ak,
+        string_to_sign.scope.as_deref(),
+        &canonical_request.signed_headers,
+        &signature,
+    );
 
     let wire_uri = if canonical_request.query.is_empty() {
         req.path.to_owned()
@@ -383,13 +310,7 @@ fn collect_headers<'a>(
     Ok(out)
 }
 
-/// Appends the ASCII-lower-cased `name` (header names are ASCII tokens).
-fn push_lower(out: &mut String, name: &str) {
-    let start = out.len();
-    out.push_str(name);
-    out[start..].make_ascii_lowercase();
-}
-
+/// The value of the header `name` (compared case-insensitively).
 fn find<'h>(headers: &'h [Header<'_>], name: &str) -> Option<&'h str> {
     headers
         .iter()
