@@ -24,7 +24,7 @@ if cargo tree -p ims-emulator -e normal --locked | grep -q reqwest; then
     echo "ims-emulator depends on reqwest: it must build without core's HTTP client" >&2
     exit 1
 fi
-# (module cycles: checked once the last one is gone)
+python3 scripts/module-cycles.py
 
 step "rust tests"
 cargo test --workspace --locked

@@ -38,6 +38,7 @@ mod redact;
 pub mod sign;
 pub mod time;
 pub mod validate;
+pub mod violation;
 
 #[cfg(feature = "client")]
 pub use client::{

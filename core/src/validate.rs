@@ -1,4 +1,6 @@
-//! Every documented rule on the request (spec §1), all violations reported at once.
+//! Every documented rule on the fields of the request (spec §1), each a check of plain values
+//! (texts, counts, tag pairs) that appends its violations; `model` applies them to a request
+//! and reports all violations at once. The violation types are re-exported from `violation`.
 //!
 //! The server is authoritative: nothing here is stricter than the newest documented rule, so a
 //! request this module accepts may still be refused by the service, never the other way round.
@@ -21,9 +23,17 @@
 //! * `whole_image_type` is `CBR` or the legacy `CSBS` (named by the SDK), sent as given.
 
 use std::collections::HashSet;
-use std::fmt;
 
-use crate::model::request::{ImageTag, Source, Tags, WHOLE_IMAGE_TYPES, WholeImageRequest};
+pub use crate::violation::{
+    Rule, VALUE_PREVIEW_CHARS, ValidationErrors, Violation, preview, top_level,
+};
+
+/// The `whole_image_type` sent for a backup source unless another is given.
+pub const WHOLE_IMAGE_TYPE_CBR: &str = "CBR";
+/// The legacy `whole_image_type` the SDK text names beside `CBR`; accepted and sent as given.
+pub const WHOLE_IMAGE_TYPE_CSBS: &str = "CSBS";
+/// Every `whole_image_type` accepted for a backup source.
+pub const WHOLE_IMAGE_TYPES: [&str; 2] = [WHOLE_IMAGE_TYPE_CBR, WHOLE_IMAGE_TYPE_CSBS];
 
 /// Maximum length of `name`, in characters.
 pub const NAME_MAX_CHARS: usize = 128;
@@ -37,301 +47,6 @@ pub const TAG_VALUE_MAX_CHARS: usize = 43;
 pub const MAX_TAGS: usize = 10;
 /// Maximum length of `instance_id`, `vault_id` and `backup_id`, in characters.
 pub const ID_MAX_CHARS: usize = 255;
-/// How many characters of an offending value a [`Violation`] keeps.
-pub const VALUE_PREVIEW_CHARS: usize = 64;
-
-/// The machine-readable name of a broken rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Rule {
-    /// A required field is missing or empty.
-    Required,
-    /// Too short or too long.
-    Length,
-    /// A character outside the allowed set.
-    Charset,
-    /// Leading/trailing whitespace, or whitespace where none is allowed.
-    Whitespace,
-    /// A character that is explicitly forbidden (line breaks, `<`, `>`, control characters).
-    ForbiddenChar,
-    /// A value that must be unique appears twice.
-    Unique,
-    /// Too many items.
-    Count,
-    /// Two fields that cannot be used together.
-    Exclusive,
-    /// A number out of its range, or two numbers in the wrong order.
-    Range,
-    /// A value that does not have the required format.
-    Format,
-    /// A JSON field this request does not have.
-    UnknownField,
-    /// A JSON value of the wrong type.
-    Type,
-    /// The text is not valid JSON.
-    Json,
-    /// A value outside its fixed set of allowed values.
-    Enum,
-}
-
-impl Rule {
-    /// The stable snake_case name (`"length"`, `"forbidden_char"`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::Required => "required",
-            Rule::Length => "length",
-            Rule::Charset => "charset",
-            Rule::Whitespace => "whitespace",
-            Rule::ForbiddenChar => "forbidden_char",
-            Rule::Unique => "unique",
-            Rule::Count => "count",
-            Rule::Exclusive => "exclusive",
-            Rule::Range => "range",
-            Rule::Format => "format",
-            Rule::UnknownField => "unknown_field",
-            Rule::Type => "type",
-            Rule::Json => "json",
-            Rule::Enum => "enum",
-        }
-    }
-
-    /// Every rule, in declaration order.
-    pub const ALL: [Rule; 14] = [
-        Rule::Required,
-        Rule::Length,
-        Rule::Charset,
-        Rule::Whitespace,
-        Rule::ForbiddenChar,
-        Rule::Unique,
-        Rule::Count,
-        Rule::Exclusive,
-        Rule::Range,
-        Rule::Format,
-        Rule::UnknownField,
-        Rule::Type,
-        Rule::Json,
-        Rule::Enum,
-    ];
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One broken rule: where, which rule, and what was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// Field path, e.g. `image_tags[2].key`; `$` for the whole JSON document.
-    pub field: String,
-    /// The broken rule.
-    pub rule: Rule,
-    /// One lowercase sentence that explains the rule (without the field name).
-    pub message: String,
-    /// The offending value: at most [`VALUE_PREVIEW_CHARS`] characters, escaped with
-    /// [`str::escape_debug`], `…` appended when cut.
-    pub value: Option<String>,
-}
-
-impl Violation {
-    /// A violation without a value.
-    pub fn new(field: impl Into<String>, rule: Rule, message: impl Into<String>) -> Self {
-        Violation {
-            field: field.into(),
-            rule,
-            message: message.into(),
-            value: None,
-        }
-    }
-
-    /// The same violation, carrying a truncated, escaped preview of `value`.
-    #[must_use]
-    pub fn with_value(mut self, value: &str) -> Self {
-        self.value = Some(preview(value));
-        self
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)?;
-        if let Some(value) = &self.value {
-            write!(f, " (value \"{value}\")")?;
-        }
-        Ok(())
-    }
-}
-
-/// At most [`VALUE_PREVIEW_CHARS`] characters of `s`, escaped with [`str::escape_debug`], with
-/// `…` appended when `s` was longer.
-pub fn preview(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    for c in chars.by_ref().take(VALUE_PREVIEW_CHARS) {
-        out.extend(c.escape_debug());
-    }
-    if chars.next().is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// All the violations found in one request (never empty when returned as an error).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidationErrors {
-    /// The violations, in field order.
-    pub violations: Vec<Violation>,
-}
-
-impl ValidationErrors {
-    /// `Ok(())` when `violations` is empty, otherwise the error holding them.
-    pub fn from_violations(violations: Vec<Violation>) -> Result<(), ValidationErrors> {
-        if violations.is_empty() {
-            Ok(())
-        } else {
-            Err(ValidationErrors { violations })
-        }
-    }
-
-    /// The violations, in field order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
-        self.violations.iter()
-    }
-
-    /// The field path of every violation, in order (a field may appear more than once).
-    pub fn fields(&self) -> Vec<&str> {
-        self.violations.iter().map(|v| v.field.as_str()).collect()
-    }
-
-    /// `(field, rule name)` of every violation, in order.
-    pub fn pairs(&self) -> Vec<(&str, &'static str)> {
-        self.violations
-            .iter()
-            .map(|v| (v.field.as_str(), v.rule.as_str()))
-            .collect()
-    }
-
-    /// Whether some violation is on `field` and breaks `rule`.
-    pub fn contains(&self, field: &str, rule: Rule) -> bool {
-        self.violations
-            .iter()
-            .any(|v| v.field == field && v.rule == rule)
-    }
-
-    /// Number of violations.
-    pub fn len(&self) -> usize {
-        self.violations.len()
-    }
-
-    /// Whether there is no violation (never true for an error returned by this crate).
-    pub fn is_empty(&self) -> bool {
-        self.violations.is_empty()
-    }
-}
-
-impl<'a> IntoIterator for &'a ValidationErrors {
-    type Item = &'a Violation;
-    type IntoIter = std::slice::Iter<'a, Violation>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.violations.iter()
-    }
-}
-
-impl IntoIterator for ValidationErrors {
-    type Item = Violation;
-    type IntoIter = std::vec::IntoIter<Violation>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.violations.into_iter()
-    }
-}
-
-impl fmt::Display for ValidationErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid request: ")?;
-        for (i, v) in self.violations.iter().enumerate() {
-            if i > 0 {
-                write!(f, "; ")?;
-            }
-            write!(f, "{v}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ValidationErrors {}
-
-/// Checks `req` against every documented rule and reports all violations at once, in field
-/// order (the order of the request body).
-pub fn validate(req: &WholeImageRequest) -> Result<(), ValidationErrors> {
-    let mut out = Vec::new();
-    collect(req, &mut out);
-    sort_by_field(&mut out);
-    ValidationErrors::from_violations(out)
-}
-
-/// Appends every violation of `req` to `out` (unsorted).
-pub(crate) fn collect(req: &WholeImageRequest, out: &mut Vec<Violation>) {
-    check_name(&req.name, out);
-    if let Some(description) = &req.description {
-        check_description(description, out);
-    }
-    match &req.tags {
-        Tags::None => {}
-        Tags::Legacy(tags) => check_legacy_tags(tags, out),
-        Tags::Image(tags) => check_image_tags(tags, out),
-    }
-    check_source(&req.source, out);
-    if let Some(t) = &req.whole_image_type {
-        check_whole_image_type(&req.source, t, out);
-    }
-    check_ram(req.min_ram, req.max_ram, out);
-    if let Some(id) = &req.enterprise_project_id {
-        check_enterprise_project_id(id, out);
-    }
-}
-
-/// The violation for a request that has both `tags` and `image_tags`.
-pub(crate) fn exclusive_tags() -> Violation {
-    Violation::new(
-        "image_tags",
-        Rule::Exclusive,
-        "cannot be used together with tags: use either tags or image_tags",
-    )
-}
-
-/// The top-level field of a path: `image_tags[2].key` → `image_tags`.
-pub(crate) fn top_level(field: &str) -> &str {
-    field.split(['[', '.']).next().unwrap_or(field)
-}
-
-/// Position of a top-level field in the request body; unknown fields sort last.
-fn rank(field: &str) -> usize {
-    const ORDER: [&str; 13] = [
-        "$",
-        "name",
-        "description",
-        "tags",
-        "image_tags",
-        "source",
-        "instance_id",
-        "vault_id",
-        "backup_id",
-        "whole_image_type",
-        "max_ram",
-        "min_ram",
-        "enterprise_project_id",
-    ];
-    let top = top_level(field);
-    ORDER.iter().position(|f| *f == top).unwrap_or(ORDER.len())
-}
-
-/// Stable sort of violations into body field order.
-pub(crate) fn sort_by_field(violations: &mut [Violation]) {
-    violations.sort_by_key(|v| rank(&v.field));
-}
 
 /// Whether `c` is a Chinese character (see the module documentation).
 pub fn is_chinese(c: char) -> bool {
@@ -383,7 +98,7 @@ fn offending(s: &str, allowed: impl Fn(char) -> bool) -> Option<String> {
     Some(list.join(", "))
 }
 
-fn check_name(name: &str, out: &mut Vec<Violation>) {
+pub(crate) fn check_name(name: &str, out: &mut Vec<Violation>) {
     const FIELD: &str = "name";
     if name.is_empty() {
         out.push(Violation::new(
@@ -428,7 +143,7 @@ fn check_name(name: &str, out: &mut Vec<Violation>) {
     }
 }
 
-fn check_description(description: &str, out: &mut Vec<Violation>) {
+pub(crate) fn check_description(description: &str, out: &mut Vec<Violation>) {
     const FIELD: &str = "description";
     let len = description.chars().count();
     if len > DESCRIPTION_MAX_CHARS {
@@ -508,13 +223,39 @@ fn check_tag_part(field: &str, part: &str, text: &str, is_key: bool, out: &mut V
     }
 }
 
+/// Splits a legacy tag at its FIRST dot: `"a.b.c"` → `("a", "b.c")`, `"a"` → `("a", "")`.
+pub fn split_legacy_tag(tag: &str) -> (&str, &str) {
+    tag.split_once('.').unwrap_or((tag, ""))
+}
+
+/// Checks `whole_image_type` (`t`) for a source that is an ECS (`ecs`) or a backup.
+pub(crate) fn check_whole_image_type(ecs: bool, t: &str, out: &mut Vec<Violation>) {
+    const FIELD: &str = "whole_image_type";
+    if ecs {
+        out.push(Violation::new(
+            FIELD,
+            Rule::Exclusive,
+            "applies only to a CBR backup source (backup_id), not to instance_id and vault_id",
+        ));
+    } else if !WHOLE_IMAGE_TYPES.contains(&t) {
+        out.push(
+            Violation::new(
+                FIELD,
+                Rule::Enum,
+                "must be \"CBR\" (or the legacy \"CSBS\")",
+            )
+            .with_value(t),
+        );
+    }
+}
+
 /// Checks legacy `"key.value"` tags (split at the first dot).
 pub(crate) fn check_legacy_tags(tags: &[String], out: &mut Vec<Violation>) {
     check_count("tags", tags.len(), out);
     let mut seen: HashSet<&str> = HashSet::new();
     for (i, tag) in tags.iter().enumerate() {
         let field = format!("tags[{i}]");
-        let (key, value) = Tags::split_legacy(tag);
+        let (key, value) = split_legacy_tag(tag);
         check_tag_part(&field, "key part (before the first '.')", key, true, out);
         check_tag_part(
             &field,
@@ -537,42 +278,32 @@ pub(crate) fn check_legacy_tags(tags: &[String], out: &mut Vec<Violation>) {
 }
 
 /// Checks `image_tags`.
-pub(crate) fn check_image_tags(tags: &[ImageTag], out: &mut Vec<Violation>) {
+pub(crate) fn check_image_tags<'a>(
+    tags: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+    out: &mut Vec<Violation>,
+) {
     check_count("image_tags", tags.len(), out);
     let mut seen: HashSet<&str> = HashSet::new();
-    for (i, tag) in tags.iter().enumerate() {
+    for (i, (key, value)) in tags.enumerate() {
         let key_field = format!("image_tags[{i}].key");
-        check_tag_part(&key_field, "key", &tag.key, true, out);
+        check_tag_part(&key_field, "key", key, true, out);
         check_tag_part(
             &format!("image_tags[{i}].value"),
             "value",
-            &tag.value,
+            value,
             false,
             out,
         );
-        if !seen.insert(tag.key.as_str()) {
+        if !seen.insert(key) {
             out.push(
                 Violation::new(
                     key_field,
                     Rule::Unique,
                     "duplicates the key of an earlier tag",
                 )
-                .with_value(&tag.key),
+                .with_value(key),
             );
         }
-    }
-}
-
-fn check_source(source: &Source, out: &mut Vec<Violation>) {
-    match source {
-        Source::Ecs {
-            instance_id,
-            vault_id,
-        } => {
-            check_id("instance_id", instance_id, out);
-            check_id("vault_id", vault_id, out);
-        }
-        Source::Backup { backup_id } => check_id("backup_id", backup_id, out),
     }
 }
 
@@ -582,7 +313,7 @@ fn check_source(source: &Source, out: &mut Vec<Violation>) {
 /// server's to judge, and a client must never be stricter than the server. Only what can never
 /// be a valid id in a JSON body or URL is refused: empty, whitespace, control characters, and
 /// absurd lengths.
-fn check_id(field: &str, id: &str, out: &mut Vec<Violation>) {
+pub(crate) fn check_id(field: &str, id: &str, out: &mut Vec<Violation>) {
     if id.is_empty() {
         out.push(Violation::new(field, Rule::Required, "is required"));
         return;
@@ -615,27 +346,7 @@ fn check_id(field: &str, id: &str, out: &mut Vec<Violation>) {
     }
 }
 
-fn check_whole_image_type(source: &Source, t: &str, out: &mut Vec<Violation>) {
-    const FIELD: &str = "whole_image_type";
-    if matches!(source, Source::Ecs { .. }) {
-        out.push(Violation::new(
-            FIELD,
-            Rule::Exclusive,
-            "applies only to a CBR backup source (backup_id), not to instance_id and vault_id",
-        ));
-    } else if !WHOLE_IMAGE_TYPES.contains(&t) {
-        out.push(
-            Violation::new(
-                FIELD,
-                Rule::Enum,
-                "must be \"CBR\" (or the legacy \"CSBS\")",
-            )
-            .with_value(t),
-        );
-    }
-}
-
-fn check_ram(min_ram: Option<i64>, max_ram: Option<i64>, out: &mut Vec<Violation>) {
+pub(crate) fn check_ram(min_ram: Option<i64>, max_ram: Option<i64>, out: &mut Vec<Violation>) {
     for (field, value) in [("max_ram", max_ram), ("min_ram", min_ram)] {
         if let Some(v) = value
             && v < 0
@@ -660,7 +371,7 @@ fn check_ram(min_ram: Option<i64>, max_ram: Option<i64>, out: &mut Vec<Violation
     }
 }
 
-fn check_enterprise_project_id(id: &str, out: &mut Vec<Violation>) {
+pub(crate) fn check_enterprise_project_id(id: &str, out: &mut Vec<Violation>) {
     if id != "0" && !is_uuid(id) {
         out.push(
             Violation::new(

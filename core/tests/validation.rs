@@ -777,7 +777,7 @@ fn outcome(input: &Input) -> Outcome {
         Input::Mutate(f) => {
             let mut req = base();
             f(&mut req);
-            validate::validate(&req)
+            req.validate()
         }
         Input::Json(text) => WholeImageRequest::from_json_validated(text).map(|_| ()),
         Input::Run(f) => f(),

@@ -74,11 +74,8 @@ impl Reply {
     }
 }
 
-/// Cuts a caller-supplied string to at most 64 characters for an error message.
+/// A caller-supplied string for an error message: core's one preview (at most 64 characters,
+/// escaped).
 pub fn clip(s: &str) -> String {
-    let mut out: String = s.chars().take(64).collect();
-    if s.chars().nth(64).is_some() {
-        out.push('…');
-    }
-    out
+    ims_core::violation::preview(s)
 }

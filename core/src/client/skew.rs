@@ -54,17 +54,9 @@ pub(crate) fn judge(
     })
 }
 
-/// At most 64 characters of server text, one line.
+/// At most 64 characters of server text, one line (control characters escaped).
 fn clip(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(64)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if s.chars().nth(64).is_some() {
-        out.push('…');
-    }
-    out
+    crate::violation::preview(s)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The data the API exchanges: the create request and the asynchronous job document.
 
+mod fields;
 pub mod job;
 mod job_id;
 pub mod request;

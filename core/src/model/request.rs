@@ -10,18 +10,17 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::validate::{self, Rule, ValidationErrors, Violation};
+use super::fields::{self, FIELDS};
+use crate::validate::{
+    self, Rule, ValidationErrors, Violation, check_description, check_enterprise_project_id,
+    check_id, check_image_tags, check_legacy_tags, check_name, check_ram,
+};
 
 /// `job_type` of the job that creates a full-ECS image from an ECS.
 pub const JOB_TYPE_BY_INSTANCE: &str = "imsCreateWholeImageByInstanceJob";
 /// `job_type` of the job that creates a full-ECS image from a CBR backup.
 pub const JOB_TYPE_BY_BACKUP: &str = "imsCreateWholeImageByBackupJob";
-/// The `whole_image_type` sent for a backup source unless another is given.
-pub const WHOLE_IMAGE_TYPE_CBR: &str = "CBR";
-/// The legacy `whole_image_type` the SDK text names beside `CBR`; accepted and sent as given.
-pub const WHOLE_IMAGE_TYPE_CSBS: &str = "CSBS";
-/// Every `whole_image_type` accepted for a backup source.
-pub const WHOLE_IMAGE_TYPES: [&str; 2] = [WHOLE_IMAGE_TYPE_CBR, WHOLE_IMAGE_TYPE_CSBS];
+pub use crate::validate::{WHOLE_IMAGE_TYPE_CBR, WHOLE_IMAGE_TYPE_CSBS, WHOLE_IMAGE_TYPES};
 
 /// One entry of `image_tags`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -71,7 +70,7 @@ pub enum Tags {
 impl Tags {
     /// Splits a legacy tag at its FIRST dot: `"a.b.c"` → `("a", "b.c")`, `"a"` → `("a", "")`.
     pub fn split_legacy(tag: &str) -> (&str, &str) {
-        tag.split_once('.').unwrap_or((tag, ""))
+        validate::split_legacy_tag(tag)
     }
 
     /// Every tag as `(key, value)`, whatever the form.
@@ -245,9 +244,46 @@ impl WholeImageRequest {
         WholeImageBuilder::unsourced(name.into())
     }
 
-    /// Checks every documented rule; see [`crate::validate::validate`].
+    /// Checks every documented rule ([`crate::validate`]) and reports all violations at once,
+    /// in field order (the order of the request body).
     pub fn validate(&self) -> Result<(), ValidationErrors> {
-        validate::validate(self)
+        let mut out = Vec::new();
+        self.violations(&mut out);
+        fields::sort_by_field(&mut out);
+        ValidationErrors::from_violations(out)
+    }
+
+    /// Appends every violation of this request to `out` (unsorted): each field's rules.
+    pub(crate) fn violations(&self, out: &mut Vec<Violation>) {
+        check_name(&self.name, out);
+        if let Some(description) = &self.description {
+            check_description(description, out);
+        }
+        match &self.tags {
+            Tags::None => {}
+            Tags::Legacy(tags) => check_legacy_tags(tags, out),
+            Tags::Image(tags) => {
+                check_image_tags(tags.iter().map(|t| (t.key.as_str(), t.value.as_str())), out)
+            }
+        }
+        match &self.source {
+            Source::Ecs {
+                instance_id,
+                vault_id,
+            } => {
+                check_id("instance_id", instance_id, out);
+                check_id("vault_id", vault_id, out);
+            }
+            Source::Backup { backup_id } => check_id("backup_id", backup_id, out),
+        }
+        if let Some(t) = &self.whole_image_type {
+            let ecs = matches!(self.source, Source::Ecs { .. });
+            validate::check_whole_image_type(ecs, t, out);
+        }
+        check_ram(self.min_ram, self.max_ram, out);
+        if let Some(id) = &self.enterprise_project_id {
+            check_enterprise_project_id(id, out);
+        }
     }
 
     /// The `job_type` of the job this request starts.
@@ -264,41 +300,6 @@ impl WholeImageRequest {
     /// The body as compact JSON bytes.
     pub fn to_json_vec(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
-    }
-
-    /// Reads a body from JSON text.
-    ///
-    /// Reports what makes the body unrepresentable, all at once: invalid JSON (`$`, rule
-    /// `json`), a non-object document (`$`, `type`), unknown fields (by name, `unknown_field`),
-    /// wrong types (by path, e.g. `image_tags[1].value`, `type`), `tags` with `image_tags`
-    /// (`image_tags`, `exclusive`), both or no source (`source`, `exclusive` / `required`),
-    /// `whole_image_type` other than `"CBR"` (`enum`) or with an ECS source (`exclusive`).
-    ///
-    /// It does not apply the value rules (lengths, charsets, ...): call
-    /// [`WholeImageRequest::validate`], or use [`WholeImageRequest::from_json_validated`].
-    /// `null` is the same as an absent field; a missing `name` or id reads as `""`, which
-    /// validation reports as `required`; `""` as `description` or `enterprise_project_id` reads
-    /// as unset, and an id that is `""` selects no source (so that an accepted body round-trips
-    /// through [`WholeImageRequest::to_json`], which never sends `""`).
-    pub fn from_json(text: &str) -> Result<Self, ValidationErrors> {
-        super::request_json::parse_text(text).into_structural()
-    }
-
-    /// [`WholeImageRequest::from_json`] on an already parsed JSON value.
-    pub fn from_json_value(value: serde_json::Value) -> Result<Self, ValidationErrors> {
-        super::request_json::parse_value(value).into_structural()
-    }
-
-    /// [`WholeImageRequest::from_json`] followed by [`WholeImageRequest::validate`], reporting
-    /// the structural violations and the rule violations of the fields that could be read, all
-    /// at once, in field order.
-    pub fn from_json_validated(text: &str) -> Result<Self, ValidationErrors> {
-        super::request_json::parse_text(text).into_validated()
-    }
-
-    /// [`WholeImageRequest::from_json_validated`] on an already parsed JSON value.
-    pub fn from_json_value_validated(value: serde_json::Value) -> Result<Self, ValidationErrors> {
-        super::request_json::parse_value(value).into_validated()
     }
 }
 
@@ -322,50 +323,52 @@ impl Serialize for Entry<'_> {
 }
 
 impl WholeImageRequest {
-    /// The body's fields in documented order, unset ones left out.
+    /// The body's fields in documented order ([`FIELDS`]), unset ones left out.
     fn entries(&self) -> Vec<(&'static str, Entry<'_>)> {
-        let mut out = vec![("name", Entry::Str(&self.name))];
-        if let Some(v) = non_empty(self.description.as_deref()) {
-            out.push(("description", Entry::Str(v)));
-        }
-        match &self.tags {
-            Tags::Legacy(tags) if !tags.is_empty() => out.push(("tags", Entry::Strs(tags))),
-            Tags::Image(tags) if !tags.is_empty() => out.push(("image_tags", Entry::Tags(tags))),
-            _ => {}
-        }
-        match &self.source {
+        FIELDS
+            .iter()
+            .filter_map(|field| self.entry(field).map(|value| (*field, value)))
+            .collect()
+    }
+
+    /// The value sent for `field`, or `None` when it is not sent (unset, `""`, an empty tag
+    /// list, an id of the other source).
+    fn entry(&self, field: &str) -> Option<Entry<'_>> {
+        let (instance_id, vault_id, backup_id) = match &self.source {
             Source::Ecs {
                 instance_id,
                 vault_id,
-            } => {
-                if let Some(v) = non_empty(Some(instance_id)) {
-                    out.push(("instance_id", Entry::Str(v)));
-                }
-                if let Some(v) = non_empty(Some(vault_id)) {
-                    out.push(("vault_id", Entry::Str(v)));
-                }
+            } => (Some(instance_id.as_str()), Some(vault_id.as_str()), None),
+            Source::Backup { backup_id } => (None, None, Some(backup_id.as_str())),
+        };
+        match field {
+            "name" => Some(Entry::Str(&self.name)),
+            "description" => non_empty(self.description.as_deref()).map(Entry::Str),
+            "tags" => match &self.tags {
+                Tags::Legacy(tags) if !tags.is_empty() => Some(Entry::Strs(tags)),
+                _ => None,
+            },
+            "image_tags" => match &self.tags {
+                Tags::Image(tags) if !tags.is_empty() => Some(Entry::Tags(tags)),
+                _ => None,
+            },
+            "instance_id" => non_empty(instance_id).map(Entry::Str),
+            "vault_id" => non_empty(vault_id).map(Entry::Str),
+            "backup_id" => non_empty(backup_id).map(Entry::Str),
+            "whole_image_type" => backup_id.map(|_| {
+                Entry::Str(
+                    self.whole_image_type
+                        .as_deref()
+                        .unwrap_or(WHOLE_IMAGE_TYPE_CBR),
+                )
+            }),
+            "max_ram" => self.max_ram.map(Entry::Int),
+            "min_ram" => self.min_ram.map(Entry::Int),
+            "enterprise_project_id" => {
+                non_empty(self.enterprise_project_id.as_deref()).map(Entry::Str)
             }
-            Source::Backup { backup_id } => {
-                if let Some(v) = non_empty(Some(backup_id)) {
-                    out.push(("backup_id", Entry::Str(v)));
-                }
-                let t = self.whole_image_type.as_deref();
-                out.push((
-                    "whole_image_type",
-                    Entry::Str(t.unwrap_or(WHOLE_IMAGE_TYPE_CBR)),
-                ));
-            }
+            _ => None,
         }
-        if let Some(v) = self.max_ram {
-            out.push(("max_ram", Entry::Int(v)));
-        }
-        if let Some(v) = self.min_ram {
-            out.push(("min_ram", Entry::Int(v)));
-        }
-        if let Some(v) = non_empty(self.enterprise_project_id.as_deref()) {
-            out.push(("enterprise_project_id", Entry::Str(v)));
-        }
-        out
     }
 }
 
@@ -528,15 +531,20 @@ impl WholeImageBuilder {
             whole_image_type: self.whole_image_type,
         };
         let mut rules = Vec::new();
-        validate::collect(&request, &mut rules);
+        request.violations(&mut rules);
         out.extend(rules.into_iter().filter(|v| {
             !(unsourced && matches!(validate::top_level(&v.field), "instance_id" | "vault_id"))
         }));
         if both {
-            validate::check_image_tags(&extra_image_tags, &mut out);
-            out.push(validate::exclusive_tags());
+            validate::check_image_tags(
+                extra_image_tags
+                    .iter()
+                    .map(|t| (t.key.as_str(), t.value.as_str())),
+                &mut out,
+            );
+            out.push(fields::exclusive_tags());
         }
-        validate::sort_by_field(&mut out);
+        fields::sort_by_field(&mut out);
         ValidationErrors::from_violations(out).map(|()| request)
     }
 }

@@ -3,32 +3,55 @@
 
 use serde_json::{Map, Value};
 
+use super::fields::{self, FIELDS};
 use super::request::{
     ImageTag, Source, Tags, WHOLE_IMAGE_TYPE_CBR, WHOLE_IMAGE_TYPES, WholeImageRequest,
 };
 use crate::validate::{self, Rule, ValidationErrors, Violation, preview};
 
+impl WholeImageRequest {
+    /// Reads a body from JSON text.
+    ///
+    /// Reports what makes the body unrepresentable, all at once: invalid JSON (`$`, rule
+    /// `json`), a non-object document (`$`, `type`), unknown fields (by name, `unknown_field`),
+    /// wrong types (by path, e.g. `image_tags[1].value`, `type`), `tags` with `image_tags`
+    /// (`image_tags`, `exclusive`), both or no source (`source`, `exclusive` / `required`),
+    /// `whole_image_type` other than `"CBR"` (`enum`) or with an ECS source (`exclusive`).
+    ///
+    /// It does not apply the value rules (lengths, charsets, ...): call
+    /// [`WholeImageRequest::validate`], or use [`WholeImageRequest::from_json_validated`].
+    /// `null` is the same as an absent field; a missing `name` or id reads as `""`, which
+    /// validation reports as `required`; `""` as `description` or `enterprise_project_id` reads
+    /// as unset, and an id that is `""` selects no source (so that an accepted body round-trips
+    /// through [`WholeImageRequest::to_json`], which never sends `""`).
+    pub fn from_json(text: &str) -> Result<Self, ValidationErrors> {
+        parse_text(text).into_structural()
+    }
+
+    /// [`WholeImageRequest::from_json`] on an already parsed JSON value.
+    pub fn from_json_value(value: serde_json::Value) -> Result<Self, ValidationErrors> {
+        parse_value(value).into_structural()
+    }
+
+    /// [`WholeImageRequest::from_json`] followed by [`WholeImageRequest::validate`], reporting
+    /// the structural violations and the rule violations of the fields that could be read, all
+    /// at once, in field order.
+    pub fn from_json_validated(text: &str) -> Result<Self, ValidationErrors> {
+        parse_text(text).into_validated()
+    }
+
+    /// [`WholeImageRequest::from_json_validated`] on an already parsed JSON value.
+    pub fn from_json_value_validated(value: serde_json::Value) -> Result<Self, ValidationErrors> {
+        parse_value(value).into_validated()
+    }
+}
+
 /// Stands for an id of the wrong type while the source is chosen (never kept: the id then
 /// reads as `""`, its value skipped by the rules).
 const UNREADABLE: &str = "\u{0}unreadable";
 
-/// Every top-level field of the body.
-const KNOWN: [&str; 11] = [
-    "name",
-    "description",
-    "tags",
-    "image_tags",
-    "instance_id",
-    "vault_id",
-    "backup_id",
-    "whole_image_type",
-    "max_ram",
-    "min_ram",
-    "enterprise_project_id",
-];
-
 /// What reading produced.
-pub(super) struct Parsed {
+struct Parsed {
     /// The request with defaults where a field could not be read; `None` when the document
     /// is not even a JSON object.
     draft: Option<WholeImageRequest>,
@@ -51,9 +74,9 @@ impl Parsed {
     }
 
     /// The request when the structure was sound.
-    pub(super) fn into_structural(self) -> Result<WholeImageRequest, ValidationErrors> {
+    fn into_structural(self) -> Result<WholeImageRequest, ValidationErrors> {
         let mut violations = self.violations;
-        validate::sort_by_field(&mut violations);
+        fields::sort_by_field(&mut violations);
         match self.draft {
             Some(draft) if violations.is_empty() => Ok(draft),
             _ => Err(ValidationErrors { violations }),
@@ -61,20 +84,25 @@ impl Parsed {
     }
 
     /// The request when the structure was sound and every rule holds.
-    pub(super) fn into_validated(self) -> Result<WholeImageRequest, ValidationErrors> {
+    fn into_validated(self) -> Result<WholeImageRequest, ValidationErrors> {
         let mut violations = self.violations;
         let Some(draft) = self.draft else {
             return Err(ValidationErrors { violations });
         };
         let mut rules = Vec::new();
-        validate::collect(&draft, &mut rules);
-        validate::check_image_tags(&self.extra_image_tags, &mut rules);
+        draft.violations(&mut rules);
+        validate::check_image_tags(
+            self.extra_image_tags
+                .iter()
+                .map(|t| (t.key.as_str(), t.value.as_str())),
+            &mut rules,
+        );
         violations.extend(
             rules
                 .into_iter()
                 .filter(|v| !self.skip.iter().any(|p| under(&v.field, p))),
         );
-        validate::sort_by_field(&mut violations);
+        fields::sort_by_field(&mut violations);
         ValidationErrors::from_violations(violations).map(|()| draft)
     }
 }
@@ -138,7 +166,7 @@ fn type_error(field: impl Into<String>, expected: &str, value: &Value) -> Violat
 }
 
 /// Reads a body from JSON text.
-pub(super) fn parse_text(text: &str) -> Parsed {
+fn parse_text(text: &str) -> Parsed {
     match serde_json::from_str::<Value>(text) {
         Ok(value) => parse_value(value),
         Err(e) => Parsed::fatal(Violation::new(
@@ -150,7 +178,7 @@ pub(super) fn parse_text(text: &str) -> Parsed {
 }
 
 /// Reads a parsed JSON document.
-pub(super) fn parse_value(value: Value) -> Parsed {
+fn parse_value(value: Value) -> Parsed {
     match value {
         Value::Object(map) => parse_object(&map),
         other => Parsed::fatal(Violation::new(
@@ -318,7 +346,7 @@ fn parse_object(map: &Map<String, Value>) -> Parsed {
     let mut out = Vec::new();
     let mut skip = Vec::new();
 
-    for unknown in map.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
+    for unknown in map.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
         out.push(Violation::new(
             member_path("$", unknown),
             Rule::UnknownField,
@@ -404,7 +432,7 @@ fn read_tags(
     let legacy_given = legacy.is_some() || map.get("tags").is_some_and(is_non_empty);
     let image_given = image.is_some() || map.get("image_tags").is_some_and(is_non_empty);
     if legacy_given && image_given {
-        out.push(validate::exclusive_tags());
+        out.push(fields::exclusive_tags());
     }
     match (legacy, image) {
         (Some(l), Some(i)) => (Tags::Legacy(l), i),

@@ -114,7 +114,7 @@ impl fmt::Debug for SdkDate {
 }
 
 fn clip(s: &str) -> String {
-    s.chars().take(32).collect()
+    crate::violation::preview(s)
 }
 
 fn put(out: &mut [u8], mut v: i64) {

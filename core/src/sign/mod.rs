@@ -410,13 +410,10 @@ fn check_path(path: &str) -> Result<(), SignError> {
     }
 }
 
-/// A caller's string made safe to show in a message: at most 64 characters, escaped.
+/// A caller's string made safe to show in a message: the crate's one preview (at most 64
+/// characters, escaped).
 pub(crate) fn printable(s: &str) -> String {
-    let mut out: String = s.chars().take(64).flat_map(char::escape_debug).collect();
-    if s.chars().nth(64).is_some() {
-        out.push('…');
-    }
-    out
+    crate::violation::preview(s)
 }
 
 /// Parses an `Authorization` header value (the inverse of what [`sign`] writes).
