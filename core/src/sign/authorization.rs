@@ -3,8 +3,8 @@
 
 use super::{Algorithm, SignError, printable};
 
-/// The parts of an `Authorization` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The parts of an `Authorization` header. `Debug` leaves the signature out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ParsedAuthorization {
     /// The algorithm.
     pub algorithm: Algorithm,
@@ -16,6 +16,18 @@ pub struct ParsedAuthorization {
     pub signed_headers: Vec<String>,
     /// The hex signature.
     pub signature: String,
+}
+
+impl std::fmt::Debug for ParsedAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedAuthorization")
+            .field("algorithm", &self.algorithm)
+            .field("access_key", &self.access_key)
+            .field("scope", &self.scope)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &"<redacted>")
+            .finish()
+    }
 }
 
 impl ParsedAuthorization {
@@ -139,6 +151,20 @@ pub(super) fn parse(value: &str) -> Result<ParsedAuthorization, SignError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_the_signature() {
+        let parsed = ParsedAuthorization {
+            algorithm: Algorithm::SdkHmacSha256,
+            access_key: "AKID".to_owned(),
+            scope: None,
+            signed_headers: vec!["host".to_owned()],
+            signature: "9f1c2e4d".to_owned(),
+        };
+        let shown = format!("{parsed:?} {parsed:#?}");
+        assert!(shown.contains("AKID"), "{shown}");
+        assert!(!shown.contains("9f1c2e4d"), "{shown}");
+    }
 
     #[test]
     fn renders_what_it_parsed() {
