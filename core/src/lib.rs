@@ -42,7 +42,8 @@ pub mod violation;
 
 #[cfg(feature = "client")]
 pub use client::{
-    Client, ClientBuilder, ClientConfig, JobEndpoint, JobId, RequestPreview, WaitOptions,
+    AsyncClient, Client, ClientBuilder, ClientConfig, JobEndpoint, JobId, RequestPreview,
+    WaitOptions,
 };
 pub use credentials::Credentials;
 pub use error::{ApiError, Error, ErrorKind, Result};

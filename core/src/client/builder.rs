@@ -164,6 +164,12 @@ impl ClientBuilder {
         super::Client::new(self.config)
     }
 
+    /// The async client with these settings, for tokio: the same checks as
+    /// [`ClientBuilder::build`], the same operations as futures.
+    pub fn build_async(self) -> crate::Result<super::AsyncClient> {
+        super::AsyncClient::new(self.config)
+    }
+
     /// The settings filled so far.
     pub fn config(&self) -> &ClientConfig {
         &self.config

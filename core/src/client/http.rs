@@ -1,11 +1,6 @@
-//! Blocking HTTP on the caller's thread: reqwest's async client driven by a small
-//! current-thread tokio runtime that the caller's own thread runs.
-//!
-//! `reqwest::blocking` hands every request to a runtime thread and back, two context switches
-//! per exchange; profiles of a create + poll cycle showed most client CPU in that hand-off.
-//! Here the thread that calls runs the I/O itself. Several threads may call at once (tokio's
-//! current-thread runtime lets one drive the I/O while the others wait for their responses).
-//! Calling from inside an async runtime is refused with an error rather than a panic.
+//! HTTP exchanges, written once as async code: reqwest's async client, a response read whole
+//! within a size limit. [`super::AsyncClient`] awaits them on the caller's runtime; the blocking
+//! [`super::Client`] drives the very same futures on its caller's thread ([`super::driver`]).
 
 use reqwest::header::HeaderMap;
 
@@ -31,89 +26,50 @@ pub(crate) enum SendError {
         headers: HeaderMap,
         limit: u64,
     },
-    /// Called from inside an async runtime, where blocking would stall it.
-    InsideRuntime,
 }
 
-/// A reqwest client and the runtime that drives it.
-pub(crate) struct BlockingHttp {
-    client: reqwest::Client,
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl std::fmt::Debug for BlockingHttp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BlockingHttp")
+/// Sends `request` and reads the whole body (at most `limit` bytes).
+///
+/// Cancel-safe: dropping the future mid-exchange drops the request and its connection (hyper
+/// never hands a connection with a half-read answer back to the pool), so the client stays
+/// usable.
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    limit: u64,
+) -> Result<Response, SendError> {
+    settle_idle_connections().await;
+    let mut resp = request.send().await.map_err(SendError::Http)?;
+    let status = resp.status().as_u16();
+    let headers = std::mem::take(resp.headers_mut());
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(SendError::TooLarge {
+            status,
+            headers,
+            limit,
+        });
     }
-}
-
-impl BlockingHttp {
-    /// Builds the client and a current-thread runtime (no thread is started).
-    pub(crate) fn new(builder: reqwest::ClientBuilder) -> Result<Self, String> {
-        let client = builder.build().map_err(|e| crate::error::error_chain(&e))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
-        Ok(BlockingHttp {
-            client,
-            runtime: Some(runtime),
-        })
-    }
-
-    /// Starts a request.
-    pub(crate) fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, url)
-    }
-
-    /// Sends `request` and reads the whole body (at most `limit` bytes), on this thread.
-    pub(crate) fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-        limit: u64,
-    ) -> Result<Response, SendError> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(SendError::InsideRuntime);
-        }
-        let Some(runtime) = &self.runtime else {
-            return Err(SendError::InsideRuntime);
-        };
-        runtime.block_on(async move {
-            settle_idle_connections().await;
-            let mut resp = request.send().await.map_err(SendError::Http)?;
-            let status = resp.status().as_u16();
-            let headers = std::mem::take(resp.headers_mut());
-            if resp.content_length().is_some_and(|n| n > limit) {
-                return Err(SendError::TooLarge {
-                    status,
-                    headers,
-                    limit,
-                });
-            }
-            let mut body = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(SendError::Http)? {
-                body.extend_from_slice(&chunk);
-                if body.len() as u64 > limit {
-                    return Err(SendError::TooLarge {
-                        status,
-                        headers,
-                        limit,
-                    });
-                }
-            }
-            Ok(Response {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(SendError::Http)? {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > limit {
+            return Err(SendError::TooLarge {
                 status,
                 headers,
-                body,
-            })
-        })
+                limit,
+            });
+        }
     }
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Lets the runtime catch up with what happened while no call was driving it, before a
 /// pooled connection is picked.
 ///
-/// The runtime only runs during a call, so a pooled connection that the server closed
+/// The blocking client's runtime only runs during a call, so a pooled connection that the server closed
 /// meanwhile (a balancer's idle timeout) still looks open: its connection task has not yet
 /// read the FIN. Picking it would write the request onto a dead connection, and a POST that
 /// was written can never be resent (it may have been processed). Yielding twice makes the
@@ -132,18 +88,9 @@ async fn settle_idle_connections() {
     tokio::task::yield_now().await;
 }
 
-impl Drop for BlockingHttp {
-    fn drop(&mut self) {
-        // Never blocks, so dropping a client inside an async context cannot panic.
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
-/// The HTTP client a [`super::Client`] with these settings uses: timeouts, connection pool, no
-/// redirects, the proxy (explicit, else from the environment per host), and the trusted CAs.
-pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<BlockingHttp> {
+/// The HTTP client a client with these settings uses: timeouts, connection pool, no redirects,
+/// the proxy (explicit, else from the environment per host), and the trusted CAs.
+pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<reqwest::Client> {
     let mut http = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .timeout(config.timeout)
@@ -187,5 +134,10 @@ pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<BlockingHttp> {
             .map_err(|e| Error::Config(format!("CA certificate: {e}")))?;
         http = http.add_root_certificate(cert);
     }
-    BlockingHttp::new(http).map_err(|e| Error::Config(format!("cannot build the http client: {e}")))
+    http.build().map_err(|e| {
+        Error::Config(format!(
+            "cannot build the http client: {}",
+            crate::error::error_chain(&e)
+        ))
+    })
 }

@@ -1,10 +1,18 @@
-//! The IMS client: create a full-ECS image, query its job, wait for it.
+//! The IMS clients: create a full-ECS image, query its job, wait for it.
 //!
-//! A [`Client`] is cheap to clone (one `Arc`), `Send + Sync`, and reuses its connections: share
-//! one across threads rather than building many.
+//! Two doors over one implementation: [`AsyncClient`] for tokio (await its futures), and the
+//! blocking [`Client`], which drives the very same futures on the calling thread. The
+//! transport, retries, clock-skew correction, project lookup and waiter exist once, as async
+//! code on the shared `Inner`.
+//!
+//! Both are cheap to clone (one `Arc`), `Send + Sync`, and reuse their connections: share one
+//! across threads or tasks rather than building many.
 
+mod async_client;
+mod blocking;
 mod builder;
 mod config;
+pub(crate) mod driver;
 pub(crate) mod http;
 mod project;
 mod proxy;
@@ -17,11 +25,13 @@ mod wait;
 
 use std::fmt;
 use std::sync::atomic::AtomicI64;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use reqwest::Method;
 
 pub use crate::model::{JOB_ID_MAX_CHARS, JobId};
+pub use async_client::AsyncClient;
+pub use blocking::Client;
 pub use builder::ClientBuilder;
 pub use config::{
     ClientAuth, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT,
@@ -38,7 +48,6 @@ use crate::endpoint::{Endpoint, is_loopback_host};
 use crate::error::{Error, Result};
 use crate::model::{Job, WholeImageRequest};
 use crate::sign::{Algorithm, encode};
-use http::BlockingHttp;
 
 /// A request as it would be sent, with its secrets redacted (see [`Client::preview_create`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,14 +73,10 @@ impl fmt::Display for RequestPreview {
     }
 }
 
-/// The IMS client. See the crate docs for an example.
-#[derive(Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-}
-
+/// The state both doors share: settings, the HTTP client, the project id once known and the
+/// clock offset learned from the gateway. Every operation is an async method here.
 pub(crate) struct Inner {
-    http: BlockingHttp,
+    http: reqwest::Client,
     endpoint: Endpoint,
     iam_endpoint: std::result::Result<Endpoint, String>,
     region: Option<String>,
@@ -86,26 +91,21 @@ pub(crate) struct Inner {
     clock_offset: AtomicI64,
 }
 
-impl fmt::Debug for Client {
+impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.inner.endpoint.as_str())
-            .field("region", &self.inner.region)
-            .field("auth", &self.inner.auth)
-            .field("algorithm", &self.inner.algorithm)
+            .field("endpoint", &self.endpoint.as_str())
+            .field("region", &self.region)
+            .field("auth", &self.auth)
+            .field("algorithm", &self.algorithm)
             .finish_non_exhaustive()
     }
 }
 
-impl Client {
-    /// A builder with every default.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// A client with these settings. Fails on a bad endpoint, region, proxy, certificate or
-    /// retry policy; credentials are looked up lazily, on the first call.
-    pub fn new(config: ClientConfig) -> Result<Client> {
+impl Inner {
+    /// The shared state for these settings. Fails on a bad endpoint, region, proxy,
+    /// certificate or retry policy; credentials are looked up lazily, on the first call.
+    fn new(config: ClientConfig) -> Result<Inner> {
         let b = config;
         b.retry.validate()?;
         // The region becomes part of hosts and of the signing scope: check it before any
@@ -148,51 +148,35 @@ impl Client {
             .clone()
             .filter(|p| !p.trim().is_empty())
             .map(|p| p.trim().to_owned());
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                endpoint,
-                iam_endpoint,
-                region,
-                project_id: Mutex::new(project_id),
-                auth,
-                algorithm: b.algorithm,
-                user_agent,
-                job_endpoint: b.job_endpoint,
-                retry: b.retry,
-                timeout: b.timeout,
-                clock_offset: AtomicI64::new(0),
-            }),
+        Ok(Inner {
+            http,
+            endpoint,
+            iam_endpoint,
+            region,
+            project_id: Mutex::new(project_id),
+            auth,
+            algorithm: b.algorithm,
+            user_agent,
+            job_endpoint: b.job_endpoint,
+            retry: b.retry,
+            timeout: b.timeout,
+            clock_offset: AtomicI64::new(0),
         })
     }
 
-    /// The IMS endpoint in use.
-    pub fn endpoint(&self) -> &str {
-        self.inner.endpoint.as_str()
+    /// Seconds currently added to the local clock when signing.
+    fn clock_offset_secs(&self) -> i64 {
+        self.clock_offset.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The project id, resolving it (through IAM if need be) on first use.
-    pub fn project_id(&self) -> Result<String> {
-        self.inner.project_id()
-    }
-
-    /// Seconds the client currently adds to the local clock when signing (learned from the
-    /// gateway after a "signature expired" answer; 0 normally).
-    pub fn clock_offset_secs(&self) -> i64 {
-        self.inner
-            .clock_offset
-            .load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Creates a full-ECS image: validates the request (nothing is sent when it is invalid),
-    /// then `POST /v1/cloudimages/wholeimages/action`. Retried only when the request surely
-    /// did not reach the service, or was throttled, so it never creates two images.
-    pub fn create_whole_image(&self, request: &WholeImageRequest) -> Result<JobId> {
+    /// Validates, then `POST /v1/cloudimages/wholeimages/action` (see
+    /// [`AsyncClient::create_whole_image`]).
+    async fn create_whole_image(&self, request: &WholeImageRequest) -> Result<JobId> {
         request.validate()?;
         let body = request.to_json_vec();
-        let project = self.inner.project_id()?;
-        let call = self.inner.create_call(&body, &project);
-        let resp = self.inner.execute(&call)?;
+        let project = self.project_id().await?;
+        let call = self.create_call(&body, &project);
+        let resp = self.execute(&call).await?;
         let doc = response::json_body(&resp)?;
         match doc
             .get("job_id")
@@ -217,18 +201,16 @@ impl Client {
         }
     }
 
-    /// What [`Client::create_whole_image`] would send, without sending it: the request is
-    /// validated and signed, and secrets (`Authorization`, `X-Security-Token`, `X-Auth-Token`)
-    /// are redacted. A project id that would be looked up in IAM is shown as a placeholder.
-    pub fn preview_create(&self, request: &WholeImageRequest) -> Result<RequestPreview> {
+    /// What the create would send, secrets redacted (see [`AsyncClient::preview_create`]).
+    async fn preview_create(&self, request: &WholeImageRequest) -> Result<RequestPreview> {
         request.validate()?;
         let body = request.to_json_vec();
         let project = self
-            .inner
             .project_id_if_known()
             .unwrap_or_else(|| "<looked up in IAM when sent>".to_owned());
-        let call = self.inner.create_call(&body, &project);
-        let mut prepared = self.inner.prepare(&call)?;
+        let call = self.create_call(&body, &project);
+        let creds = self.credentials().await?;
+        let mut prepared = self.prepare(&call, creds.as_ref())?;
         let headers = std::mem::take(&mut prepared.headers)
             .into_iter()
             .map(|(k, mut v)| {
@@ -250,14 +232,9 @@ impl Client {
         })
     }
 
-    /// Queries a job through the configured [`JobEndpoint`].
-    pub fn job(&self, job_id: &JobId) -> Result<Job> {
-        self.job_via(job_id, self.inner.job_endpoint)
-    }
-
     /// Queries a job through the given endpoint.
-    pub fn job_via(&self, job_id: &JobId, which: JobEndpoint) -> Result<Job> {
-        let project = self.inner.project_id()?;
+    async fn job_via(&self, job_id: &JobId, which: JobEndpoint) -> Result<Job> {
+        let project = self.project_id().await?;
         let id = encode::encode(job_id.as_str());
         let api_path = match which {
             JobEndpoint::Progress => format!("/v1/cloudimages/job/{id}"),
@@ -265,15 +242,15 @@ impl Client {
         };
         let call = Call {
             method: Method::GET,
-            endpoint: &self.inner.endpoint,
-            path: self.inner.endpoint.path(&api_path),
+            endpoint: &self.endpoint,
+            path: self.endpoint.path(&api_path),
             query: &[],
             body: None,
             project_id: Some(&project),
             service: "ims",
             idempotency: Idempotency::Safe,
         };
-        let resp = self.inner.execute(&call)?;
+        let resp = self.execute(&call).await?;
         read_job_body(resp.status, &resp.body, resp.request_id.as_deref())
     }
 }
@@ -343,9 +320,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn client_is_send_sync_clone() {
+    fn clients_are_send_sync_clone() {
         fn check<T: Send + Sync + Clone + 'static>() {}
         check::<Client>();
+        check::<AsyncClient>();
     }
 
     #[test]

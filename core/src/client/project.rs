@@ -24,16 +24,16 @@ static CACHE: LazyLock<Mutex<HashMap<CacheKey, String>>> = LazyLock::new(Mutex::
 
 impl Inner {
     /// The project id to send, resolving it on first use.
-    pub(crate) fn project_id(&self) -> Result<String> {
-        if let Some(p) = self
+    pub(crate) async fn project_id(&self) -> Result<String> {
+        let known = self
             .project_id
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            return Ok(p.clone());
+            .clone();
+        if let Some(p) = known {
+            return Ok(p);
         }
-        let resolved = self.resolve_project()?;
+        let resolved = self.resolve_project().await?;
         let mut slot = self.project_id.lock().unwrap_or_else(|p| p.into_inner());
         Ok(slot.get_or_insert(resolved).clone())
     }
@@ -47,7 +47,7 @@ impl Inner {
         })
     }
 
-    fn resolve_project(&self) -> Result<String> {
+    async fn resolve_project(&self) -> Result<String> {
         let provider = match &self.auth {
             ClientAuth::AkSk(p) => p,
             ClientAuth::Token(_) => {
@@ -56,6 +56,9 @@ impl Inner {
                 ));
             }
         };
+        // Credentials first: a chain then knows which of its sources answers, without asking
+        // a network source (instance metadata) through its blocking method.
+        let creds = provider.credentials_async().await?;
         if let Some(p) = provider.project_id() {
             return Ok(p);
         }
@@ -66,7 +69,7 @@ impl Inner {
             .iam_endpoint
             .as_ref()
             .map_err(|e| Error::Config(e.clone()))?;
-        let ak = provider.credentials()?.access_key().to_owned();
+        let ak = creds.access_key().to_owned();
         let key = (ak, region.clone(), iam.as_str().to_owned());
         if let Some(p) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(p.clone());
@@ -81,7 +84,7 @@ impl Inner {
             service: "iam",
             idempotency: Idempotency::Safe,
         };
-        let resp = self.execute(&call)?;
+        let resp = self.execute(&call).await?;
         let doc = super::response::json_body(&resp)?;
         let ids: Vec<String> = doc["projects"]
             .as_array()

@@ -11,6 +11,7 @@ use super::response::RawResponse;
 use super::retry::{self, Asker, Idempotency, retry_after_secs};
 use super::skew;
 use super::{ClientAuth, Inner};
+use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, Error, Result, is_gateway_code};
 use crate::redact::scrub;
@@ -37,14 +38,18 @@ impl Inner {
     /// Sends `call` until it succeeds (2xx) or fails for good: each attempt is signed afresh;
     /// an expired signature may correct the clock once ([`Inner::correct_skew`]); what is
     /// retried is [`retry::may_retry`]'s decision alone.
-    pub(crate) fn execute(&self, call: &Call<'_>) -> Result<RawResponse> {
+    ///
+    /// Cancel-safe: dropping the future stops the call between two awaits; nothing it holds
+    /// outlives it, and a connection with an exchange half done is closed, never pooled.
+    pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<RawResponse> {
         let mut attempt = 0u32;
         let mut skew_corrected = false;
         loop {
             attempt += 1;
-            let prepared = self.prepare(call)?;
+            let creds = self.credentials().await?;
+            let prepared = self.prepare(call, creds.as_ref())?;
             let started = Instant::now();
-            let outcome = self.send_once(call, &prepared);
+            let outcome = self.send_once(call, &prepared).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let err = match outcome {
                 Ok(resp) => {
@@ -52,7 +57,7 @@ impl Inner {
                     if (200..300).contains(&resp.status) {
                         return Ok(resp);
                     }
-                    let mut api = self.scrubbed_api_error(&resp, &prepared);
+                    let mut api = scrubbed_api_error(&resp, &prepared, creds.as_ref());
                     if self.correct_skew(&mut api, resp.date.as_deref(), &prepared, skew_corrected)
                     {
                         skew_corrected = true;
@@ -73,7 +78,7 @@ impl Inner {
                     .retry
                     .delay(attempt, err.api().and_then(|api| api.retry_after));
                 tracing::debug!(target: "ims", delay_ms = delay.as_millis() as u64, "transient error; retrying");
-                std::thread::sleep(delay);
+                tokio::time::sleep(delay).await;
                 continue;
             }
             return Err(err);
@@ -110,8 +115,17 @@ impl Inner {
         }
     }
 
-    /// Headers and URI for one attempt, signed with a fresh date.
-    pub(crate) fn prepare(&self, call: &Call<'_>) -> Result<Prepared> {
+    /// The credentials to sign the next attempt with (none for token authentication).
+    pub(crate) async fn credentials(&self) -> Result<Option<Credentials>> {
+        match &self.auth {
+            ClientAuth::AkSk(provider) => provider.credentials_async().await.map(Some),
+            ClientAuth::Token(_) => Ok(None),
+        }
+    }
+
+    /// Headers and URI for one attempt, signed with a fresh date and `creds` (from
+    /// [`Inner::credentials`]).
+    pub(crate) fn prepare(&self, call: &Call<'_>, creds: Option<&Credentials>) -> Result<Prepared> {
         let mut headers: Vec<(&str, &str)> = Vec::with_capacity(6);
         if call.body.is_some() || call.method == Method::GET {
             headers.push(("Content-Type", "application/json;charset=utf-8"));
@@ -120,13 +134,12 @@ impl Inner {
         if let Some(p) = call.project_id {
             headers.push(("X-Project-Id", p));
         }
-        match &self.auth {
-            ClientAuth::AkSk(provider) => {
-                let creds = provider.credentials()?;
+        match (&self.auth, creds) {
+            (ClientAuth::AkSk(_), Some(creds)) => {
                 let clock_offset = self.clock_offset.load(Ordering::Relaxed);
                 let now = now_unix().saturating_add(clock_offset);
                 let params = SigningParams {
-                    credentials: &creds,
+                    credentials: creds,
                     algorithm: self.algorithm,
                     date: SdkDate::from_unix(now)?,
                     region: self.region.as_deref(),
@@ -154,7 +167,10 @@ impl Inner {
                     clock_offset,
                 })
             }
-            ClientAuth::Token(token) => {
+            (ClientAuth::AkSk(_), None) => Err(Error::Credentials(
+                "no credentials to sign with".to_owned(),
+            )),
+            (ClientAuth::Token(token), _) => {
                 let mut all: Vec<(String, String)> = headers
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -177,7 +193,7 @@ impl Inner {
         }
     }
 
-    fn send_once(&self, call: &Call<'_>, prepared: &Prepared) -> Result<RawResponse> {
+    async fn send_once(&self, call: &Call<'_>, prepared: &Prepared) -> Result<RawResponse> {
         let mut rb = self.http.request(call.method.clone(), &prepared.url);
         for (k, v) in &prepared.headers {
             if !k.eq_ignore_ascii_case("host") {
@@ -187,7 +203,7 @@ impl Inner {
         if let Some(body) = call.body {
             rb = rb.body(body.to_vec());
         }
-        let resp = match self.http.send(rb, MAX_BODY) {
+        let resp = match http::send(rb, MAX_BODY).await {
             Ok(resp) => resp,
             Err(http::SendError::Http(e)) => return Err(transport_error(e, self.timeout)),
             Err(http::SendError::TooLarge {
@@ -200,11 +216,6 @@ impl Inner {
                     message: format!("body larger than {limit} bytes"),
                     request_id: header(&headers, "x-request-id"),
                 });
-            }
-            Err(http::SendError::InsideRuntime) => {
-                return Err(Error::Config(
-                    "the blocking client was called inside an async runtime; call it from spawn_blocking or a plain thread".to_owned(),
-                ));
             }
         };
         let status = resp.status;
@@ -230,10 +241,15 @@ impl Inner {
     }
 }
 
-impl Inner {
-    /// [`api_error`](super::response::api_error), with every secret this attempt carried (security token, auth token,
-    /// signature, and the SK) also scrubbed wherever the server echoed it.
-    pub(crate) fn scrubbed_api_error(&self, resp: &RawResponse, prepared: &Prepared) -> ApiError {
+/// [`api_error`](super::response::api_error), with every secret this attempt carried (security
+/// token, auth token, signature, and the SK of `creds`) also scrubbed wherever the server
+/// echoed it.
+fn scrubbed_api_error(
+    resp: &RawResponse,
+    prepared: &Prepared,
+    creds: Option<&Credentials>,
+) -> ApiError {
+    {
         let mut api = super::response::api_error(resp);
         let mut known: Vec<String> = prepared
             .headers
@@ -252,10 +268,8 @@ impl Inner {
                 }
             })
             .collect();
-        if let ClientAuth::AkSk(provider) = &self.auth {
-            if let Ok(creds) = provider.credentials() {
-                known.push(creds.secret_key().to_owned());
-            }
+        if let Some(creds) = creds {
+            known.push(creds.secret_key().to_owned());
         }
         let known_refs: Vec<&str> = known.iter().map(String::as_str).collect();
         api.message = scrub(&api.message, &known_refs);

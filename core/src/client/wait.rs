@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Client, JobId};
+use super::{Inner, JobId};
 use crate::error::{Error, Result};
 use crate::model::{Job, JobStatus};
 use crate::validate::{Rule, ValidationErrors, Violation};
@@ -192,9 +192,16 @@ pub trait WaitObserver {
     fn on_retry(&mut self, _error: &Error, _elapsed: Duration) -> Control {
         Control::Continue
     }
-    /// Every [`WaitOptions::tick`] while sleeping (e.g. to check for Ctrl-C).
+    /// Every [`WaitOptions::tick`] while sleeping (e.g. to check for Ctrl-C), when
+    /// [`WaitObserver::wants_ticks`] says so.
     fn on_tick(&mut self, _elapsed: Duration) -> Control {
         Control::Continue
+    }
+    /// Whether the waiter should wake every tick to call [`WaitObserver::on_tick`] (default
+    /// yes). An observer without `on_tick` says no, and its sleeps are one timer each: this is
+    /// what lets thousands of async waits share a thread.
+    fn wants_ticks(&self) -> bool {
+        true
     }
 }
 
@@ -202,33 +209,32 @@ impl<F: FnMut(&Progress<'_>) -> Control> WaitObserver for F {
     fn on_progress(&mut self, progress: &Progress<'_>) -> Control {
         self(progress)
     }
+    fn wants_ticks(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that only waits.
-struct Silent;
+pub(crate) struct Silent;
 
 impl WaitObserver for Silent {
     fn on_progress(&mut self, _: &Progress<'_>) -> Control {
         Control::Continue
     }
+    fn wants_ticks(&self) -> bool {
+        false
+    }
 }
 
-impl Client {
-    /// Waits for the job to end. SUCCESS returns the job ([`Job::image_id`] has the image);
-    /// FAIL returns [`Error::JobFailed`]; the timeout returns [`Error::WaitTimeout`] with the last
-    /// job seen. Options that break [`WaitOptions::validate`] give [`Error::Validation`] before
-    /// anything is sent. After a transient error the next poll waits at least the client's
-    /// retry backoff, or the server's `Retry-After`.
-    pub fn wait(&self, job_id: &JobId, options: &WaitOptions) -> Result<Job> {
-        self.wait_with(job_id, options, &mut Silent)
-    }
-
-    /// [`Client::wait`], reporting to `observer` (a closure `FnMut(&Progress) -> Control` works).
-    pub fn wait_with(
+impl Inner {
+    /// The waiter, once for both doors: polls until SUCCESS or FAIL (see
+    /// [`super::Client::wait`]). Generic over the observer so that the future is `Send`
+    /// exactly when the observer is.
+    pub(crate) async fn wait_with<O: WaitObserver + ?Sized>(
         &self,
         job_id: &JobId,
         options: &WaitOptions,
-        observer: &mut dyn WaitObserver,
+        observer: &mut O,
     ) -> Result<Job> {
         options.validate()?;
         let start = Instant::now();
@@ -249,12 +255,12 @@ impl Client {
                     last: last.map(Box::new),
                 });
             }
-            if sleep_ticking(next_sleep.min(remaining), options.tick, start, observer)
+            if sleep_ticking(next_sleep.min(remaining), options.tick, start, observer).await
                 == Control::Cancel
             {
                 return Err(cancelled(&last));
             }
-            match self.job(job_id) {
+            match self.job_via(job_id, self.job_endpoint).await {
                 Ok(job) => {
                     transient = 0;
                     polls += 1;
@@ -286,7 +292,7 @@ impl Client {
                     // At least the client's retry backoff (or the server's `Retry-After`,
                     // capped as for any retry), and never less than the poll schedule.
                     let retry_after = e.api().and_then(|api| api.retry_after);
-                    let backoff = self.inner.retry.delay(transient, retry_after);
+                    let backoff = self.retry.delay(transient, retry_after);
                     let schedule = options
                         .jittered(options.interval_after(polls.max(1).saturating_add(transient)));
                     next_sleep = schedule.max(backoff);
@@ -301,16 +307,21 @@ fn is_transient(e: &Error) -> bool {
     super::retry::may_retry(e, super::retry::Asker::Waiter)
 }
 
-/// Sleeps `total`, calling `on_tick` every `tick`; stops early on cancel.
-fn sleep_ticking(
+/// Sleeps `total` on a timer, calling `on_tick` every `tick` when the observer wants ticks;
+/// stops early on cancel.
+async fn sleep_ticking<O: WaitObserver + ?Sized>(
     total: Duration,
     tick: Duration,
     start: Instant,
-    observer: &mut dyn WaitObserver,
+    observer: &mut O,
 ) -> Control {
     // A huge total must not overflow the clock: cap it (validated options never come near).
     let now = Instant::now();
     let end = now.checked_add(total.min(MAX_WAIT_DURATION)).unwrap_or(now);
+    if !observer.wants_ticks() {
+        tokio::time::sleep_until(end.into()).await;
+        return Control::Continue;
+    }
     let tick = tick.max(Duration::from_millis(1));
     loop {
         if observer.on_tick(start.elapsed()) == Control::Cancel {
@@ -320,7 +331,7 @@ fn sleep_ticking(
         if now >= end {
             return Control::Continue;
         }
-        std::thread::sleep((end - now).min(tick));
+        tokio::time::sleep((end - now).min(tick)).await;
     }
 }
 

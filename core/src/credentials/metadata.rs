@@ -3,8 +3,9 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use super::{CredentialProvider, Credentials};
-use crate::client::http::{BlockingHttp, SendError};
+use super::{CredentialProvider, Credentials, CredentialsFuture};
+use crate::client::driver::Driver;
+use crate::client::http::{self, SendError};
 use crate::env::{ENV_METADATA_ENDPOINT, EnvSource};
 use crate::error::{Error, Result};
 use crate::time::{now_unix, parse_rfc3339};
@@ -17,11 +18,20 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Temporary credentials from the instance metadata service, cached until 40 minutes before
 /// they expire.
+///
+/// One async fetch serves both doors: [`CredentialProvider::credentials_async`] awaits it on
+/// the caller's runtime, and [`CredentialProvider::credentials`] drives it on a runtime of its
+/// own. Its HTTP client keeps no idle connection, so the two never share one across runtimes.
 pub struct MetadataProvider {
     base: String,
     /// Built on first use, so a chain that never reaches this step starts nothing.
-    http: OnceLock<std::result::Result<BlockingHttp, String>>,
+    http: OnceLock<std::result::Result<reqwest::Client, String>>,
+    /// For [`CredentialProvider::credentials`] only, built on its first use.
+    driver: OnceLock<Result<Driver>>,
     cache: Mutex<Option<(Credentials, i64)>>,
+    /// Held while fetching, so that concurrent callers wait for one fetch instead of each
+    /// asking the service.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for MetadataProvider {
@@ -38,7 +48,9 @@ impl MetadataProvider {
         MetadataProvider {
             base: base.into().trim_end_matches('/').to_owned(),
             http: OnceLock::new(),
+            driver: OnceLock::new(),
             cache: Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -50,60 +62,105 @@ impl MetadataProvider {
         )
     }
 
-    fn fetch(&self) -> Result<(Credentials, i64)> {
-        let fail = |what: String| {
-            Error::Credentials(format!("instance metadata at {}: {what}", self.base))
-        };
-        let http = self
-            .http
-            .get_or_init(|| {
-                BlockingHttp::new(
-                    reqwest::Client::builder()
-                        .timeout(TIMEOUT)
-                        .connect_timeout(TIMEOUT)
-                        // The answer holds an SK and a token: it must come from the metadata
-                        // address itself, never from wherever a redirect points.
-                        .redirect(reqwest::redirect::Policy::none())
-                        .no_proxy(),
-                )
-            })
+    fn fail(&self, what: String) -> Error {
+        Error::Credentials(format!("instance metadata at {}: {what}", self.base))
+    }
+
+    /// The cached credentials while they are valid beyond the refresh margin.
+    fn fresh(&self) -> Option<Credentials> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache
             .as_ref()
-            .map_err(|e| fail(e.clone()))?;
-        let send = |rb: reqwest::RequestBuilder| match http.send(rb, 1 << 20) {
-            Ok(r) if (300..400).contains(&r.status) => Err(fail(format!(
+            .filter(|(_, expires)| expires.saturating_sub(now_unix()) > REFRESH_MARGIN_SECS)
+            .map(|(c, _)| c.clone())
+    }
+
+    /// Fresh credentials, from the cache or (one caller at a time) from the service; when the
+    /// service fails, the old ones while they are still valid.
+    async fn get(&self) -> Result<Credentials> {
+        if let Some(c) = self.fresh() {
+            return Ok(c);
+        }
+        let _one_fetch = self.fetching.lock().await;
+        if let Some(c) = self.fresh() {
+            return Ok(c);
+        }
+        let fetched = self.fetch().await;
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        match fetched {
+            Ok((c, expires)) => {
+                *cache = Some((c.clone(), expires));
+                Ok(c)
+            }
+            // Still valid (inside the refresh margin): keep using the old ones for now.
+            Err(e) => match cache.as_ref() {
+                Some((c, expires)) if *expires > now_unix().saturating_add(60) => {
+                    tracing::debug!(target: "ims", error = %e, "metadata refresh failed; old credentials still valid");
+                    Ok(c.clone())
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    async fn send(&self, rb: reqwest::RequestBuilder) -> Result<http::Response> {
+        match http::send(rb, 1 << 20).await {
+            Ok(r) if (300..400).contains(&r.status) => Err(self.fail(format!(
                 "answered a redirect (http {}), which is not followed",
                 r.status
             ))),
             Ok(r) => Ok(r),
-            Err(SendError::Http(e)) => Err(fail(format!("unreachable ({})", short(&e)))),
-            Err(SendError::TooLarge { .. }) => Err(fail("answer larger than 1 MiB".to_owned())),
-            Err(SendError::InsideRuntime) => Err(fail("called inside an async runtime".to_owned())),
-        };
+            Err(SendError::Http(e)) => Err(self.fail(format!("unreachable ({})", short(&e)))),
+            Err(SendError::TooLarge { .. }) => {
+                Err(self.fail("answer larger than 1 MiB".to_owned()))
+            }
+        }
+    }
+
+    async fn fetch(&self) -> Result<(Credentials, i64)> {
+        let http = self
+            .http
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .timeout(TIMEOUT)
+                    .connect_timeout(TIMEOUT)
+                    // The answer holds an SK and a token: it must come from the metadata
+                    // address itself, never from wherever a redirect points.
+                    .redirect(reqwest::redirect::Policy::none())
+                    .no_proxy()
+                    // No connection outlives its runtime: each fetch may run on another.
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .map_err(|e| crate::error::error_chain(&e))
+            })
+            .as_ref()
+            .map_err(|e| self.fail(e.clone()))?;
         // Session token first (404/405/503 mean the service has none: go on without).
         let token_rb = http
             .request(
                 reqwest::Method::PUT,
-                &format!("{}/meta-data/latest/api/token", self.base),
+                format!("{}/meta-data/latest/api/token", self.base),
             )
             .header("X-Metadata-Token-Ttl-Seconds", "21600");
-        let token = match send(token_rb)? {
+        let token = match self.send(token_rb).await? {
             r if (200..300).contains(&r.status) => {
                 Some(String::from_utf8_lossy(&r.body).trim().to_owned())
             }
             r if matches!(r.status, 404 | 405 | 503) => None,
-            r => return Err(fail(format!("token request answered http {}", r.status))),
+            r => return Err(self.fail(format!("token request answered http {}", r.status))),
         };
         let mut req = http.request(
             reqwest::Method::GET,
-            &format!("{}/openstack/latest/securitykey", self.base),
+            format!("{}/openstack/latest/securitykey", self.base),
         );
         if let Some(t) = &token {
             req = req.header("X-Metadata-Token", t.as_str());
         }
-        let resp = send(req)?;
+        let resp = self.send(req).await?;
         if resp.status != 200 {
-            return Err(fail(format!("securitykey answered http {}", resp.status)));
+            return Err(self.fail(format!("securitykey answered http {}", resp.status)));
         }
+        let fail = |what: String| self.fail(what);
         let doc: serde_json::Value = serde_json::from_slice(&resp.body)
             .map_err(|e| fail(format!("securitykey body: {e}")))?;
         let c = &doc["credential"];
@@ -139,26 +196,21 @@ fn short(e: &reqwest::Error) -> String {
 
 impl CredentialProvider for MetadataProvider {
     fn credentials(&self) -> Result<Credentials> {
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((c, expires)) = cache.as_ref() {
-            if expires.saturating_sub(now_unix()) > REFRESH_MARGIN_SECS {
-                return Ok(c.clone());
-            }
+        if let Some(c) = self.fresh() {
+            return Ok(c);
         }
-        match self.fetch() {
-            Ok((c, expires)) => {
-                *cache = Some((c.clone(), expires));
-                Ok(c)
-            }
-            // Still valid (inside the refresh margin): keep using the old ones for now.
-            Err(e) => match cache.as_ref() {
-                Some((c, expires)) if *expires > now_unix().saturating_add(60) => {
-                    tracing::debug!(target: "ims", error = %e, "metadata refresh failed; old credentials still valid");
-                    Ok(c.clone())
-                }
-                _ => Err(e),
-            },
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(self.fail(
+                "credentials() was called inside an async runtime, where it would block: await credentials_async() instead".to_owned(),
+            ));
         }
+        match self.driver.get_or_init(Driver::new) {
+            Ok(driver) => driver.block_on(self.get()),
+            Err(e) => Err(self.fail(e.to_string())),
+        }
+    }
+    fn credentials_async(&self) -> CredentialsFuture<'_> {
+        Box::pin(self.get())
     }
     fn name(&self) -> &'static str {
         "instance metadata"

@@ -11,6 +11,8 @@ mod profile;
 mod provider;
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::error::Result;
 
@@ -20,11 +22,21 @@ pub use metadata::{DEFAULT_METADATA_ENDPOINT, MetadataProvider, REFRESH_MARGIN_S
 pub use profile::Profile;
 pub use provider::{ChainProvider, EnvProvider, ProfileProvider, StaticProvider};
 
-/// A source of credentials. `credentials()` is called for every request, so a provider may
+/// What [`CredentialProvider::credentials_async`] returns.
+pub type CredentialsFuture<'a> = Pin<Box<dyn Future<Output = Result<Credentials>> + Send + 'a>>;
+
+/// A source of credentials. The clients ask for them before every request, so a provider may
 /// refresh temporary credentials behind it; it must be cheap when nothing changes.
 pub trait CredentialProvider: Send + Sync + fmt::Debug {
-    /// The credentials to sign the next request with.
+    /// The credentials to sign the next request with. Called outside any async runtime.
     fn credentials(&self) -> Result<Credentials>;
+    /// The same, for async callers: both clients (the blocking one drives it on its own
+    /// thread) ask through this method. The default answers [`CredentialProvider::credentials`]
+    /// at once, which suits providers that never wait on the network; a provider that does
+    /// (instance metadata) overrides it so that no runtime thread is ever blocked.
+    fn credentials_async(&self) -> CredentialsFuture<'_> {
+        Box::pin(std::future::ready(self.credentials()))
+    }
     /// The project id this source also carries (environment, profile file), if any.
     fn project_id(&self) -> Option<String> {
         None

@@ -165,11 +165,28 @@ impl ChainProvider {
                 Err(e) => why.push(format!("{}: {}", p.name(), strip_prefix(&e))),
             }
         }
-        Err(Error::Credentials(format!(
-            "no credentials found ({})",
-            why.join("; ")
-        )))
+        Err(none_found(&why))
     }
+
+    /// [`ChainProvider::choose`] through each provider's async method.
+    async fn choose_async(&self) -> Result<&Arc<dyn CredentialProvider>> {
+        if let Some(p) = self.chosen.get() {
+            return Ok(p);
+        }
+        let mut why = Vec::new();
+        for p in &self.providers {
+            match p.credentials_async().await {
+                Ok(_) => return Ok(self.chosen.get_or_init(|| p.clone())),
+                Err(e) => why.push(format!("{}: {}", p.name(), strip_prefix(&e))),
+            }
+        }
+        Err(none_found(&why))
+    }
+}
+
+/// The error when no provider of a chain has credentials, with each one's reason.
+fn none_found(why: &[String]) -> Error {
+    Error::Credentials(format!("no credentials found ({})", why.join("; ")))
 }
 
 fn strip_prefix(e: &Error) -> String {
@@ -182,6 +199,9 @@ fn strip_prefix(e: &Error) -> String {
 impl CredentialProvider for ChainProvider {
     fn credentials(&self) -> Result<Credentials> {
         self.choose()?.credentials()
+    }
+    fn credentials_async(&self) -> super::CredentialsFuture<'_> {
+        Box::pin(async move { self.choose_async().await?.credentials_async().await })
     }
     fn project_id(&self) -> Option<String> {
         self.choose().ok().and_then(|p| p.project_id())
