@@ -587,6 +587,17 @@ enum ims_result ims_client_options_set_pool_idle_timeout_ms(struct ims_client_op
                                                             uint64_t timeout_ms);
 
 /**
+ * HTTP exchanges the client has in flight at once, and so its connections (1..=65535; default
+ * 32). Threads beyond it wait for a slot before sending anything.
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live options handle not used by another thread.
+ */
+enum ims_result ims_client_options_set_max_concurrent_requests(struct ims_client_options *options,
+                                                               uint32_t n);
+
+/**
  * Allows plain `http` to hosts that are not loopback (default false: https is required;
  * loopback may always use http).
  *

@@ -298,7 +298,7 @@ fn emulator_subprocess_prints_its_url_and_stops_on_sigterm() {
     let mut child = ims(None)
         .args(["emulator", "--listen", "127.0.0.1:0", "--job-seconds", "0"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
     let url = first_line(&mut child);
@@ -324,8 +324,16 @@ fn emulator_subprocess_prints_its_url_and_stops_on_sigterm() {
         .status()
         .expect("kill");
     assert!(killed.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr read");
     let status = child.wait().expect("exits");
     assert_eq!(status.code(), Some(0));
+    // What it counted, for benchmarks in another process: one client, one connection.
+    assert!(
+        stderr.contains("stopped after 1 connections, 2 requests, 1 images created"),
+        "{stderr}"
+    );
 }
 
 #[test]

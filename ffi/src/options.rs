@@ -493,6 +493,34 @@ pub unsafe extern "C" fn ims_client_options_set_pool_idle_timeout_ms(
     })
 }
 
+/// HTTP exchanges the client has in flight at once, and so its connections (1..=65535; default
+/// 32). Threads beyond it wait for a slot before sending anything.
+///
+/// # Safety
+///
+/// `options` must be NULL or a live options handle not used by another thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ims_client_options_set_max_concurrent_requests(
+    options: *mut ims_client_options,
+    n: u32,
+) -> ims_result {
+    ffi_boundary!({
+        let max = ims_core::client::MAX_CONCURRENT_REQUESTS;
+        if n == 0 || n as usize > max {
+            return Err(FfiError::config(format!(
+                "max_concurrent_requests must be between 1 and {max}, got {n}"
+            )));
+        }
+        // SAFETY: forwarded contract.
+        unsafe {
+            with_options(options, |o| {
+                o.config.max_concurrent_requests = n as usize;
+                Ok(())
+            })
+        }
+    })
+}
+
 /// Allows plain `http` to hosts that are not loopback (default false: https is required;
 /// loopback may always use http).
 ///

@@ -173,6 +173,10 @@ static void other_signing_algorithms(void) {
     CHECK_RC(ims_client_options_set_pool_idle_timeout_ms(o, 0), IMS_ERR_CONFIG);
     CHECK(contains(ims_last_error_message(), "pool_idle_timeout_ms"));
     CHECK_OK(ims_client_options_set_pool_idle_timeout_ms(o, 30000));
+    CHECK_RC(ims_client_options_set_max_concurrent_requests(o, 0), IMS_ERR_CONFIG);
+    CHECK(contains(ims_last_error_message(), "max_concurrent_requests"));
+    CHECK_RC(ims_client_options_set_max_concurrent_requests(o, 65536), IMS_ERR_CONFIG);
+    CHECK_OK(ims_client_options_set_max_concurrent_requests(o, 4));
     CHECK_RC(ims_client_options_set_max_attempts(o, 0), IMS_ERR_CONFIG);
     ims_client_options_free(o);
 }

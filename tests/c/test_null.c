@@ -75,6 +75,7 @@ static void options_functions(void) {
     EXPECT_NULL(ims_client_options_set_timeout_ms(NULL, 1000), "options");
     EXPECT_NULL(ims_client_options_set_connect_timeout_ms(NULL, 1000), "options");
     EXPECT_NULL(ims_client_options_set_pool_idle_timeout_ms(NULL, 1000), "options");
+    EXPECT_NULL(ims_client_options_set_max_concurrent_requests(NULL, 4), "options");
     EXPECT_NULL(ims_client_options_set_allow_http(NULL, true), "options");
     EXPECT_NULL(ims_client_options_set_legacy_job_endpoint(NULL, true), "options");
     EXPECT_NULL(ims_client_options_set_max_attempts(NULL, 1), "options");

@@ -1,4 +1,5 @@
-//! `ims emulator`: the local IMS until SIGINT or SIGTERM.
+//! `ims emulator`: the local IMS until SIGINT or SIGTERM, then what it counted (connections,
+//! requests, images) on stderr.
 
 use std::io::Write;
 use std::sync::mpsc;
@@ -95,7 +96,12 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
         emu.url()
     );
     let _ = rx.recv();
+    let stats = emu.stats();
     emu.shutdown();
-    eprintln!("ims emulator: stopped");
+    // What benchmarks in another process read: the connections the clients opened.
+    eprintln!(
+        "ims emulator: stopped after {} connections, {} requests, {} images created",
+        stats.connections, stats.requests_total, stats.images_created
+    );
     Ok(())
 }

@@ -91,6 +91,13 @@ impl ClientBuilder {
         self
     }
 
+    /// HTTP exchanges in flight at once, and so connections (default 32; see
+    /// [`ClientConfig::max_concurrent_requests`]).
+    pub fn max_concurrent_requests(mut self, n: usize) -> Self {
+        self.config.max_concurrent_requests = n;
+        self
+    }
+
     /// A proxy URL for every request (user info, `http://user:password@host:port`, is never
     /// shown in `Debug` or errors). Without it, `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and
     /// `NO_PROXY` of the [`ClientBuilder::env`] source apply, decided per host, and never to a

@@ -21,6 +21,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// connection the server is about to close (or silently dropped).
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 
+/// Default number of HTTP exchanges one client has in flight at once: 32. Beyond it, calls
+/// queue for a slot (see [`ClientConfig::max_concurrent_requests`]).
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 32;
+/// The largest [`ClientConfig::max_concurrent_requests`] accepted.
+pub const MAX_CONCURRENT_REQUESTS: usize = 65_535;
+
 /// Which endpoint answers job queries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum JobEndpoint {
@@ -116,6 +122,12 @@ pub struct ClientConfig {
     /// [`DEFAULT_POOL_IDLE_TIMEOUT`], 50 s). Keep it below the idle timeout of the server or
     /// load balancer in front of it.
     pub pool_idle_timeout: Duration,
+    /// HTTP exchanges this client has in flight at once (default
+    /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`], 32; from 1 to [`MAX_CONCURRENT_REQUESTS`]). Every
+    /// exchange holds a connection, so this bounds the client's connections too: ten thousand
+    /// waits on one [`super::AsyncClient`] open at most this many, whatever their timing. A call
+    /// waiting for a slot has sent nothing; the exchange timeout starts once it has one.
+    pub max_concurrent_requests: usize,
     /// A proxy for every request (user info never shown). Without it, `HTTPS_PROXY`/
     /// `HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY` of [`ClientConfig::env`] apply, decided per
     /// host, and never to a loopback host.
@@ -156,6 +168,7 @@ impl Default for ClientConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             proxy: None,
             ca_pems: Vec::new(),
             ca_files: Vec::new(),

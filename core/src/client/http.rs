@@ -94,7 +94,9 @@ pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<reqwest::Client
     let mut http = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .timeout(config.timeout)
-        .pool_max_idle_per_host(8)
+        // As many idle connections as exchanges may be in flight: a burst that needed them
+        // finds them again, and the client never holds more.
+        .pool_max_idle_per_host(config.max_concurrent_requests)
         .pool_idle_timeout(config.pool_idle_timeout)
         .tcp_nodelay(true)
         // A signed request must never be replayed elsewhere: redirects would carry the

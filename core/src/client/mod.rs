@@ -24,8 +24,8 @@ mod transport;
 mod wait;
 
 use std::fmt;
-use std::sync::atomic::AtomicI64;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicI64;
 
 use reqwest::Method;
 
@@ -34,8 +34,8 @@ pub use async_client::AsyncClient;
 pub use blocking::Client;
 pub use builder::ClientBuilder;
 pub use config::{
-    ClientAuth, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT,
-    JobEndpoint, ProxyUrl,
+    ClientAuth, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
+    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint, MAX_CONCURRENT_REQUESTS, ProxyUrl,
 };
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
 pub use skew::MAX_SKEW_CORRECTION_SECS;
@@ -87,6 +87,8 @@ pub(crate) struct Inner {
     job_endpoint: JobEndpoint,
     retry: RetryPolicy,
     timeout: std::time::Duration,
+    /// One permit per exchange in flight ([`ClientConfig::max_concurrent_requests`]).
+    in_flight: tokio::sync::Semaphore,
     /// Seconds added to the local clock when signing (learned from the gateway's `Date`).
     clock_offset: AtomicI64,
 }
@@ -108,6 +110,12 @@ impl Inner {
     fn new(config: ClientConfig) -> Result<Inner> {
         let b = config;
         b.retry.validate()?;
+        if !(1..=MAX_CONCURRENT_REQUESTS).contains(&b.max_concurrent_requests) {
+            return Err(Error::Config(format!(
+                "max_concurrent_requests {}: must be from 1 to {MAX_CONCURRENT_REQUESTS}",
+                b.max_concurrent_requests
+            )));
+        }
         // The region becomes part of hosts and of the signing scope: check it before any
         // URL is built.
         if let Some(region) = &b.region {
@@ -160,6 +168,7 @@ impl Inner {
             job_endpoint: b.job_endpoint,
             retry: b.retry,
             timeout: b.timeout,
+            in_flight: tokio::sync::Semaphore::new(b.max_concurrent_requests),
             clock_offset: AtomicI64::new(0),
         })
     }

@@ -167,9 +167,9 @@ impl Inner {
                     clock_offset,
                 })
             }
-            (ClientAuth::AkSk(_), None) => Err(Error::Credentials(
-                "no credentials to sign with".to_owned(),
-            )),
+            (ClientAuth::AkSk(_), None) => {
+                Err(Error::Credentials("no credentials to sign with".to_owned()))
+            }
             (ClientAuth::Token(token), _) => {
                 let mut all: Vec<(String, String)> = headers
                     .iter()
@@ -203,6 +203,12 @@ impl Inner {
         if let Some(body) = call.body {
             rb = rb.body(body.to_vec());
         }
+        // Never closed, so acquiring only waits; a failure would be a bug, reported as one.
+        let _slot = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|e| Error::Config(format!("request slots: {e}")))?;
         let resp = match http::send(rb, MAX_BODY).await {
             Ok(resp) => resp,
             Err(http::SendError::Http(e)) => return Err(transport_error(e, self.timeout)),
