@@ -46,4 +46,9 @@ pub use client::{
     WaitOptions,
 };
 pub use credentials::Credentials;
+
+/// The README's Rust code blocks, compiled (and, unless marked `no_run`, run) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 pub use error::{ApiError, Error, ErrorKind, Result};
