@@ -43,7 +43,7 @@ pub struct AsyncClient {
 
 impl fmt::Debug for AsyncClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner, f)
+        self.inner.debug_as("AsyncClient", f)
     }
 }
 

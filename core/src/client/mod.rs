@@ -93,9 +93,11 @@ pub(crate) struct Inner {
     clock_offset: AtomicI64,
 }
 
-impl fmt::Debug for Inner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
+impl Inner {
+    /// The `Debug` of a client door named `name`: where it points and how it signs, never a
+    /// secret.
+    fn debug_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
             .field("endpoint", &self.endpoint.as_str())
             .field("region", &self.region)
             .field("auth", &self.auth)
@@ -350,6 +352,18 @@ mod tests {
             Some("cn-north-4")
         );
         assert_eq!(region_of_host("127.0.0.1:80"), None);
+    }
+
+    #[test]
+    fn each_door_debugs_under_its_own_name() {
+        let b = Client::builder()
+            .region("cn-north-4")
+            .auth_token("SECRET-TOKEN");
+        let blocking = format!("{:?}", b.clone().build().unwrap_or_else(|e| panic!("{e}")));
+        let asynchronous = format!("{:?}", b.build_async().unwrap_or_else(|e| panic!("{e}")));
+        assert!(blocking.starts_with("Client {"), "{blocking}");
+        assert!(asynchronous.starts_with("AsyncClient {"), "{asynchronous}");
+        assert!(!asynchronous.contains("SECRET-TOKEN"), "{asynchronous}");
     }
 
     #[test]
