@@ -94,7 +94,10 @@ pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<reqwest::Client
     let mut http = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .timeout(config.timeout)
-        .pool_max_idle_per_host(8)
+        // Every idle connection is kept (until `pool_idle_timeout`): a pool never holds more
+        // than were in flight at once, which the process needed anyway. A cap (it was 8)
+        // made async waits by the hundred reconnect for most polls.
+        .pool_max_idle_per_host(usize::MAX)
         .pool_idle_timeout(config.pool_idle_timeout)
         .tcp_nodelay(true)
         // A signed request must never be replayed elsewhere: redirects would carry the
