@@ -1,6 +1,8 @@
 //! The client's clock and gateway handling against the emulator: skew correction (bounded,
 //! once, per attempt, under concurrency), hostile `Date` headers, both gateway code prefixes,
-//! the AK lock, `Retry-After` in date form, and counted retries on a refused connection.
+//! the AK lock, `Retry-After` in date form, and counted retries on a refused connection. Each
+//! test runs through every door (`doors!`: blocking, async on either runtime flavour; the
+//! slowest skip the multi-thread one).
 
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
@@ -14,8 +16,8 @@ use common::*;
 
 /// A job that exists, created by a client of its own (so the client under test starts
 /// uncorrected).
-fn some_job(emu: &Emulator) -> JobId {
-    client(emu)
+fn some_job(emu: &Emulator, kind: DoorKind) -> JobId {
+    client(emu, kind)
         .create_whole_image(&ecs("setup"))
         .expect("setup create")
 }
@@ -29,11 +31,11 @@ fn api(err: Error) -> ims_core::ApiError {
 
 // ---- B4: hostile Date headers, bounded correction ----
 
-#[test]
-fn hostile_dates_do_not_poison_the_client() {
+doors!(hostile_dates_do_not_poison_the_client);
+fn hostile_dates_do_not_poison_the_client(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let id = some_job(&emu);
-    let c = client(&emu);
+    let id = some_job(&emu, kind);
+    let c = client(&emu, kind);
     let far = ims_core::time::format_http_date(emu.now_unix() + 25 * 3600);
     for date in [
         "Sat, 01 Jan 10000 00:00:00 GMT",
@@ -65,13 +67,13 @@ fn hostile_dates_do_not_poison_the_client() {
     }
 }
 
-#[test]
-fn correction_is_bounded_to_24_hours() {
+doors!(correction_is_bounded_to_24_hours);
+fn correction_is_bounded_to_24_hours(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let id = some_job(&emu);
+    let id = some_job(&emu, kind);
     // 23 h ahead: corrected.
     emu.set_clock_offset(23 * 3600);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     c.job(&id).expect("23 h is corrected");
     assert!(
         (c.clock_offset_secs() - 23 * 3600).abs() <= 5,
@@ -96,15 +98,16 @@ fn correction_is_bounded_to_24_hours() {
 
 // ---- B5: the offset each attempt was signed with ----
 
-#[test]
-fn calls_signed_before_another_threads_correction_all_succeed() {
+doors!(calls_signed_before_another_threads_correction_all_succeed);
+fn calls_signed_before_another_threads_correction_all_succeed(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let id = some_job(&emu);
+    let id = some_job(&emu, kind);
     emu.set_clock_offset(1800);
     // Every answer waits, so all eight sign with the old offset before the first 401 lands.
+    // On the async door the eight threads' calls are futures in flight on its one runtime.
     emu.faults().set_response_delay(Duration::from_millis(300));
     for round in 0..3 {
-        let c = Arc::new(client(&emu));
+        let c = Arc::new(client(&emu, kind));
         let barrier = Arc::new(Barrier::new(8));
         let threads: Vec<_> = (0..8)
             .map(|_| {
@@ -125,16 +128,16 @@ fn calls_signed_before_another_threads_correction_all_succeed() {
 
 // ---- J: skew correction once, the 300 s threshold ----
 
-#[test]
-fn skew_threshold_and_a_single_correction_are_counted() {
+doors!(skew_threshold_and_a_single_correction_are_counted);
+fn skew_threshold_and_a_single_correction_are_counted(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let id = some_job(&emu);
+    let id = some_job(&emu, kind);
     emu.update(|s| s.gateway.always_expired = true);
 
     // 299 s: within the threshold: no correction, one request, the AK/SK hint.
     emu.set_clock_offset(299);
     emu.reset_stats();
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let err = api(c.job(&id).expect_err("always expired"));
     assert_eq!(emu.stats().requests_total, 1);
     assert_eq!(c.clock_offset_secs(), 0);
@@ -144,7 +147,7 @@ fn skew_threshold_and_a_single_correction_are_counted() {
     // 302 s: corrected once, then the "still expired" message; exactly two requests.
     emu.set_clock_offset(302);
     emu.reset_stats();
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let err = api(c.job(&id).expect_err("always expired"));
     assert_eq!(emu.stats().requests_total, 2);
     assert!(
@@ -161,14 +164,14 @@ fn skew_threshold_and_a_single_correction_are_counted() {
 
 // ---- I17: both gateway prefixes, the AK lock, no retried authentication failure ----
 
-#[test]
-fn apig_prefix_gets_the_skew_correction_and_the_signature_hint() {
+doors!(apig_prefix_gets_the_skew_correction_and_the_signature_hint);
+fn apig_prefix_gets_the_skew_correction_and_the_signature_hint(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let id = some_job(&emu);
+    let id = some_job(&emu, kind);
     emu.update(|s| s.gateway.prefix = GatewayPrefix::Apig);
     emu.set_clock_offset(3600);
     emu.reset_stats();
-    let c = client(&emu);
+    let c = client(&emu, kind);
     c.job(&id).expect("APIG.0301 expired is corrected");
     assert_eq!(emu.stats().requests_total, 2);
     assert!((c.clock_offset_secs() - 3600).abs() <= 5);
@@ -179,7 +182,7 @@ fn apig_prefix_gets_the_skew_correction_and_the_signature_hint() {
             EmulatorConfig::demo().settings.ak,
             "wrong-secret",
         ))
-        .build()
+        .build_door(kind)
         .expect("builds");
     emu.reset_stats();
     let err = api(wrong.job(&id).expect_err("wrong SK"));
@@ -197,17 +200,17 @@ fn apig_prefix_gets_the_skew_correction_and_the_signature_hint() {
     // APIG.0308 throttling is retried like APIGW.0308.
     emu.reset_stats();
     emu.faults().throttle_next(Ep::Create, 2, 0);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     c.create_whole_image(&ecs("apig-throttle"))
         .expect("retried after APIG.0308");
     assert_eq!(emu.stats().images_created, 1);
 }
 
-#[test]
-fn ak_lock_says_five_minutes_and_is_never_retried() {
+doors!(ak_lock_says_five_minutes_and_is_never_retried);
+fn ak_lock_says_five_minutes_and_is_never_retried(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let id = some_job(&emu);
-    let c = client(&emu);
+    let id = some_job(&emu, kind);
+    let c = client(&emu, kind);
     for prefix in [GatewayPrefix::Apigw, GatewayPrefix::Apig] {
         emu.update(|s| s.gateway.prefix = prefix);
         for endpoint in [Ep::Create, Ep::Job] {
@@ -236,8 +239,9 @@ fn ak_lock_says_five_minutes_and_is_never_retried() {
 
 // ---- E11: Retry-After as an HTTP date ----
 
-#[test]
-fn retry_after_http_date_is_honoured_and_capped() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: retry_after_http_date_is_honoured_and_capped);
+fn retry_after_http_date_is_honoured_and_capped(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     emu.update(|s| s.gateway.retry_after_http_date = true);
     let capture = Capture::default();
@@ -248,7 +252,7 @@ fn retry_after_http_date_is_honoured_and_capped() {
                 base_delay: Duration::from_millis(1),
                 max_delay: Duration::from_secs(cap),
             })
-            .build()
+            .build_door(kind)
             .expect("builds");
         emu.faults().throttle_next(Ep::Create, 1, secs);
         capture.clear();
@@ -282,8 +286,9 @@ fn default_retry_policy_is_pinned() {
     );
 }
 
-#[test]
-fn create_on_a_refused_connection_is_tried_four_times_by_default() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: create_on_a_refused_connection_is_tried_four_times_by_default);
+fn create_on_a_refused_connection_is_tried_four_times_by_default(kind: DoorKind) {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("addr").port()
@@ -292,7 +297,7 @@ fn create_on_a_refused_connection_is_tried_four_times_by_default() {
         .endpoint(format!("http://127.0.0.1:{port}"))
         .project_id("0123456789abcdef0123456789abcdef")
         .credentials(Credentials::new("a", "b"))
-        .build()
+        .build_door(kind)
         .expect("builds");
     let capture = Capture::default();
     let err = capture

@@ -1,12 +1,14 @@
 //! The client against the in-process emulator: every call, every error path, every fault the
 //! emulator can inject, retries, clock skew, credentials providers, the waiter, connection
-//! reuse, threads, and the no-duplicate property of create retries.
+//! reuse, threads, and the no-duplicate property of create retries. Every test of the client's
+//! behavior runs against both doors ([`common::Door`]: blocking, async on either runtime; the
+//! slowest skip the multi-thread one).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ims_core::client::{Control, RetryPolicy};
-use ims_core::credentials::{CredentialProvider, MetadataProvider};
+use ims_core::credentials::MetadataProvider;
 use ims_core::model::{JobStatus, WholeImageRequest};
 use ims_core::sign::Algorithm;
 use ims_core::{Client, Credentials, Error, ErrorKind, JobEndpoint, JobId, WaitOptions};
@@ -32,10 +34,10 @@ fn quick_wait() -> WaitOptions {
     WaitOptions::fixed(Duration::from_millis(20), Duration::from_secs(10))
 }
 
-#[test]
-fn create_from_ecs_and_backup_then_wait() {
+doors!(create_from_ecs_and_backup_then_wait);
+fn create_from_ecs_and_backup_then_wait(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     for req in [
         ecs("from-ecs"),
         backup("from-backup", "9b27efab-4a17-4c06-bfa2-3e0cf021d3c3"),
@@ -57,10 +59,10 @@ fn create_from_ecs_and_backup_then_wait() {
     assert_eq!((stats.create_accepted, stats.images_created), (2, 2));
 }
 
-#[test]
-fn invalid_request_sends_nothing() {
+doors!(invalid_request_sends_nothing);
+fn invalid_request_sends_nothing(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let mut req = ecs("ok");
     req.name = "x".repeat(129);
     req.description = Some("<b>".into());
@@ -78,10 +80,10 @@ fn invalid_request_sends_nothing() {
     );
 }
 
-#[test]
-fn backup_reuse_is_an_api_error_with_code_and_request_id() {
+doors!(backup_reuse_is_an_api_error_with_code_and_request_id);
+fn backup_reuse_is_an_api_error_with_code_and_request_id(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let req = backup("once", "b-1");
     c.create_whole_image(&req).expect("first use");
     let err = c.create_whole_image(&req).expect_err("second use");
@@ -96,11 +98,11 @@ fn backup_reuse_is_an_api_error_with_code_and_request_id() {
     assert_eq!(emu.stats().images_created, 1);
 }
 
-#[test]
-fn unknown_ids_and_jobs_and_project() {
+doors!(unknown_ids_and_jobs_and_project);
+fn unknown_ids_and_jobs_and_project(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     emu.update(|s| s.known_instances = Some(["known".to_owned()].into()));
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let err = c.create_whole_image(&ecs("x")).expect_err("unknown ecs");
     assert_eq!(err.api().and_then(|a| a.code.as_deref()), Some("IMG.0005"));
     let err = c
@@ -109,7 +111,7 @@ fn unknown_ids_and_jobs_and_project() {
     assert_eq!(err.api().map(|a| a.status), Some(404));
     let wrong_project = builder(&emu)
         .project_id("not-the-project")
-        .build()
+        .build_door(kind)
         .expect("builds");
     let err = wrong_project
         .create_whole_image(&backup("p", "b-2"))
@@ -122,15 +124,15 @@ fn unknown_ids_and_jobs_and_project() {
     );
 }
 
-#[test]
-fn wrong_secret_is_apigw_0301_with_our_canonical_request() {
+doors!(wrong_secret_is_apigw_0301_with_our_canonical_request);
+fn wrong_secret_is_apigw_0301_with_our_canonical_request(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     let c = builder(&emu)
         .credentials(Credentials::new(
             EmulatorConfig::demo().settings.ak,
             "WRONG-SECRET-VALUE",
         ))
-        .build()
+        .build_door(kind)
         .expect("builds");
     let err = c.create_whole_image(&ecs("x")).expect_err("rejected");
     let api = err.api().expect("api error");
@@ -163,8 +165,8 @@ fn wrong_secret_is_apigw_0301_with_our_canonical_request() {
     );
 }
 
-#[test]
-fn every_algorithm_is_accepted() {
+doors!(every_algorithm_is_accepted);
+fn every_algorithm_is_accepted(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     for alg in [
         Algorithm::SdkHmacSha256,
@@ -174,7 +176,7 @@ fn every_algorithm_is_accepted() {
         let c = builder(&emu)
             .region("cn-north-4")
             .algorithm(alg)
-            .build()
+            .build_door(kind)
             .expect("builds");
         let id = c
             .create_whole_image(&ecs("alg"))
@@ -183,15 +185,15 @@ fn every_algorithm_is_accepted() {
     }
 }
 
-#[test]
-fn token_auth() {
+doors!(token_auth);
+fn token_auth(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     emu.update(|s| s.auth_token = Some("iam-token-value".into()));
     let c = Client::builder()
         .endpoint(emu.url())
         .project_id(emu.project_id())
         .auth_token("iam-token-value")
-        .build()
+        .build_door(kind)
         .expect("builds");
     let id = c.create_whole_image(&ecs("tok")).expect("token accepted");
     assert!(c.job(&id).is_ok());
@@ -199,7 +201,7 @@ fn token_auth() {
         .endpoint(emu.url())
         .project_id(emu.project_id())
         .auth_token("other")
-        .build()
+        .build_door(kind)
         .expect("builds");
     assert_eq!(
         bad.job(&id).expect_err("rejected").api().map(|a| a.status),
@@ -207,10 +209,10 @@ fn token_auth() {
     );
 }
 
-#[test]
-fn get_retries_transient_faults_until_success() {
+doors!(get_retries_transient_faults_until_success);
+fn get_retries_transient_faults_until_success(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let id = c.create_whole_image(&ecs("r")).expect("created");
     for fault in [
         Fault::Throttle {
@@ -231,12 +233,12 @@ fn get_retries_transient_faults_until_success() {
     assert_eq!(err.api().map(|a| a.status), Some(500));
 }
 
-#[test]
-fn wrong_content_type_is_an_invalid_response_with_a_snippet() {
+doors!(wrong_content_type_is_an_invalid_response_with_a_snippet);
+fn wrong_content_type_is_an_invalid_response_with_a_snippet(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     let c = builder(&emu)
         .retry_policy(RetryPolicy::none())
-        .build()
+        .build_door(kind)
         .expect("builds");
     let id = c.create_whole_image(&ecs("ct")).expect("created");
     emu.faults().inject(Ep::Job, Fault::WrongContentType, 1);
@@ -246,13 +248,13 @@ fn wrong_content_type_is_an_invalid_response_with_a_snippet() {
     assert!(err.request_id().is_some());
 }
 
-#[test]
-fn slow_response_times_out() {
+doors!(slow_response_times_out);
+fn slow_response_times_out(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     let c = builder(&emu)
         .timeout(Duration::from_millis(200))
         .retry_policy(RetryPolicy::none())
-        .build()
+        .build_door(kind)
         .expect("builds");
     let id = c.create_whole_image(&ecs("slow")).expect("created");
     emu.faults()
@@ -261,10 +263,10 @@ fn slow_response_times_out() {
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
 }
 
-#[test]
-fn create_is_retried_only_when_surely_not_processed() {
+doors!(create_is_retried_only_when_surely_not_processed);
+fn create_is_retried_only_when_surely_not_processed(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     // Throttled twice: retried, one image.
     emu.faults().throttle_next(Ep::Create, 2, 0);
     c.create_whole_image(&ecs("t"))
@@ -304,8 +306,8 @@ fn create_is_retried_only_when_surely_not_processed() {
     }
 }
 
-#[test]
-fn connection_refused_is_retried_and_marked_not_sent() {
+doors!(connection_refused_is_retried_and_marked_not_sent);
+fn connection_refused_is_retried_and_marked_not_sent(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     let url = emu.url();
     emu.shutdown();
@@ -314,7 +316,7 @@ fn connection_refused_is_retried_and_marked_not_sent() {
         .project_id("p")
         .credentials(Credentials::new("a", "b"))
         .retry_policy(fast_retry())
-        .build()
+        .build_door(kind)
         .expect("builds");
     let err = c
         .create_whole_image(&ecs("refused"))
@@ -325,10 +327,11 @@ fn connection_refused_is_retried_and_marked_not_sent() {
     );
 }
 
-#[test]
-fn no_duplicate_images_under_random_faults() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: no_duplicate_images_under_random_faults);
+fn no_duplicate_images_under_random_faults(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let mut rng = fastrand::Rng::with_seed(20_261_127);
     let (mut successes, mut processed_failures) = (0u64, 0u64);
     for run in 0..300 {
@@ -370,11 +373,11 @@ fn no_duplicate_images_under_random_faults() {
     );
 }
 
-#[test]
-fn clock_skew_is_corrected_once() {
+doors!(clock_skew_is_corrected_once);
+fn clock_skew_is_corrected_once(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     emu.set_clock_offset(3600);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let id = c
         .create_whole_image(&ecs("skew"))
         .expect("corrected and retried");
@@ -387,10 +390,10 @@ fn clock_skew_is_corrected_once() {
     assert_eq!(emu.stats().images_created, 1);
 }
 
-#[test]
-fn clock_correction_follows_the_service() {
+doors!(clock_correction_follows_the_service);
+fn clock_correction_follows_the_service(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let id = c.create_whole_image(&ecs("skew2")).expect("created");
     // The service's clock jumps 20 minutes back, then 20 minutes ahead: each time the client
     // learns the new offset from the gateway's Date and retries once.
@@ -405,15 +408,19 @@ fn clock_correction_follows_the_service() {
     );
 }
 
-#[test]
-fn retry_after_is_honoured() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: retry_after_is_honoured);
+fn retry_after_is_honoured(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     let policy = RetryPolicy {
         max_attempts: 3,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_secs(5),
     };
-    let c = builder(&emu).retry_policy(policy).build().expect("builds");
+    let c = builder(&emu)
+        .retry_policy(policy)
+        .build_door(kind)
+        .expect("builds");
     emu.faults().throttle_next(Ep::Create, 1, 1);
     let started = std::time::Instant::now();
     c.create_whole_image(&ecs("ra")).expect("after the pause");
@@ -424,11 +431,14 @@ fn retry_after_is_honoured() {
     );
 }
 
-#[test]
-fn metadata_credentials_are_fetched_and_accepted() {
+doors!(metadata_credentials_are_fetched_and_accepted);
+fn metadata_credentials_are_fetched_and_accepted(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     let provider = Arc::new(MetadataProvider::new(emu.url()));
-    let creds = provider.credentials().expect("from metadata");
+    // The door's way of asking: credentials() blocking, credentials_async() awaited.
+    let creds = kind
+        .credentials_of(provider.as_ref())
+        .expect("from metadata");
     let temp = emu
         .temporary_credentials()
         .expect("emulator hands out a triple");
@@ -438,21 +448,21 @@ fn metadata_credentials_are_fetched_and_accepted() {
         .endpoint(emu.url())
         .project_id(emu.project_id())
         .credentials_provider(provider)
-        .build()
+        .build_door(kind)
         .expect("builds");
     let id = c
         .create_whole_image(&ecs("meta"))
         .expect("temporary credentials accepted");
     assert!(c.job(&id).is_ok());
     emu.update(|s| s.metadata_enabled = false);
-    let missing = MetadataProvider::new(emu.url())
-        .credentials()
+    let missing = kind
+        .credentials_of(&MetadataProvider::new(emu.url()))
         .expect_err("no metadata service");
     assert_eq!(missing.kind(), ErrorKind::Credentials);
 }
 
-#[test]
-fn project_id_is_looked_up_in_iam() {
+doors!(project_id_is_looked_up_in_iam);
+fn project_id_is_looked_up_in_iam(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     let cfg = EmulatorConfig::demo();
     let lookup = |ak: &str| {
@@ -462,7 +472,7 @@ fn project_id_is_looked_up_in_iam() {
             .region("cn-north-4")
             .credentials(Credentials::new(ak, cfg.settings.sk.clone()))
             .retry_policy(fast_retry())
-            .build()
+            .build_door(kind)
             .expect("builds")
     };
     emu.update(|s| s.ak = "LOOKUPAK1".to_owned());
@@ -495,10 +505,10 @@ fn project_id_is_looked_up_in_iam() {
     );
 }
 
-#[test]
-fn wait_reports_progress_then_success() {
+doors!(wait_reports_progress_then_success);
+fn wait_reports_progress_then_success(kind: DoorKind) {
     let emu = emulator(Duration::from_millis(400));
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let id = c.create_whole_image(&ecs("progress")).expect("created");
     let mut seen = Vec::new();
     let mut observer = |p: &ims_core::client::Progress<'_>| {
@@ -517,10 +527,10 @@ fn wait_reports_progress_then_success() {
     assert_eq!(seen.last().map(|s| s.0.clone()), Some(JobStatus::Success));
 }
 
-#[test]
-fn wait_can_be_cancelled_and_times_out_with_the_last_job() {
+doors!(wait_can_be_cancelled_and_times_out_with_the_last_job);
+fn wait_can_be_cancelled_and_times_out_with_the_last_job(kind: DoorKind) {
     let emu = emulator(Duration::from_secs(60));
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let id = c.create_whole_image(&ecs("long")).expect("created");
     let mut cancel = |p: &ims_core::client::Progress<'_>| {
         if p.polls >= 2 {
@@ -546,12 +556,12 @@ fn wait_can_be_cancelled_and_times_out_with_the_last_job() {
     );
 }
 
-#[test]
-fn failed_job_carries_code_and_reason() {
+doors!(failed_job_carries_code_and_reason);
+fn failed_job_carries_code_and_reason(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     emu.faults().fail_next_jobs(1);
     emu.faults().set_job_failure("IMG.0010", "ECS busy");
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let id = c.create_whole_image(&ecs("fail")).expect("created");
     let err = c.wait(&id, &quick_wait()).expect_err("fails");
     assert_eq!(err.kind(), ErrorKind::JobFailed);
@@ -566,12 +576,13 @@ fn failed_job_carries_code_and_reason() {
     );
 }
 
-#[test]
-fn wait_absorbs_transient_errors() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: wait_absorbs_transient_errors);
+fn wait_absorbs_transient_errors(kind: DoorKind) {
     let emu = emulator(Duration::from_millis(100));
     let c = builder(&emu)
         .retry_policy(RetryPolicy::none())
-        .build()
+        .build_door(kind)
         .expect("builds");
     let id = c.create_whole_image(&ecs("transient")).expect("created");
     emu.faults().inject(Ep::Job, Fault::Unavailable, 3);
@@ -587,21 +598,28 @@ fn wait_absorbs_transient_errors() {
     assert_eq!(err.api().map(|a| a.status), Some(503));
 }
 
-#[test]
-fn one_connection_for_a_hundred_polls() {
+doors!(one_connection_for_a_hundred_polls);
+fn one_connection_for_a_hundred_polls(kind: DoorKind) {
     let emu = emulator(Duration::from_secs(600));
-    let c = client(&emu);
+    let c = client(&emu, kind);
     let id = c.create_whole_image(&ecs("conn")).expect("created");
     for _ in 0..100 {
         c.job(&id).expect("poll");
     }
-    assert_eq!(emu.stats().connections, 1);
+    // One, or two on a multi-thread runtime (see `sequential_connections`).
+    let connections = emu.stats().connections;
+    assert!(
+        connections <= sequential_connections(kind),
+        "{connections} connections"
+    );
 }
 
+/// Blocking only: threads sharing one blocking `Client` (the async door's counterpart, tasks
+/// sharing one `AsyncClient`, is in client_async.rs).
 #[test]
 fn one_client_many_threads() {
     let emu = emulator(Duration::ZERO);
-    let c = client(&emu);
+    let c = builder(&emu).build().expect("client builds");
     std::thread::scope(|s| {
         for t in 0..8 {
             let c = c.clone();
@@ -618,8 +636,8 @@ fn one_client_many_threads() {
     assert_eq!(emu.stats().images_created, 80);
 }
 
-#[test]
-fn redirects_are_not_followed() {
+doors!(redirects_are_not_followed);
+fn redirects_are_not_followed(kind: DoorKind) {
     use std::io::{Read, Write};
     // A listener that must never be contacted, and one that redirects there.
     let target = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -644,7 +662,7 @@ fn redirects_are_not_followed() {
         .project_id("p")
         .credentials(Credentials::new("a", "b").with_security_token("SECRET-TOKEN"))
         .retry_policy(RetryPolicy::none())
-        .build()
+        .build_door(kind)
         .expect("builds");
     let err = c
         .job(&JobId::new("x").expect("id"))

@@ -38,7 +38,7 @@ fn concurrent_calls_share_at_most_max_concurrent_requests_connections() {
 #[test]
 fn the_default_bounds_connections_too() {
     let emu = common::emulator(Duration::ZERO);
-    let client = common::client(&emu);
+    let client = common::builder(&emu).build().expect("client builds");
     let id = client
         .create_whole_image(&common::ecs("limits"))
         .expect("created");
@@ -55,6 +55,42 @@ fn the_default_bounds_connections_too() {
     assert!(
         stats.connections <= ims_core::client::DEFAULT_MAX_CONCURRENT_REQUESTS as u64,
         "64 concurrent calls opened {} connections",
+        stats.connections
+    );
+}
+
+#[test]
+fn concurrent_async_calls_share_at_most_max_concurrent_requests_connections() {
+    let emu = common::emulator(Duration::ZERO);
+    let client = common::builder(&emu)
+        .max_concurrent_requests(2)
+        .build_async()
+        .expect("client builds");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let id = rt
+        .block_on(client.create_whole_image(&common::ecs("limits")))
+        .expect("created");
+    emu.reset_stats();
+    emu.faults()
+        .inject(Api::Job, Fault::Delay(Duration::from_millis(150)), 20);
+    rt.block_on(async {
+        let mut calls = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (client, id) = (client.clone(), id.clone());
+            calls.spawn(async move { client.job(&id).await });
+        }
+        while let Some(done) = calls.join_next().await {
+            done.expect("task").expect("job answered");
+        }
+    });
+    let stats = emu.stats();
+    assert_eq!(stats.requests_total, 20);
+    assert!(
+        stats.connections <= 2,
+        "20 concurrent async calls opened {} connections with max_concurrent_requests 2",
         stats.connections
     );
 }

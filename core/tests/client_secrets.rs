@@ -1,6 +1,7 @@
 //! Hostile input and hostile answers, against the in-process emulator: ids that are not one
 //! path segment, regions that are not region names, job ids the service answers that our rules
-//! refuse, and secrets that the gateway echoes back.
+//! refuse, and secrets that the gateway echoes back. Each test runs through every door
+//! (`doors!`: blocking, async on either runtime flavour).
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
@@ -26,10 +27,10 @@ fn builder(emu: &Emulator) -> ClientBuilder {
 
 // ---- D9: job ids are one safe path segment ----
 
-#[test]
-fn job_ids_that_are_not_one_safe_segment_send_nothing() {
+doors!(job_ids_that_are_not_one_safe_segment_send_nothing);
+fn job_ids_that_are_not_one_safe_segment_send_nothing(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = builder(&emu).build().unwrap();
+    let c = builder(&emu).build_door(kind).unwrap();
     let bad = [
         "", ".", "..", "a/b", "../x", "a?b", "a#b", "a%2e", "%2e%2e", "a b", "a\tb", "a\nb",
         "a\u{0}", "a\u{7f}", "a\\b", "ä",
@@ -60,10 +61,10 @@ fn job_ids_that_are_not_one_safe_segment_send_nothing() {
 
 // ---- A2: a job id our rules refuse, in the create answer ----
 
-#[test]
-fn unusable_job_id_in_the_create_answer_is_an_invalid_response_with_the_body() {
+doors!(unusable_job_id_in_the_create_answer_is_an_invalid_response_with_the_body);
+fn unusable_job_id_in_the_create_answer_is_an_invalid_response_with_the_body(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
-    let c = builder(&emu).build().unwrap();
+    let c = builder(&emu).build_door(kind).unwrap();
     for answered in ["has space", &"x".repeat(300), ".."] {
         emu.update(|s| s.next_job_id = Some(answered.to_owned()));
         let err = c.create_whole_image(&ecs("odd-id")).expect_err(answered);
@@ -84,8 +85,8 @@ fn unusable_job_id_in_the_create_answer_is_an_invalid_response_with_the_body() {
 
 // ---- D8: the region becomes part of a host; check it before any URL ----
 
-#[test]
-fn a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent() {
+doors!(a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent);
+fn a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent(kind: DoorKind) {
     let emu = emulator(Duration::ZERO);
     let iam = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = iam.local_addr().unwrap().port();
@@ -107,7 +108,7 @@ fn a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent() {
             .endpoint(emu.url())
             .region(region.as_str())
             .credentials(Credentials::new("AK", "SK"))
-            .build();
+            .build_door(kind);
         let err = match built {
             Err(e) => e,
             Ok(c) => c.create_whole_image(&ecs("x")).expect_err(region),
@@ -117,15 +118,25 @@ fn a_region_that_is_not_a_region_name_is_refused_before_anything_is_sent() {
         // Through the region table, too.
         let err = Client::builder()
             .region(region.as_str())
-            .build()
+            .build_door(kind)
             .expect_err(region);
         assert_eq!(err.kind(), ErrorKind::Config, "{region:?}: {err}");
         assert!(err.to_string().contains("region"), "{region:?}: {err}");
     }
     assert_eq!(emu.stats().requests_total, 0, "nothing sent to IMS");
     assert!(iam.accept().is_err(), "nothing sent to the listener");
-    assert!(Client::builder().region("cn-north-4").build().is_ok());
-    assert!(Client::builder().region("eu-west-101").build().is_ok());
+    assert!(
+        Client::builder()
+            .region("cn-north-4")
+            .build_door(kind)
+            .is_ok()
+    );
+    assert!(
+        Client::builder()
+            .region("eu-west-101")
+            .build_door(kind)
+            .is_ok()
+    );
 }
 
 // ---- C6: server text is scrubbed of tokens, signatures and our own secrets ----
@@ -134,8 +145,8 @@ const TOKEN: &str = "gQpjbi1ub3J0aC00SECRETTOKENvalue0123456789abcdefABCDEF";
 const GOOD_SK: &str = "the-right-secret-key-0123456789abcdefghij";
 const WRONG_SK: &str = "WRONG-secret-key-9876543210zyxwvutsrqpo";
 
-#[test]
-fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
+doors!(an_unredacted_gateway_echo_never_reaches_errors_or_logs);
+fn an_unredacted_gateway_echo_never_reaches_errors_or_logs(kind: DoorKind) {
     let logs = Capture::global();
     let emu = emulator(Duration::ZERO);
     let ak = EmulatorConfig::demo().settings.ak;
@@ -147,7 +158,7 @@ fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
     });
     let c = builder(&emu)
         .credentials(Credentials::new(ak.as_str(), WRONG_SK).with_security_token(TOKEN))
-        .build()
+        .build_door(kind)
         .unwrap();
     let err = c.create_whole_image(&ecs("leak")).expect_err("wrong SK");
     let api = err.api().expect("an API error").clone();
@@ -188,8 +199,8 @@ fn an_unredacted_gateway_echo_never_reaches_errors_or_logs() {
 
 // ---- C7: a proxy's user info never shows ----
 
-#[test]
-fn proxy_passwords_never_show_in_debug_or_config_errors() {
+doors!(proxy_passwords_never_show_in_debug_or_config_errors);
+fn proxy_passwords_never_show_in_debug_or_config_errors(kind: DoorKind) {
     const PASSWORD: &str = "hunter2-proxy-pass";
     let good = format!("http://user:{PASSWORD}@127.0.0.1:3128");
     let b = Client::builder()
@@ -202,7 +213,7 @@ fn proxy_passwords_never_show_in_debug_or_config_errors() {
         shown.contains("127.0.0.1:3128"),
         "the proxy host still shows: {shown}"
     );
-    let c = b.build().unwrap();
+    let c = b.build_door(kind).unwrap();
     let shown = format!("{c:?}");
     assert!(!shown.contains(PASSWORD), "client Debug: {shown}");
     for bad in [
@@ -213,7 +224,7 @@ fn proxy_passwords_never_show_in_debug_or_config_errors() {
         let err = Client::builder()
             .region("cn-north-4")
             .proxy(bad.as_str())
-            .build()
+            .build_door(kind)
             .expect_err(&bad);
         assert_eq!(err.kind(), ErrorKind::Config, "{err}");
         for text in [err.to_string(), format!("{err:?}")] {
@@ -235,8 +246,8 @@ fn shows_a_signature(text: &str) -> bool {
         .any(|(i, m)| !text[i + m.len()..].starts_with('<'))
 }
 
-#[test]
-fn secrets_sweep_through_a_whole_rust_session() {
+doors!(secrets_sweep_through_a_whole_rust_session);
+fn secrets_sweep_through_a_whole_rust_session(kind: DoorKind) {
     let logs = Capture::global();
     let emu = emulator(Duration::ZERO);
     let ak = EmulatorConfig::demo().settings.ak;
@@ -247,7 +258,10 @@ fn secrets_sweep_through_a_whole_rust_session() {
         s.echo_unredacted = true;
     });
     let creds = Credentials::new(ak.as_str(), SWEEP_SK).with_security_token(SWEEP_TOKEN);
-    let c = builder(&emu).credentials(creds.clone()).build().unwrap();
+    let c = builder(&emu)
+        .credentials(creds.clone())
+        .build_door(kind)
+        .unwrap();
     let mut shown: Vec<String> = vec![format!("{c:?}"), format!("{creds:?}")];
 
     // A dry run.
@@ -272,7 +286,7 @@ fn secrets_sweep_through_a_whole_rust_session() {
     // A signature error, the gateway echoing the canonical request unredacted.
     let wrong = builder(&emu)
         .credentials(Credentials::new(ak.as_str(), SWEEP_WRONG_SK).with_security_token(SWEEP_TOKEN))
-        .build()
+        .build_door(kind)
         .unwrap();
     let signature = wrong
         .create_whole_image(&ecs("sweep"))
@@ -288,7 +302,7 @@ fn secrets_sweep_through_a_whole_rust_session() {
     let transport = builder(&emu)
         .endpoint(url)
         .credentials(creds)
-        .build()
+        .build_door(kind)
         .unwrap()
         .job(&id)
         .expect_err("closed port");

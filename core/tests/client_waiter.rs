@@ -1,6 +1,7 @@
 //! The waiter's options and pacing, connections the server closes, and the connection and
 //! cache rules around instance metadata, proxies and the project-id lookup (issue #11: E10,
-//! F13, F14 and the pinned defaults of J).
+//! F13, F14 and the pinned defaults of J). Each client test runs through every door (`doors!`:
+//! blocking, async on either runtime flavour; the slowest skip the multi-thread one).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -11,7 +12,7 @@ use std::time::Duration;
 use ims_core::client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy,
 };
-use ims_core::credentials::{CredentialProvider, MetadataProvider};
+use ims_core::credentials::MetadataProvider;
 use ims_core::env::EnvSource;
 use ims_core::{Client, ClientBuilder, Credentials, Error, ErrorKind, JobId, WaitOptions};
 use ims_emulator::{Api as Ep, Emulator, EmulatorConfig, Fault};
@@ -174,10 +175,10 @@ fn wait_options_validate_names_each_bad_field() {
     assert_eq!(validation_fields(&err), vec!["interval", "jitter"]);
 }
 
-#[test]
-fn wait_with_bad_options_sends_nothing() {
+doors!(wait_with_bad_options_sends_nothing);
+fn wait_with_bad_options_sends_nothing(kind: DoorKind) {
     let emu = start(EmulatorConfig::demo());
-    let c = builder(&emu).build().expect("client");
+    let c = builder(&emu).build_door(kind).expect("client");
     for (field, options) in bad_wait_options() {
         let err = c.wait(&unknown_job(), &options).expect_err(field);
         assert_eq!(err.kind(), ErrorKind::Validation, "{field}: {err}");
@@ -186,8 +187,8 @@ fn wait_with_bad_options_sends_nothing() {
     assert_eq!(emu.stats().requests_total, 0, "nothing may be sent");
 }
 
-#[test]
-fn retry_policy_is_validated_at_build() {
+doors!(retry_policy_is_validated_at_build);
+fn retry_policy_is_validated_at_build(kind: DoorKind) {
     let emu = start(EmulatorConfig::demo());
     let cases = [
         (
@@ -224,7 +225,10 @@ fn retry_policy_is_validated_at_build() {
             validation_fields(&policy.validate().expect_err(field)),
             vec![field.to_owned()]
         );
-        let err = builder(&emu).retry_policy(policy).build().expect_err(field);
+        let err = builder(&emu)
+            .retry_policy(policy)
+            .build_door(kind)
+            .expect_err(field);
         assert_eq!(err.kind(), ErrorKind::Validation, "{err}");
         assert!(err.to_string().contains(field), "{err}");
     }
@@ -233,13 +237,14 @@ fn retry_policy_is_validated_at_build() {
     assert_eq!(emu.stats().requests_total, 0);
 }
 
-#[test]
-fn throttled_wait_honours_retry_after() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: throttled_wait_honours_retry_after);
+fn throttled_wait_honours_retry_after(kind: DoorKind) {
     // Every poll is throttled with `Retry-After: 1`; the wait polls every 10 ms otherwise. In
     // 1.5 s a waiter that honours the header polls at 0 s, 1 s and 1.5 s (its timeout).
     let emu = start(EmulatorConfig::demo());
     emu.faults().throttle_next(Ep::Job, 1000, 1);
-    let c = builder(&emu).build().expect("client");
+    let c = builder(&emu).build_door(kind).expect("client");
     let options = WaitOptions {
         transient_error_budget: 1000,
         ..WaitOptions::fixed(Duration::from_millis(10), Duration::from_millis(1500))
@@ -250,8 +255,9 @@ fn throttled_wait_honours_retry_after() {
     assert!((1..=3).contains(&polls), "{polls} polls in 1.5 s");
 }
 
-#[test]
-fn wait_sleeps_at_least_the_retry_backoff_after_a_transient_error() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: wait_sleeps_at_least_the_retry_backoff_after_a_transient_error);
+fn wait_sleeps_at_least_the_retry_backoff_after_a_transient_error(kind: DoorKind) {
     // Every poll answers 500. The retry policy's backoff (≥ 1/4 of 400 ms doubling, capped at
     // 1 s) spaces the polls, not the wait's 10 ms interval: at most 6 polls fit in 1 s.
     let emu = start(EmulatorConfig::demo());
@@ -262,7 +268,7 @@ fn wait_sleeps_at_least_the_retry_backoff_after_a_transient_error() {
             base_delay: Duration::from_millis(400),
             max_delay: Duration::from_secs(1),
         })
-        .build()
+        .build_door(kind)
         .expect("client");
     let options = WaitOptions {
         transient_error_budget: 1000,
@@ -302,12 +308,13 @@ fn documented_defaults_are_the_readme_numbers() {
 
 // ---------------------------------------------------------------- F13: closed connections
 
-#[test]
-fn idle_closed_connection_is_not_reused_for_a_create() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: idle_closed_connection_is_not_reused_for_a_create);
+fn idle_closed_connection_is_not_reused_for_a_create(kind: DoorKind) {
     let mut cfg = EmulatorConfig::demo().with_job_duration(Duration::ZERO);
     cfg.settings.idle_close_ms = Some(150);
     let emu = start(cfg);
-    let c = builder(&emu).build().expect("client");
+    let c = builder(&emu).build_door(kind).expect("client");
     for round in 1..=3u64 {
         let err = c.job(&unknown_job()).expect_err("unknown job");
         assert_eq!(err.api().map(|a| a.status), Some(404), "{err}");
@@ -324,12 +331,12 @@ fn idle_closed_connection_is_not_reused_for_a_create() {
     }
 }
 
-#[test]
-fn close_after_answer_twenty_creates_make_twenty_images() {
+doors!(close_after_answer_twenty_creates_make_twenty_images);
+fn close_after_answer_twenty_creates_make_twenty_images(kind: DoorKind) {
     let mut cfg = EmulatorConfig::demo().with_job_duration(Duration::ZERO);
     cfg.settings.close_after_answer = true;
     let emu = start(cfg);
-    let c = builder(&emu).build().expect("client");
+    let c = builder(&emu).build_door(kind).expect("client");
     for i in 0..20 {
         c.create_whole_image(&ecs(&format!("closing-{i}")))
             .unwrap_or_else(|e| panic!("create {i}: {e}"));
@@ -339,10 +346,10 @@ fn close_after_answer_twenty_creates_make_twenty_images() {
     assert_eq!(stats.connections, 20, "one connection per answer");
 }
 
-#[test]
-fn emulator_switches_change_at_runtime() {
+doors!(emulator_switches_change_at_runtime);
+fn emulator_switches_change_at_runtime(kind: DoorKind) {
     let emu = start(EmulatorConfig::demo());
-    let c = builder(&emu).build().expect("client");
+    let c = builder(&emu).build_door(kind).expect("client");
     emu.update(|s| s.close_after_answer = true);
     for _ in 0..3 {
         c.job(&unknown_job()).expect_err("404");
@@ -356,15 +363,20 @@ fn emulator_switches_change_at_runtime() {
     for _ in 0..3 {
         c.job(&unknown_job()).expect_err("404");
     }
-    assert_eq!(emu.stats().connections, 1, "kept alive again");
+    let connections = emu.stats().connections;
+    assert!(
+        connections <= sequential_connections(kind),
+        "kept alive again: {connections} connections"
+    );
 }
 
-#[test]
-fn pool_idle_timeout_retires_idle_connections() {
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: pool_idle_timeout_retires_idle_connections);
+fn pool_idle_timeout_retires_idle_connections(kind: DoorKind) {
     let emu = start(EmulatorConfig::demo());
     let short = builder(&emu)
         .pool_idle_timeout(Duration::from_millis(100))
-        .build()
+        .build_door(kind)
         .expect("client");
     short.job(&unknown_job()).expect_err("404");
     std::thread::sleep(Duration::from_millis(400));
@@ -375,11 +387,15 @@ fn pool_idle_timeout_retires_idle_connections() {
         "idle longer than the pool keeps it"
     );
     emu.reset_stats();
-    let default = builder(&emu).build().expect("client");
+    let default = builder(&emu).build_door(kind).expect("client");
     default.job(&unknown_job()).expect_err("404");
     std::thread::sleep(Duration::from_millis(400));
     default.job(&unknown_job()).expect_err("404");
-    assert_eq!(emu.stats().connections, 1, "reused within the default");
+    let connections = emu.stats().connections;
+    assert!(
+        connections <= sequential_connections(kind),
+        "reused within the default: {connections} connections"
+    );
 }
 
 // ---------------------------------------------------------------- F14: metadata, proxy, cache
@@ -423,8 +439,8 @@ fn http_answer(status: &str, extra: &str, body: &str) -> String {
     )
 }
 
-#[test]
-fn metadata_redirect_is_not_followed() {
+doors!(metadata_redirect_is_not_followed);
+fn metadata_redirect_is_not_followed(kind: DoorKind) {
     let (target, _, target_hits) = fake_server(|_| http_answer("200 OK", "", "{}"));
     let (meta, lines, _) = fake_server(move |_| {
         http_answer(
@@ -434,7 +450,9 @@ fn metadata_redirect_is_not_followed() {
         )
     });
     let provider = MetadataProvider::new(format!("http://{meta}"));
-    let err = provider.credentials().expect_err("a redirect is refused");
+    let err = kind
+        .credentials_of(&provider)
+        .expect_err("a redirect is refused");
     assert_eq!(err.kind(), ErrorKind::Credentials);
     let text = err.to_string();
     assert!(text.contains("302") && text.contains("redirect"), "{text}");
@@ -450,9 +468,11 @@ fn metadata_redirect_is_not_followed() {
     );
 }
 
-#[test]
-fn env_proxy_is_used_for_remote_iam_but_not_for_loopback_ims() {
-    let emu = start(EmulatorConfig::demo().with_credentials("PROXYAK1", "proxy-sk-1"));
+doors!(env_proxy_is_used_for_remote_iam_but_not_for_loopback_ims);
+fn env_proxy_is_used_for_remote_iam_but_not_for_loopback_ims(kind: DoorKind) {
+    // The project cache is process-wide, keyed by AK, region and IAM URL: an AK per door.
+    let ak = format!("PROXYAK1{}", kind.tag());
+    let emu = start(EmulatorConfig::demo().with_credentials(&ak, "proxy-sk-1"));
     let project = emu.project_id();
     let body = format!(r#"{{"projects":[{{"id":"{project}","name":"cn-north-4"}}]}}"#);
     let (proxy, lines, hits) = fake_server(move |_| http_answer("200 OK", "", &body));
@@ -463,9 +483,9 @@ fn env_proxy_is_used_for_remote_iam_but_not_for_loopback_ims() {
         .iam_endpoint("http://iam.cn-north-4.example.invalid")
         .allow_http(true)
         .env(env)
-        .credentials(Credentials::new("PROXYAK1", "proxy-sk-1"))
+        .credentials(Credentials::new(ak, "proxy-sk-1"))
         .retry_policy(RetryPolicy::none())
-        .build()
+        .build_door(kind)
         .expect("client");
     let err = c.job(&unknown_job()).expect_err("unknown job");
     assert_eq!(err.api().map(|a| a.status), Some(404), "{err}");
@@ -488,10 +508,11 @@ fn env_proxy_is_used_for_remote_iam_but_not_for_loopback_ims() {
     );
 }
 
-#[test]
-fn env_no_proxy_is_honoured() {
+doors!(env_no_proxy_is_honoured);
+fn env_no_proxy_is_honoured(kind: DoorKind) {
     let (proxy, _, hits) = fake_server(|_| http_answer("502 Bad Gateway", "", "{}"));
-    let emu = start(EmulatorConfig::demo().with_credentials("PROXYAK2", "proxy-sk-2"));
+    let ak = format!("PROXYAK2{}", kind.tag());
+    let emu = start(EmulatorConfig::demo().with_credentials(&ak, "proxy-sk-2"));
     let env = EnvSource::from_map([
         ("HTTPS_PROXY", format!("http://{proxy}")),
         ("HTTP_PROXY", format!("http://{proxy}")),
@@ -503,37 +524,37 @@ fn env_no_proxy_is_honoured() {
         .iam_endpoint("http://iam.cn-north-4.example.invalid")
         .allow_http(true)
         .env(env)
-        .credentials(Credentials::new("PROXYAK2", "proxy-sk-2"))
+        .credentials(Credentials::new(ak, "proxy-sk-2"))
         .retry_policy(RetryPolicy::none())
-        .build()
+        .build_door(kind)
         .expect("client");
     c.project_id()
         .expect_err("no such host, and no proxy for it");
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 }
 
-fn lookup_client(emu: &Emulator, ak: &str, sk: &str) -> Client {
+fn lookup_client(emu: &Emulator, ak: &str, sk: &str, kind: DoorKind) -> Door {
     Client::builder()
         .endpoint(emu.url())
         .region("cn-north-4")
         .iam_endpoint(emu.url())
         .credentials(Credentials::new(ak, sk))
         .retry_policy(RetryPolicy::none())
-        .build()
+        .build_door(kind)
         .expect("client")
 }
 
-#[test]
-fn project_cache_is_keyed_by_the_iam_endpoint() {
-    let (ak, sk) = ("CACHEKEYAK1", "cache-key-sk-1");
-    let a = start(EmulatorConfig::demo().with_credentials(ak, sk));
+doors!(project_cache_is_keyed_by_the_iam_endpoint);
+fn project_cache_is_keyed_by_the_iam_endpoint(kind: DoorKind) {
+    let (ak, sk) = (format!("CACHEKEYAK1{}", kind.tag()), "cache-key-sk-1");
+    let a = start(EmulatorConfig::demo().with_credentials(&ak, sk));
     let b = start(
         EmulatorConfig::demo()
-            .with_credentials(ak, sk)
+            .with_credentials(&ak, sk)
             .with_project_id("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
     );
-    let ca = lookup_client(&a, ak, sk);
-    let cb = lookup_client(&b, ak, sk);
+    let ca = lookup_client(&a, &ak, sk, kind);
+    let cb = lookup_client(&b, &ak, sk, kind);
     assert_eq!(ca.project_id().expect("a"), a.project_id());
     assert_eq!(
         cb.project_id().expect("b"),
@@ -544,32 +565,33 @@ fn project_cache_is_keyed_by_the_iam_endpoint() {
     assert_eq!(b.stats().count("GET", "/v3/projects", 200), 1);
     // A third client of the same key is served from the cache.
     assert_eq!(
-        lookup_client(&a, ak, sk).project_id().expect("a"),
+        lookup_client(&a, &ak, sk, kind).project_id().expect("a"),
         a.project_id()
     );
     assert_eq!(a.stats().count("GET", "/v3/projects", 200), 1);
 }
 
-#[test]
-fn project_lookup_holds_no_lock_while_iam_is_slow() {
-    let (ak, sk) = ("LOCKAK1", "lock-sk-1");
-    let emu = start(EmulatorConfig::demo().with_credentials(ak, sk));
+// Slow (sleeps on the clock): the blocking door and one async flavour only.
+doors!(only [blocking, async_current_thread]: project_lookup_holds_no_lock_while_iam_is_slow);
+fn project_lookup_holds_no_lock_while_iam_is_slow(kind: DoorKind) {
+    let (ak, sk) = (format!("LOCKAK1{}", kind.tag()), "lock-sk-1");
+    let emu = start(EmulatorConfig::demo().with_credentials(&ak, sk));
     emu.faults()
         .inject(Ep::Iam, Fault::Delay(Duration::from_secs(2)), 1);
-    let c = lookup_client(&emu, ak, sk);
-    let slow = {
-        let c = c.clone();
-        std::thread::spawn(move || c.project_id())
-    };
-    std::thread::sleep(Duration::from_millis(300));
-    // While the lookup is in flight, a dry run of the same client is not held up by it: it
-    // shows the placeholder, not the id the lookup brings back later.
-    let preview = c.preview_create(&ecs("dry")).expect("preview");
-    let shown = preview
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("x-project-id"))
-        .map(|(_, v)| v.clone());
-    assert_eq!(shown.as_deref(), Some("<looked up in IAM when sent>"));
-    assert_eq!(slow.join().expect("thread").expect("id"), emu.project_id());
+    let c = lookup_client(&emu, &ak, sk, kind);
+    std::thread::scope(|s| {
+        // On the async door both calls are futures in flight on the one runtime at once.
+        let slow = s.spawn(|| c.project_id());
+        std::thread::sleep(Duration::from_millis(300));
+        // While the lookup is in flight, a dry run of the same client is not held up by it: it
+        // shows the placeholder, not the id the lookup brings back later.
+        let preview = c.preview_create(&ecs("dry")).expect("preview");
+        let shown = preview
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-project-id"))
+            .map(|(_, v)| v.clone());
+        assert_eq!(shown.as_deref(), Some("<looked up in IAM when sent>"));
+        assert_eq!(slow.join().expect("thread").expect("id"), emu.project_id());
+    });
 }

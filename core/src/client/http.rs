@@ -95,7 +95,8 @@ pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<reqwest::Client
         .connect_timeout(config.connect_timeout)
         .timeout(config.timeout)
         // As many idle connections as exchanges may be in flight: a burst that needed them
-        // finds them again, and the client never holds more.
+        // finds them again, and the client never holds more. (A cap of 8 made async waits by
+        // the hundred reconnect for most polls: core/tests/client_async.rs.)
         .pool_max_idle_per_host(config.max_concurrent_requests)
         .pool_idle_timeout(config.pool_idle_timeout)
         .tcp_nodelay(true)
