@@ -3,9 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{
-    ClientConfig, Inner, JobEndpoint, JobId, RequestPreview, WaitObserver, WaitOptions,
-};
+use super::{ClientConfig, Inner, JobEndpoint, JobId, RequestPreview, WaitObserver, WaitOptions};
 use crate::error::Result;
 use crate::model::{Job, WholeImageRequest};
 

@@ -64,8 +64,7 @@ impl Client {
     /// then `POST /v1/cloudimages/wholeimages/action`. Retried only when the request surely
     /// did not reach the service, or was throttled, so it never creates two images.
     pub fn create_whole_image(&self, request: &WholeImageRequest) -> Result<JobId> {
-        self.driver
-            .block_on(self.inner.create_whole_image(request))
+        self.driver.block_on(self.inner.create_whole_image(request))
     }
 
     /// What [`Client::create_whole_image`] would send, without sending it: the request is

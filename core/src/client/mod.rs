@@ -24,8 +24,8 @@ mod transport;
 mod wait;
 
 use std::fmt;
-use std::sync::atomic::AtomicI64;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicI64;
 
 use reqwest::Method;
 

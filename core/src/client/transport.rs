@@ -167,9 +167,9 @@ impl Inner {
                     clock_offset,
                 })
             }
-            (ClientAuth::AkSk(_), None) => Err(Error::Credentials(
-                "no credentials to sign with".to_owned(),
-            )),
+            (ClientAuth::AkSk(_), None) => {
+                Err(Error::Credentials("no credentials to sign with".to_owned()))
+            }
             (ClientAuth::Token(token), _) => {
                 let mut all: Vec<(String, String)> = headers
                     .iter()
