@@ -88,13 +88,21 @@ async fn settle_idle_connections() {
     tokio::task::yield_now().await;
 }
 
+/// The most exchanges one client has in flight at once (the others wait their turn, in
+/// order), and the most idle connections its pool keeps. Equal, so that every connection the
+/// client opens can stay pooled: a burst of concurrent operations (a thousand waits on one
+/// `AsyncClient`) reuses at most this many connections instead of opening one per operation
+/// and closing the surplus afterwards. 16 exchanges of 100 ms each serve 160 requests a
+/// second, ten thousand waits polling every minute.
+pub(crate) const MAX_EXCHANGES: usize = 16;
+
 /// The HTTP client a client with these settings uses: timeouts, connection pool, no redirects,
 /// the proxy (explicit, else from the environment per host), and the trusted CAs.
 pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<reqwest::Client> {
     let mut http = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .timeout(config.timeout)
-        .pool_max_idle_per_host(8)
+        .pool_max_idle_per_host(MAX_EXCHANGES)
         .pool_idle_timeout(config.pool_idle_timeout)
         .tcp_nodelay(true)
         // A signed request must never be replayed elsewhere: redirects would carry the

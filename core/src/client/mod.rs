@@ -89,6 +89,8 @@ pub(crate) struct Inner {
     timeout: std::time::Duration,
     /// Seconds added to the local clock when signing (learned from the gateway's `Date`).
     clock_offset: AtomicI64,
+    /// One permit per exchange in flight ([`http::MAX_EXCHANGES`]).
+    exchanges: tokio::sync::Semaphore,
 }
 
 impl fmt::Debug for Inner {
@@ -161,6 +163,7 @@ impl Inner {
             retry: b.retry,
             timeout: b.timeout,
             clock_offset: AtomicI64::new(0),
+            exchanges: tokio::sync::Semaphore::new(http::MAX_EXCHANGES),
         })
     }
 

@@ -203,6 +203,10 @@ impl Inner {
         if let Some(body) = call.body {
             rb = rb.body(body.to_vec());
         }
+        // A turn among the client's exchanges in flight, held until the body is read (never
+        // across a retry's sleep). The semaphore is never closed; were it, the exchange would
+        // go ahead without a turn.
+        let _turn = self.exchanges.acquire().await.ok();
         let resp = match http::send(rb, MAX_BODY).await {
             Ok(resp) => resp,
             Err(http::SendError::Http(e)) => return Err(transport_error(e, self.timeout)),
