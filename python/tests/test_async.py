@@ -371,7 +371,10 @@ def test_a_call_outside_an_event_loop_is_refused_plainly() -> None:
 def test_import_ims_does_not_import_the_async_client() -> None:
     import subprocess
 
-    code = "import sys, ims; print('ims._aio' in sys.modules); ims.AsyncClient; print('ims._aio' in sys.modules)"
+    code = (
+        "import sys, ims; print('ims._aio' in sys.modules); "
+        "ims.AsyncClient; print('ims._aio' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
