@@ -10,23 +10,27 @@ from __future__ import annotations
 from ._ims import Job, _AsyncClient
 
 # `typing` stays out of the import (as in `ims._errors`): with postponed annotations, these
-# names are needed by the type checker only.
+# names are needed by the type checker only. Private aliases: stubtest compares every public
+# name of a module with its runtime value (older versions even those imported for typing).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Awaitable, Callable, ClassVar, Mapping, Optional, Sequence, Union
+    import typing as _t
     from typing import final as _final
 
-    from typing_extensions import TypeGuard, Unpack
+    from typing_extensions import TypeGuard as _TypeGuard
+    from typing_extensions import Unpack as _Unpack
 
     from ._ims import _ClientSettings
 
     #: What ``on_progress`` may be: a function, or a coroutine function (its coroutine is
     #: awaited); returning ``False`` cancels the wait.
-    _OnProgress = Callable[[Job], Union[Optional[bool], Awaitable[Optional[bool]]]]
+    _OnProgress = _t.Callable[
+        [Job], _t.Union[_t.Optional[bool], _t.Awaitable[_t.Optional[bool]]]
+    ]
 else:
 
-    def _final(cls):  # noqa: D103 - `typing.final` without importing `typing`
-        return cls
+    def _final(f):  # `typing.final` without importing `typing` (same parameter name)
+        return f
 
 
 __all__ = ["AsyncClient"]
@@ -67,7 +71,7 @@ class AsyncClient:
     __slots__ = ("_inner",)
 
     #: The names of the keyword arguments (those of ``ims.Client``).
-    _keywords: ClassVar[tuple[str, ...]] = _AsyncClient._keywords
+    _keywords: _t.ClassVar[tuple[str, ...]] = _AsyncClient._keywords
 
     def __init__(
         self,
@@ -78,7 +82,7 @@ class AsyncClient:
         sk: str | None = None,
         security_token: str | None = None,
         auth_token: str | None = None,
-        **settings: Unpack[_ClientSettings],
+        **settings: _Unpack[_ClientSettings],
     ) -> None:
         self._inner = _AsyncClient(
             region=region,
@@ -94,7 +98,7 @@ class AsyncClient:
     def from_env(
         region: str | None = None,
         endpoint: str | None = None,
-        **settings: Unpack[_ClientSettings],
+        **settings: _Unpack[_ClientSettings],
     ) -> AsyncClient:
         """A client whose credentials come from the default chain, with ``region`` and
         ``endpoint`` defaulting to ``IMS_REGION`` and ``IMS_ENDPOINT`` (as
@@ -116,8 +120,8 @@ class AsyncClient:
         vault_id: str | None = None,
         backup_id: str | None = None,
         description: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        legacy_tags: Sequence[str] | None = None,
+        tags: _t.Mapping[str, str] | None = None,
+        legacy_tags: _t.Sequence[str] | None = None,
         min_ram: int | None = None,
         max_ram: int | None = None,
         enterprise_project_id: str | None = None,
@@ -138,7 +142,7 @@ class AsyncClient:
             enterprise_project_id=enterprise_project_id,
         )
 
-    async def create_whole_image_from_body(self, body: Mapping[str, Any]) -> str:
+    async def create_whole_image_from_body(self, body: _t.Mapping[str, _t.Any]) -> str:
         """Creates a full-ECS image from the documented request body (a dict, as the API's
         JSON) and returns the job id (as ``ims.Client.create_whole_image_from_body``)."""
         return await self._inner.create_whole_image_from_body(body)
@@ -200,7 +204,7 @@ class AsyncClient:
         return repr(self._inner)
 
 
-def _is_awaitable(value: object) -> TypeGuard[Awaitable[Any]]:
+def _is_awaitable(value: object) -> _TypeGuard[_t.Awaitable[_t.Any]]:
     """Whether ``on_progress`` returned something to await (a coroutine, a future, any
     awaitable), as ``inspect.isawaitable`` says."""
     import inspect  # already imported by asyncio, whose loop runs this
