@@ -29,6 +29,8 @@ use crate::settings::{Draft, KEYWORDS};
 /// - ``project_id``: sent as X-Project-Id (default: asked from the credentials, then IAM).
 /// - ``timeout`` (30 s), ``connect_timeout`` (10 s), ``pool_idle_timeout`` (50 s: how long
 ///   an unused keep-alive connection is kept; keep it below the server's idle timeout).
+/// - ``max_concurrent_requests``: exchanges (and so connections) in flight at once, 1 to
+///   65535 (default 32); calls beyond it wait for a slot before sending anything.
 /// - ``allow_http``: plain http to hosts that are not loopback.
 /// - ``legacy_job_endpoint``: query jobs at /v1/{project_id}/jobs/{job_id}.
 /// - ``algorithm``: SDK-HMAC-SHA256 (default), SDK-HMAC-SM3 or V11-HMAC-SHA256.
@@ -43,11 +45,7 @@ use crate::settings::{Draft, KEYWORDS};
 #[pyclass(frozen, module = "ims", name = "Client")]
 pub struct Client {
     inner: ims_core::Client,
-    region: Option<String>,
-    project_id: Option<String>,
-    /// `"explicit"`, `"token"` or `"chain"`: where the credentials come from (never the
-    /// credentials themselves).
-    credentials: &'static str,
+    described: Described,
 }
 
 /// The longest timeout, interval or first delay the waiter accepts: 366 days (as the C ABI and
@@ -77,7 +75,7 @@ fn wait_secs(py: Python<'_>, name: &str, secs: f64, zero_ok: bool) -> PyResult<D
 }
 
 /// The waiter's options from `wait_job`'s arguments, every one checked before anything is sent.
-fn wait_options(
+pub(crate) fn wait_options(
     py: Python<'_>,
     timeout: f64,
     interval: Option<f64>,
@@ -100,27 +98,99 @@ fn wait_options(
     Ok(options)
 }
 
+/// What `repr()` of a client shows besides its endpoint: never a secret.
+pub(crate) struct Described {
+    /// The region given, if any.
+    pub region: Option<String>,
+    /// The project id given, if any.
+    pub project_id: Option<String>,
+    /// `"explicit"`, `"token"` or `"chain"`: where the credentials come from (never the
+    /// credentials themselves).
+    pub credentials: &'static str,
+}
+
+impl Described {
+    /// Core's config from the settings filled so far, and what `repr()` shows of it (the
+    /// logging bridge installed on the way: both clients start here).
+    pub(crate) fn finish(
+        py: Python<'_>,
+        draft: Draft,
+    ) -> PyResult<(ims_core::ClientConfig, Described)> {
+        logs::install(py);
+        let (config, credentials) = draft.finish(py)?;
+        let described = Described {
+            region: config.region.clone(),
+            project_id: config.project_id.clone(),
+            credentials,
+        };
+        Ok((config, described))
+    }
+
+    /// `{class}(endpoint='...', region=..., project_id=..., credentials='...')`.
+    pub(crate) fn repr(&self, py: Python<'_>, class: &str, endpoint: &str) -> PyResult<String> {
+        let text = |s: &str| -> PyResult<String> {
+            Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned())
+        };
+        let opt = |s: &Option<String>| -> PyResult<String> {
+            match s {
+                Some(s) => text(s),
+                None => Ok("None".to_owned()),
+            }
+        };
+        Ok(format!(
+            "{class}(endpoint={}, region={}, project_id={}, credentials={})",
+            text(endpoint)?,
+            opt(&self.region)?,
+            opt(&self.project_id)?,
+            text(self.credentials)?
+        ))
+    }
+}
+
+/// The settings of `from_env`: `region` and `endpoint` default to `IMS_REGION` and
+/// `IMS_ENDPOINT`, credential keywords are refused (`who` names the caller in the message).
+pub(crate) fn from_env_draft(
+    who: &str,
+    region: Option<String>,
+    endpoint: Option<String>,
+    settings: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Draft> {
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut draft = Draft::default();
+    draft.apply(who, settings, false)?;
+    draft.config.region = region.or_else(|| var("IMS_REGION"));
+    draft.config.endpoint = endpoint.or_else(|| var("IMS_ENDPOINT"));
+    Ok(draft)
+}
+
+/// `on_progress` is `None` or callable (checked before anything is sent).
+pub(crate) fn check_callable(py: Python<'_>, on_progress: Option<&Py<PyAny>>) -> PyResult<()> {
+    match on_progress {
+        Some(cb) if !cb.bind(py).is_callable() => {
+            Err(PyTypeError::new_err("on_progress must be callable"))
+        }
+        _ => Ok(()),
+    }
+}
+
 impl Client {
     /// A client from the settings filled so far (the GIL released while core builds it).
     fn build(py: Python<'_>, draft: Draft) -> PyResult<Client> {
-        logs::install(py);
-        let (config, credentials) = draft.finish(py)?;
-        let region = config.region.clone();
-        let project_id = config.project_id.clone();
+        let (config, described) = Described::finish(py, draft)?;
         let inner = py
             .detach(|| ims_core::Client::new(config))
             .into_py_result(py)?;
-        Ok(Client {
-            inner,
-            region,
-            project_id,
-            credentials,
-        })
+        Ok(Client { inner, described })
     }
 
     /// The request body built from `create_whole_image`'s keyword arguments, checked by core.
     #[allow(clippy::too_many_arguments)]
-    fn request_from_kwargs(
+    pub(crate) fn request_from_kwargs(
         py: Python<'_>,
         name: String,
         instance_id: Option<String>,
@@ -210,16 +280,7 @@ impl Client {
         endpoint: Option<String>,
         settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Client> {
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let mut draft = Draft::default();
-        draft.apply("Client.from_env()", settings, false)?;
-        draft.config.region = region.or_else(|| var("IMS_REGION"));
-        draft.config.endpoint = endpoint.or_else(|| var("IMS_ENDPOINT"));
+        let draft = from_env_draft("Client.from_env()", region, endpoint, settings)?;
         Client::build(py, draft)
     }
 
@@ -331,11 +392,7 @@ impl Client {
     ) -> PyResult<Job> {
         let id = JobId::new(job_id).into_py_result(py)?;
         let options = wait_options(py, timeout, interval, first_delay)?;
-        if let Some(cb) = &on_progress
-            && !cb.bind(py).is_callable()
-        {
-            return Err(PyTypeError::new_err("on_progress must be callable"));
-        }
+        check_callable(py, on_progress.as_ref())?;
         let client = &self.inner;
         let (result, raised) = py.detach(|| {
             let mut observer = PyObserver::new(on_progress.as_ref());
@@ -373,21 +430,6 @@ impl Client {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let text = |s: &str| -> PyResult<String> {
-            Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned())
-        };
-        let opt = |s: &Option<String>| -> PyResult<String> {
-            match s {
-                Some(s) => text(s),
-                None => Ok("None".to_owned()),
-            }
-        };
-        Ok(format!(
-            "Client(endpoint={}, region={}, project_id={}, credentials={})",
-            text(self.inner.endpoint())?,
-            opt(&self.region)?,
-            opt(&self.project_id)?,
-            text(self.credentials)?
-        ))
+        self.described.repr(py, "Client", self.inner.endpoint())
     }
 }

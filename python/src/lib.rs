@@ -5,6 +5,8 @@
 //! rules, the signing and the polling all stay in `ims-core`.
 //!
 //! * [`client::Client`]: `ims.Client` (create, query, wait; blocking calls release the GIL).
+//! * [`aio::AsyncClient`]: `ims._ims._AsyncClient`, the engine of `ims.AsyncClient` (asyncio),
+//!   on a tokio runtime of one worker.
 //! * [`job::Job`]: `ims.Job`, an immutable job document.
 //! * [`emulator::Emulator`]: `ims._ims._Emulator`, the in-process emulator behind
 //!   `ims.testing.Emulator`.
@@ -16,6 +18,7 @@
 
 use pyo3::prelude::*;
 
+pub mod aio;
 pub mod client;
 pub mod convert;
 #[cfg(feature = "emulator")]
@@ -31,6 +34,8 @@ pub mod settings;
 fn _ims(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<client::Client>()?;
+    m.add_class::<aio::AsyncClient>()?;
+    m.add_class::<aio::Waiter>()?;
     m.add_class::<job::Job>()?;
     #[cfg(feature = "emulator")]
     m.add_class::<emulator::Emulator>()?;

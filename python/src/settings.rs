@@ -73,6 +73,9 @@ pub const KEYWORDS: &[Keyword] = &[
     setting("pool_idle_timeout", |d, a| {
         set(&mut d.config.pool_idle_timeout, a.seconds()?)
     }),
+    setting("max_concurrent_requests", |d, a| {
+        set(&mut d.config.max_concurrent_requests, a.max_concurrent()?)
+    }),
     setting("allow_http", |d, a| {
         d.config.allow_http = a.flag()?;
         Ok(())
@@ -304,6 +307,25 @@ impl Arg<'_, '_> {
             max_attempts,
             ..RetryPolicy::default()
         }))
+    }
+
+    /// Exchanges in flight at once: an int from 1 to core's limit, or `None`.
+    fn max_concurrent(&self) -> PyResult<Option<usize>> {
+        if self.value.is_none() {
+            return Ok(None);
+        }
+        let max = ims_core::client::MAX_CONCURRENT_REQUESTS;
+        let Ok(n) = self.value.extract::<i64>() else {
+            return Err(if self.value.is_instance_of::<PyInt>() {
+                self.config_error(format!("{} must be 1 to {max}", self.name))
+            } else {
+                self.type_error("an int or None")
+            });
+        };
+        match usize::try_from(n) {
+            Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(self.config_error(format!("{} must be 1 to {max}, got {n}", self.name))),
+        }
     }
 
     /// PEM text as `str` or `bytes`, or `None`.

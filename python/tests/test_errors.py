@@ -1,4 +1,5 @@
-"""Every exception, with its attributes."""
+"""Every exception, with its attributes: the same classes from ``ims.Client`` and
+``ims.AsyncClient`` (the tests taking ``door`` or ``doors`` run once with each)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 import ims
 from ims.testing import Emulator
 
-from .conftest import BACKUP_ID, FAST, INSTANCE_ID, VAULT_ID
+from .conftest import BACKUP_ID, FAST, INSTANCE_ID, VAULT_ID, Door, Doors
 
 
 def test_hierarchy() -> None:
@@ -34,9 +35,9 @@ def test_hierarchy() -> None:
     assert issubclass(ims.ValidationError, ValueError)
 
 
-def test_validation_error_lists_every_violation(client: ims.Client, emu: Emulator) -> None:
+def test_validation_error_lists_every_violation(door: Door, emu: Emulator) -> None:
     with pytest.raises(ims.ValidationError) as info:
-        client.create_whole_image(
+        door.create_whole_image(
             name=" bad<name> ",
             instance_id=INSTANCE_ID,
             vault_id=VAULT_ID,
@@ -57,27 +58,27 @@ def test_validation_error_lists_every_violation(client: ims.Client, emu: Emulato
     assert emu.stats()["requests_total"] == 0, "nothing was sent"
 
 
-def test_validation_of_sources(client: ims.Client) -> None:
+def test_validation_of_sources(door: Door) -> None:
     with pytest.raises(ims.ValidationError) as info:
-        client.create_whole_image(name="n")
+        door.create_whole_image(name="n")
     assert info.value.errors[0][:2] == ("source", "required")
     with pytest.raises(ims.ValidationError) as info:
-        client.create_whole_image(name="n", instance_id=INSTANCE_ID, backup_id=BACKUP_ID)
+        door.create_whole_image(name="n", instance_id=INSTANCE_ID, backup_id=BACKUP_ID)
     assert ("source", "exclusive") in [(f, r) for f, r, _ in info.value.errors]
     with pytest.raises(ims.ValidationError) as info:
-        client.create_whole_image(name="n", instance_id=INSTANCE_ID)
+        door.create_whole_image(name="n", instance_id=INSTANCE_ID)
     assert [(f, r) for f, r, _ in info.value.errors] == [("vault_id", "required")]
     assert "vault_id" in str(info.value)
     with pytest.raises(ims.ValidationError) as info:
-        client.create_whole_image(
+        door.create_whole_image(
             name="n", backup_id=BACKUP_ID, tags={"a": "b"}, legacy_tags=["c.d"]
         )
     assert ("image_tags", "exclusive") in [(f, r) for f, r, _ in info.value.errors]
 
 
-def test_validation_of_a_body(client: ims.Client) -> None:
+def test_validation_of_a_body(door: Door) -> None:
     with pytest.raises(ims.ValidationError) as info:
-        client.create_whole_image_from_body(
+        door.create_whole_image_from_body(
             {
                 "name": "n",
                 "backup_id": BACKUP_ID,
@@ -89,32 +90,32 @@ def test_validation_of_a_body(client: ims.Client) -> None:
     assert ("image_tags[1].value", "type") in pairs
     assert ("colour", "unknown_field") in pairs
     with pytest.raises(TypeError, match=r"image_tags\[0\]: cannot be sent as JSON"):
-        client.create_whole_image_from_body(
+        door.create_whole_image_from_body(
             {"name": "n", "backup_id": BACKUP_ID, "image_tags": [object()]}
         )
 
 
-def test_validation_of_job_ids(client: ims.Client) -> None:
+def test_validation_of_job_ids(door: Door) -> None:
     with pytest.raises(ims.ValidationError) as info:
-        client.job_status("has space")
+        door.job_status("has space")
     assert info.value.errors[0][0] == "job_id"
 
 
-def test_argument_types(client: ims.Client) -> None:
+def test_argument_types(door: Door) -> None:
     with pytest.raises(TypeError):
-        client.create_whole_image(name="n", backup_id=BACKUP_ID, legacy_tags="a.b")
+        door.create_whole_image(name="n", backup_id=BACKUP_ID, legacy_tags="a.b")
     with pytest.raises(TypeError):
-        client.create_whole_image(name="n", backup_id=BACKUP_ID, tags={"a": 1})  # type: ignore[dict-item]
+        door.create_whole_image(name="n", backup_id=BACKUP_ID, tags={"a": 1})  # type: ignore[dict-item]
     with pytest.raises(TypeError):
-        client.wait_job("abc", on_progress=42)  # type: ignore[arg-type]
+        door.wait_job("abc", on_progress=42)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        client.wait_job("abc", timeout=-1)
+        door.wait_job("abc", timeout=-1)
 
 
-def test_api_error_backup_reuse(client: ims.Client) -> None:
-    client.create_whole_image(name="first", backup_id=BACKUP_ID)
+def test_api_error_backup_reuse(door: Door) -> None:
+    door.create_whole_image(name="first", backup_id=BACKUP_ID)
     with pytest.raises(ims.ApiError) as info:
-        client.create_whole_image(name="second", backup_id=BACKUP_ID)
+        door.create_whole_image(name="second", backup_id=BACKUP_ID)
     e = info.value
     assert e.kind == "api"
     assert (e.status, e.code) == (400, "IMG.0029")
@@ -123,8 +124,8 @@ def test_api_error_backup_reuse(client: ims.Client) -> None:
     assert "IMG.0029" in str(e) and e.request_id in str(e)
 
 
-def test_api_error_wrong_sk(emu: Emulator) -> None:
-    client = ims.Client(endpoint=emu.url, ak=emu.ak, sk="not-the-secret", project_id=emu.project_id)
+def test_api_error_wrong_sk(emu: Emulator, doors: Doors) -> None:
+    client = doors(endpoint=emu.url, ak=emu.ak, sk="not-the-secret", project_id=emu.project_id)
     with pytest.raises(ims.ApiError) as info:
         client.create_whole_image(name="n", backup_id=BACKUP_ID)
     e = info.value
@@ -135,11 +136,11 @@ def test_api_error_wrong_sk(emu: Emulator) -> None:
     assert emu.stats()["images_created"] == 0
 
 
-def test_job_failed_error(emu: Emulator, client: ims.Client) -> None:
+def test_job_failed_error(emu: Emulator, door: Door) -> None:
     emu.fail_next_jobs(1, "IMG.0010", "The ECS has in-progress tasks.")
-    job_id = client.create_whole_image(name="doomed", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+    job_id = door.create_whole_image(name="doomed", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
     with pytest.raises(ims.JobFailedError) as info:
-        client.wait_job(job_id, interval=FAST)
+        door.wait_job(job_id, interval=FAST)
     e = info.value
     assert e.kind == "job_failed"
     assert isinstance(e.job, ims.Job)
@@ -150,12 +151,12 @@ def test_job_failed_error(emu: Emulator, client: ims.Client) -> None:
     assert "IMG.0010" in str(e)
 
 
-def test_wait_timeout_error(emu: Emulator, client: ims.Client) -> None:
+def test_wait_timeout_error(emu: Emulator, door: Door) -> None:
     emu.update(job_seconds=60)
-    job_id = client.create_whole_image(name="slow", backup_id=BACKUP_ID)
+    job_id = door.create_whole_image(name="slow", backup_id=BACKUP_ID)
     started = time.monotonic()
     with pytest.raises(ims.WaitTimeoutError) as info:
-        client.wait_job(job_id, timeout=0.5, interval=0.1)
+        door.wait_job(job_id, timeout=0.5, interval=0.1)
     assert time.monotonic() - started < 3
     e = info.value
     assert e.kind == "wait_timeout" and e.job_id == job_id
@@ -163,9 +164,9 @@ def test_wait_timeout_error(emu: Emulator, client: ims.Client) -> None:
     assert e.job is not None and e.job.status in ("INIT", "RUNNING")
 
 
-def test_cancelled_error(emu: Emulator, client: ims.Client) -> None:
+def test_cancelled_error(emu: Emulator, door: Door) -> None:
     emu.update(job_seconds=60)
-    job_id = client.create_whole_image(name="cancel", backup_id=BACKUP_ID)
+    job_id = door.create_whole_image(name="cancel", backup_id=BACKUP_ID)
     polls = []
 
     def stop_after_two(job: ims.Job) -> bool:
@@ -173,16 +174,16 @@ def test_cancelled_error(emu: Emulator, client: ims.Client) -> None:
         return len(polls) < 2
 
     with pytest.raises(ims.CancelledError) as info:
-        client.wait_job(job_id, interval=FAST, on_progress=stop_after_two)
+        door.wait_job(job_id, interval=FAST, on_progress=stop_after_two)
     e = info.value
     assert e.kind == "cancelled" and e.job_id == job_id
     assert e.job is not None and e.job == polls[-1]
     assert len(polls) == 2
 
 
-def test_on_progress_exception_propagates(emu: Emulator, client: ims.Client) -> None:
+def test_on_progress_exception_propagates(emu: Emulator, door: Door) -> None:
     emu.update(job_seconds=60)
-    job_id = client.create_whole_image(name="raise", backup_id=BACKUP_ID)
+    job_id = door.create_whole_image(name="raise", backup_id=BACKUP_ID)
 
     class Boom(Exception):
         pass
@@ -191,7 +192,7 @@ def test_on_progress_exception_propagates(emu: Emulator, client: ims.Client) -> 
         raise Boom(job.job_id)
 
     with pytest.raises(Boom, match=job_id):
-        client.wait_job(job_id, interval=FAST, on_progress=explode)
+        door.wait_job(job_id, interval=FAST, on_progress=explode)
 
 
 def _closed_port() -> int:
@@ -201,8 +202,8 @@ def _closed_port() -> int:
     return port
 
 
-def test_transport_error_closed_port() -> None:
-    client = ims.Client(
+def test_transport_error_closed_port(doors: Doors) -> None:
+    client = doors(
         endpoint=f"http://127.0.0.1:{_closed_port()}",
         ak="AK",
         sk="SK",
@@ -217,16 +218,16 @@ def test_transport_error_closed_port() -> None:
         client.create_whole_image(name="n", backup_id=BACKUP_ID)
 
 
-def test_transport_error_timeout(emu: Emulator) -> None:
-    client = emu.client(timeout=0.2, max_attempts=1)
+def test_transport_error_timeout(emu: Emulator, doors: Doors) -> None:
+    client = doors.for_emulator(emu, timeout=0.2, max_attempts=1)
     emu.inject("job", "delay", 1, delay=2.0)
     with pytest.raises(ims.TransportError) as info:
         client.job_status("4010a32b5f909853015f90aaa24b0015")
     assert info.value.timeout and info.value.kind == "timeout"
 
 
-def test_invalid_response_error(emu: Emulator) -> None:
-    client = emu.client(max_attempts=1)
+def test_invalid_response_error(emu: Emulator, doors: Doors) -> None:
+    client = doors.for_emulator(emu, max_attempts=1)
     emu.inject("create", "wrong_content_type", 1)
     with pytest.raises(ims.InvalidResponseError) as info:
         client.create_whole_image(name="n", backup_id=BACKUP_ID)
@@ -234,76 +235,95 @@ def test_invalid_response_error(emu: Emulator) -> None:
     assert e.kind == "invalid_response" and e.status == 200 and e.message
 
 
-def test_credentials_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emu: Emulator) -> None:
+def test_credentials_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emu: Emulator, doors: Doors
+) -> None:
     for var in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", str(tmp_path / "missing"))
     monkeypatch.setenv("IMS_NO_METADATA", "1")
-    client = ims.Client(endpoint=emu.url, project_id=emu.project_id)
+    client = doors(endpoint=emu.url, project_id=emu.project_id)
     with pytest.raises(ims.CredentialsError) as info:
         client.create_whole_image(name="n", backup_id=BACKUP_ID)
     assert info.value.kind == "credentials"
     with pytest.raises(ims.CredentialsError):
-        ims.Client(endpoint=emu.url, ak="only-the-ak")
+        doors(endpoint=emu.url, ak="only-the-ak")
     with pytest.raises(ims.CredentialsError):
-        ims.Client(endpoint=emu.url, security_token="t")
+        doors(endpoint=emu.url, security_token="t")
 
 
-def test_config_errors() -> None:
+def test_config_errors(doors: Doors) -> None:
     with pytest.raises(ims.ConfigError) as info:
-        ims.Client(ak="a", sk="b")
+        doors(ak="a", sk="b")
     assert "endpoint" in str(info.value) and info.value.kind == "config"
     with pytest.raises(ims.ConfigError):
-        ims.Client(region="cn-north-4", ak="a", sk="b", auth_token="t")
+        doors(region="cn-north-4", ak="a", sk="b", auth_token="t")
     with pytest.raises(ims.ConfigError):
-        ims.Client(endpoint="http://example.com", ak="a", sk="b")  # plain http, not loopback
+        doors(endpoint="http://example.com", ak="a", sk="b")  # plain http, not loopback
     with pytest.raises(ims.ConfigError):
-        ims.Client(region="cn-north-4", timeout=0)
+        doors(region="cn-north-4", timeout=0)
     with pytest.raises(ims.ConfigError):
-        ims.Client(region="cn-north-4", algorithm="MD5")
+        doors(region="cn-north-4", algorithm="MD5")
     with pytest.raises(ims.ConfigError):
-        ims.Client(region="cn-north-4", max_attempts=0)
-    assert ims.Client(region="cn-north-4", algorithm="SDK-HMAC-SM3", ak="a", sk="b")
+        doors(region="cn-north-4", max_attempts=0)
+    assert doors(region="cn-north-4", algorithm="SDK-HMAC-SM3", ak="a", sk="b")
 
 
 # -- the settings keywords: one table in the binding, checked as Python checks keywords ------
 
 
-def test_an_unknown_keyword_is_a_type_error_naming_it() -> None:
+def test_an_unknown_keyword_is_a_type_error_naming_it(doors: Doors) -> None:
     with pytest.raises(TypeError) as info:
-        ims.Client(region="cn-north-4", proxi="http://127.0.0.1:9")  # type: ignore[call-arg]
-    assert str(info.value) == "Client() got an unexpected keyword argument 'proxi'"
+        doors(region="cn-north-4", proxi="http://127.0.0.1:9")
+    assert str(info.value) == f"{doors.name}() got an unexpected keyword argument 'proxi'"
     with pytest.raises(TypeError) as info:
-        ims.Client.from_env("cn-north-4", timeuot=5)  # type: ignore[call-arg]
-    assert str(info.value) == "Client.from_env() got an unexpected keyword argument 'timeuot'"
+        doors.from_env("cn-north-4", timeuot=5)
+    assert (
+        str(info.value) == f"{doors.name}.from_env() got an unexpected keyword argument 'timeuot'"
+    )
     # Names are checked before values, as Python does.
     with pytest.raises(TypeError, match="'bogus'"):
-        ims.Client(region="cn-north-4", timeout=0, bogus=1)  # type: ignore[call-arg]
-    # Positional settings are refused too (passed through a list: mypy versions name the
-    # static error differently).
+        doors(region="cn-north-4", timeout=0, bogus=1)
+    # Positional settings are refused too.
     positional: list[Any] = ["cn-north-4"]
+    cls: Any = ims.Client if doors.kind == "sync" else ims.AsyncClient
     with pytest.raises(TypeError):
-        ims.Client(*positional)
+        cls(*positional)
+
+
+def test_unknown_keywords_are_caught_statically() -> None:
+    """The same mistakes, as mypy sees them (the ignores would be unused otherwise: strict
+    mypy reports those)."""
+    with pytest.raises(TypeError):
+        ims.Client(region="cn-north-4", proxi="http://127.0.0.1:9")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ims.AsyncClient(region="cn-north-4", proxi="http://127.0.0.1:9")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ims.Client.from_env("cn-north-4", timeuot=5)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ims.AsyncClient.from_env("cn-north-4", timeuot=5)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize("keyword", ["ak", "sk", "security_token", "auth_token"])
-def test_from_env_refuses_credential_keywords(keyword: str) -> None:
+def test_from_env_refuses_credential_keywords(keyword: str, doors: Doors) -> None:
     kwargs: dict[str, Any] = {keyword: "secret-value"}
     with pytest.raises(TypeError) as info:
-        ims.Client.from_env("cn-north-4", **kwargs)
+        doors.from_env("cn-north-4", **kwargs)
     message = str(info.value)
-    assert message == f"Client.from_env() got an unexpected keyword argument '{keyword}'"
+    assert message == f"{doors.name}.from_env() got an unexpected keyword argument '{keyword}'"
     assert "secret-value" not in message
 
 
-def test_a_keyword_of_the_wrong_type_is_a_type_error_naming_it_not_its_value() -> None:
+def test_a_keyword_of_the_wrong_type_is_a_type_error_naming_it_not_its_value(
+    doors: Doors,
+) -> None:
     for kwargs in ({"region": 5}, {"timeout": "5"}, {"allow_http": None}, {"max_attempts": 1.5}):
         with pytest.raises(TypeError) as info:
-            ims.Client(**kwargs)
+            doors(**kwargs)
         (name,) = kwargs
         assert name in str(info.value), str(info.value)
     with pytest.raises(TypeError) as info:
-        ims.Client(region="cn-north-4", ak="a", sk=b"s3cret-bytes")  # type: ignore[arg-type]
+        doors(region="cn-north-4", ak="a", sk=b"s3cret-bytes")
     assert "sk" in str(info.value) and "s3cret" not in str(info.value)
 
 
@@ -331,13 +351,13 @@ def test_every_keyword_is_documented_and_typed() -> None:
     assert sorted(typed) == sorted(keywords)
 
 
-def test_pool_idle_timeout_is_validated() -> None:
+def test_pool_idle_timeout_is_validated(doors: Doors) -> None:
     for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ims.ConfigError) as info:
-            ims.Client(region="cn-north-4", pool_idle_timeout=bad)
+            doors(region="cn-north-4", pool_idle_timeout=bad)
         assert "pool_idle_timeout must be a positive number of seconds" in str(info.value)
-    assert ims.Client(region="cn-north-4", pool_idle_timeout=0.5)
-    assert ims.Client.from_env("cn-north-4", pool_idle_timeout=120)
+    assert doors(region="cn-north-4", pool_idle_timeout=0.5)
+    assert doors.from_env("cn-north-4", pool_idle_timeout=120)
 
 
 def test_exceptions_are_plain_python() -> None:
@@ -347,3 +367,15 @@ def test_exceptions_are_plain_python() -> None:
     assert (again.status, again.code, str(again)) == (503, "IMG.0503", "boom")
     v = ims.ValidationError("bad", errors=[("name", "required", "is required")])
     assert v.errors == [("name", "required", "is required")]
+
+
+def test_max_concurrent_requests_is_validated(doors: Doors) -> None:
+    for bad in (0, -1, 65536, 2**70):
+        with pytest.raises(ims.ConfigError) as info:
+            doors(region="cn-north-4", max_concurrent_requests=bad)
+        assert "max_concurrent_requests must be 1 to 65535" in str(info.value)
+    with pytest.raises(TypeError) as type_info:
+        doors(region="cn-north-4", max_concurrent_requests="8")
+    assert "max_concurrent_requests" in str(type_info.value)
+    assert doors(region="cn-north-4", max_concurrent_requests=1)
+    assert doors.from_env("cn-north-4", max_concurrent_requests=65535)

@@ -8,15 +8,15 @@ import pytest
 import ims
 from ims.testing import Emulator
 
-from .conftest import INSTANCE_ID, VAULT_ID
+from .conftest import INSTANCE_ID, VAULT_ID, Door, Doors
 
 
-def test_hostile_date_is_reported_and_not_applied() -> None:
+def test_hostile_date_is_reported_and_not_applied(doors: Doors) -> None:
     hostile = "Sat, 01 Jan 10000 00:00:00 GMT"
     with Emulator(
         job_seconds=0, gateway_prefix="APIG", always_expired=True, date_override=hostile
     ) as emu:
-        client = emu.client()
+        client = doors.for_emulator(emu)
         with pytest.raises(ims.ApiError) as info:
             client.create_whole_image(name="x", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
         assert info.value.code == "APIG.0301"
@@ -28,18 +28,18 @@ def test_hostile_date_is_reported_and_not_applied() -> None:
         assert emu.stats()["images_created"] == 1
 
 
-def test_ak_lock_hint_and_no_retry(emu: Emulator, client: ims.Client) -> None:
+def test_ak_lock_hint_and_no_retry(emu: Emulator, door: Door) -> None:
     emu.inject("create", "ak_locked")
     with pytest.raises(ims.ApiError) as info:
-        client.create_whole_image(name="x", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+        door.create_whole_image(name="x", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
     assert "5 minutes" in (info.value.hint or "")
     assert emu.stats()["requests_total"] == 1
 
 
-def test_retry_after_date_form_switch(emu: Emulator, client: ims.Client) -> None:
+def test_retry_after_date_form_switch(emu: Emulator, door: Door) -> None:
     emu.update(retry_after_http_date=True)
     emu.throttle_next("create", 1, retry_after=0)
-    client.create_whole_image(name="x", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+    door.create_whole_image(name="x", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
     assert emu.stats()["images_created"] == 1
 
 

@@ -15,6 +15,8 @@ import pytest
 import ims
 from ims.testing import Emulator
 
+from .conftest import Door
+
 UNKNOWN_JOB = "0123456789abcdef0123456789abcdef"
 #: 366 days: the longest timeout, interval or first delay accepted (as the C ABI and the CLI).
 MAX_SECS = 366 * 24 * 3600
@@ -33,28 +35,28 @@ def _assert_refused(excinfo: pytest.ExceptionInfo[ims.ValidationError], name: st
 @pytest.mark.parametrize("name", ["interval", "first_delay", "timeout"])
 @pytest.mark.parametrize("value", BAD_REALS)
 def test_bad_wait_numbers_are_refused_before_anything_is_sent(
-    emu: Emulator, client: ims.Client, name: str, value: float
+    emu: Emulator, door: Door, name: str, value: float
 ) -> None:
     with pytest.raises(ims.ValidationError) as excinfo:
-        client.wait_job(UNKNOWN_JOB, **{name: value})  # type: ignore[arg-type]
+        door.wait_job(UNKNOWN_JOB, **{name: value})  # type: ignore[arg-type]
     _assert_refused(excinfo, name)
     assert emu.stats()["requests_total"] == 0
 
 
 @pytest.mark.parametrize("value", [0, 0.0, -0.0, 1e-12])
-def test_an_interval_of_zero_is_refused(emu: Emulator, client: ims.Client, value: float) -> None:
+def test_an_interval_of_zero_is_refused(emu: Emulator, door: Door, value: float) -> None:
     # 1e-12 s rounds to zero nanoseconds: a tight poll loop all the same.
     with pytest.raises(ims.ValidationError) as excinfo:
-        client.wait_job(UNKNOWN_JOB, interval=value)
+        door.wait_job(UNKNOWN_JOB, interval=value)
     _assert_refused(excinfo, "interval")
     assert emu.stats()["requests_total"] == 0
 
 
-def test_edges_that_are_allowed(emu: Emulator, client: ims.Client) -> None:
+def test_edges_that_are_allowed(emu: Emulator, door: Door) -> None:
     emu.update(job_seconds=0)
-    job_id = client.create_whole_image(name="edges", backup_id="backup-edges")
+    job_id = door.create_whole_image(name="edges", backup_id="backup-edges")
     # A zero first delay and the longest timeout are fine.
-    job = client.wait_job(job_id, timeout=MAX_SECS, first_delay=0, interval=0.01)
+    job = door.wait_job(job_id, timeout=MAX_SECS, first_delay=0, interval=0.01)
     assert job.status == "SUCCESS"
     opts = ims.Client._wait_options(timeout=0, interval=MAX_SECS, first_delay=MAX_SECS)
     assert opts["timeout"] == 0.0

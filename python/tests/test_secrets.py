@@ -8,17 +8,17 @@ import pytest
 import ims
 from ims.testing import Emulator
 
-from .conftest import BACKUP_ID
+from .conftest import BACKUP_ID, Doors
 
 TOKEN = "gQpjbi1ub3J0aC00PYSECRETTOKENvalue0123456789abcdef"
 GOOD_SK = "py-right-secret-key-0123456789abcdefghijkl"
 WRONG_SK = "PY-WRONG-secret-key-9876543210zyxwvutsrqp"
 
 
-def test_unredacted_echo_is_scrubbed() -> None:
+def test_unredacted_echo_is_scrubbed(doors: Doors) -> None:
     with Emulator(job_seconds=0, echo_unredacted=True) as emu:
         emu.update(ak=emu.ak, sk=GOOD_SK, security_token=TOKEN)
-        client = ims.Client(
+        client = doors(
             endpoint=emu.url,
             ak=emu.ak,
             sk=WRONG_SK,

@@ -20,6 +20,8 @@ import pytest
 import ims
 from ims.testing import Emulator
 
+from .conftest import Door, Doors
+
 TOKEN = "gQpjbi1ub3J0aC00PYSWEEPTOKENvalue0123456789abcdefXYZ"
 SK = "py-sweep-right-secret-key-0123456789abcdefgh"
 WRONG_SK = "PY-SWEEP-WRONG-secret-key-9876543210zyxwvut"
@@ -99,7 +101,7 @@ def signature_leaks(text: str) -> List[str]:
     return found
 
 
-def test_secrets_sweep_through_a_whole_python_session(logs: Capture) -> None:
+def test_secrets_sweep_through_a_whole_python_session(logs: Capture, doors: Doors) -> None:
     shown: List[str] = []
     with Emulator(job_seconds=0.5, echo_unredacted=True) as emu, Emulator() as stopped:
         project_id = emu.project_id
@@ -107,8 +109,8 @@ def test_secrets_sweep_through_a_whole_python_session(logs: Capture) -> None:
 
         def client(
             sk: str = SK, token: Optional[str] = TOKEN, endpoint: Optional[str] = None
-        ) -> ims.Client:
-            c = ims.Client(
+        ) -> Door:
+            c = doors(
                 endpoint=endpoint or emu.url,
                 ak=emu.ak,
                 sk=sk,

@@ -17,8 +17,9 @@
 The work is done by the Rust core (``ims._ims``): validation of every documented rule, AK/SK
 signing, retries that never create an image twice, and a waiter that answers Ctrl-C. Blocking
 calls release the GIL; one ``Client`` can be shared by many threads. Debug logs go to the
-``logging`` logger ``"ims"``. ``ims.testing.Emulator`` runs a local IMS in this process for
-offline tests.
+``logging`` logger ``"ims"``. ``ims.AsyncClient`` takes the same settings and offers the same
+operations as coroutines, for asyncio. ``ims.testing.Emulator`` runs a local IMS in this
+process for offline tests.
 """
 
 from ._errors import (
@@ -41,6 +42,7 @@ from ._ims import Client, Job, __version__
 # status read does anyway.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._aio import AsyncClient
     from ._status import JobStatus
 
 
@@ -50,10 +52,17 @@ def __getattr__(name: str) -> object:
 
         globals()["JobStatus"] = JobStatus
         return JobStatus
+    # `ims.AsyncClient` too: only asyncio programs pay for it.
+    if name == "AsyncClient":
+        from ._aio import AsyncClient
+
+        globals()["AsyncClient"] = AsyncClient
+        return AsyncClient
     raise AttributeError(f"module 'ims' has no attribute {name!r}")
 
 __all__ = [
     "ApiError",
+    "AsyncClient",
     "CancelledError",
     "Client",
     "ConfigError",

@@ -3,6 +3,7 @@
 import os
 from typing import (
     Any,
+    Awaitable,
     Callable,
     ClassVar,
     Dict,
@@ -19,7 +20,7 @@ from typing_extensions import TypedDict, Unpack
 
 from ._status import JobStatus
 
-__all__ = ["__version__", "Client", "Job", "_Emulator"]
+__all__ = ["__version__", "Client", "Job", "_AsyncClient", "_Emulator", "_Waiter"]
 
 __version__: str
 
@@ -31,6 +32,7 @@ class _ClientSettings(TypedDict, total=False):
     timeout: Optional[float]
     connect_timeout: Optional[float]
     pool_idle_timeout: Optional[float]
+    max_concurrent_requests: Optional[int]
     allow_http: bool
     legacy_job_endpoint: bool
     algorithm: Optional[str]
@@ -96,6 +98,55 @@ class Client:
         interval: Optional[float] = None,
         first_delay: Optional[float] = None,
     ) -> Dict[str, float]: ...
+
+@final
+class _AsyncClient:
+    """The engine of ``ims.AsyncClient`` (``ims/_aio.py``): each operation checks its
+    arguments at once and returns an asyncio future of the running loop."""
+
+    _keywords: ClassVar[Tuple[str, ...]]
+    def __new__(cls, **settings: Any) -> _AsyncClient: ...
+    @staticmethod
+    def _from_env(
+        region: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        **settings: Any,
+    ) -> _AsyncClient: ...
+    @property
+    def endpoint(self) -> str: ...
+    def create_whole_image(
+        self,
+        *,
+        name: str,
+        instance_id: Optional[str] = None,
+        vault_id: Optional[str] = None,
+        backup_id: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Mapping[str, str]] = None,
+        legacy_tags: Optional[Sequence[str]] = None,
+        min_ram: Optional[int] = None,
+        max_ram: Optional[int] = None,
+        enterprise_project_id: Optional[str] = None,
+    ) -> Awaitable[str]: ...
+    def create_whole_image_from_body(self, body: Mapping[str, Any]) -> Awaitable[str]: ...
+    def job_status(self, job_id: str) -> Awaitable[Job]: ...
+    def _wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float = 3600.0,
+        interval: Optional[float] = None,
+        first_delay: Optional[float] = None,
+        report: bool = False,
+    ) -> _Waiter: ...
+
+@final
+class _Waiter:
+    """One wait of ``ims.AsyncClient.wait_job``."""
+
+    def step(self) -> Awaitable[Tuple[bool, Job]]: ...
+    def cancel(self) -> Optional[BaseException]: ...
+    def close(self) -> None: ...
 
 @final
 class Job:

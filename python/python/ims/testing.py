@@ -34,6 +34,7 @@ from __future__ import annotations
 import types as _types
 import typing as _t
 
+from ._aio import AsyncClient
 from ._ims import Client
 
 try:
@@ -172,16 +173,25 @@ class Emulator:
         """An :class:`ims.Client` for this emulator (its URL, AK/SK and project id, and with TLS
         its CA unless ``ca_pem`` or ``ca_file`` is given); keyword arguments are passed on to
         ``ims.Client`` and override those."""
+        return Client(**self._client_settings(kwargs))
+
+    def async_client(self, **kwargs: _t.Any) -> AsyncClient:
+        """An :class:`ims.AsyncClient` for this emulator, set up as :meth:`client` does;
+        keyword arguments are passed on to ``ims.AsyncClient`` and override those."""
+        return AsyncClient(**self._client_settings(kwargs))
+
+    def _client_settings(self, overrides: dict[str, _t.Any]) -> dict[str, _t.Any]:
+        """Its URL, AK/SK, project id and (with TLS) CA, updated with ``overrides``."""
         settings: dict[str, _t.Any] = {
             "endpoint": self.url,
             "ak": self.ak,
             "sk": self.sk,
             "project_id": self.project_id,
         }
-        if self.ca_pem is not None and "ca_file" not in kwargs:
+        if self.ca_pem is not None and "ca_file" not in overrides:
             settings["ca_pem"] = self.ca_pem
-        settings.update(kwargs)
-        return Client(**settings)
+        settings.update(overrides)
+        return settings
 
     # -- what it saw -----------------------------------------------------------------------
 

@@ -1,0 +1,426 @@
+//! `ims._ims._AsyncClient`: core's [`ims_core::AsyncClient`] for asyncio, the engine of
+//! `ims.AsyncClient` (`ims/_aio.py`, whose `async def` methods await what this returns).
+//!
+//! Each call checks its arguments at once and returns an asyncio future (pyo3-async-runtimes)
+//! whose Rust future runs on the one tokio runtime of the process ([`WORKER_THREADS`] worker,
+//! started with the first `AsyncClient`). Cancelling the asyncio future (`task.cancel()`,
+//! `asyncio.wait_for`) drops the Rust future: the request in flight is abandoned, its
+//! connection closed, and no timer is left behind. Results and core errors become Python
+//! objects and exceptions (the blocking client's classes) only when they are handed to
+//! asyncio, with the GIL, off the runtime's worker.
+//!
+//! A wait with `on_progress` is a [`Waiter`]: each `step()` drives core's waiter until it
+//! reports a poll (or ends), and the Python side calls (and awaits) `on_progress` on its event
+//! loop before the next `step()`. Core's waiter is not polled in between, so the next poll never
+//! starts before the callback has returned; the rules (pacing, timeout, transient errors) stay
+//! core's, written once.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
+
+use ims_core::client::{Control, Progress, WaitObserver};
+use ims_core::model::{Job as CoreJob, WholeImageRequest};
+use ims_core::{Error, JobId};
+use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::{PyBaseException, PyRuntimeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::client::{self, Client, Described};
+use crate::convert;
+use crate::errors::{self, IntoPyResult};
+use crate::job::Job;
+use crate::settings::{Draft, KEYWORDS};
+
+/// Worker threads of the async runtime: one. A wait is I/O and timers; the CPU of an exchange
+/// (signing, a small JSON body) is a few microseconds, so one worker drives thousands of
+/// concurrent waits. The worker never takes the GIL (results reach Python through the blocking
+/// pool, below), so it never stalls behind the interpreter, and more workers would only add
+/// threads: Python takes the results on one thread anyway.
+pub const WORKER_THREADS: usize = 1;
+
+/// The most threads of the runtime's blocking pool: two. pyo3-async-runtimes hands each result
+/// to asyncio from a blocking-pool thread (it takes the GIL there, not on the worker), and DNS
+/// lookups of host names run there too; its default (512) would start a thread per result
+/// under a burst of completions. With two, one may wait for the GIL while the other serves a
+/// lookup. Idle ones end after 10 s. At most 1 + 2 threads besides the interpreter's own.
+pub const MAX_BLOCKING_THREADS: usize = 2;
+
+static RUNTIME: PyOnceLock<tokio::runtime::Runtime> = PyOnceLock::new();
+
+/// Starts the runtime on first use and hands it to pyo3-async-runtimes; a failure is a
+/// `ConfigError` (never a panic).
+fn start_runtime(py: Python<'_>) -> PyResult<()> {
+    let runtime = RUNTIME.get_or_try_init(py, || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKER_THREADS)
+            .max_blocking_threads(MAX_BLOCKING_THREADS)
+            .thread_name("ims-async")
+            .enable_all()
+            .build()
+            .map_err(|e| errors::config_error(py, format!("cannot start the async runtime: {e}")))
+    })?;
+    // Set once; later calls find it set, which is fine.
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
+    Ok(())
+}
+
+/// A core result, turned into the Python value, or the exception of the blocking client's
+/// classes, when pyo3-async-runtimes hands it to asyncio (with the GIL, off the worker).
+struct Outcome<T>(ims_core::Result<T>);
+
+impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Outcome<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.0 {
+            Ok(value) => value.into_bound_py_any(py),
+            Err(e) => Err(errors::to_py_err(py, &e)),
+        }
+    }
+}
+
+/// An asyncio future of the event loop running in this thread, resolved by `future` on the
+/// runtime.
+fn spawn<T>(
+    py: Python<'_>,
+    future: impl Future<Output = ims_core::Result<T>> + Send + 'static,
+) -> PyResult<Bound<'_, PyAny>>
+where
+    T: for<'py> IntoPyObject<'py> + Send + 'static,
+{
+    pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(Outcome(future.await)) })
+}
+
+/// The engine of `ims.AsyncClient`: the same settings as `ims.Client` (one keyword table),
+/// each operation an asyncio future. Thread-safe; its connections live on the async runtime.
+#[pyclass(frozen, module = "ims._ims", name = "_AsyncClient")]
+pub struct AsyncClient {
+    inner: ims_core::AsyncClient,
+    described: Described,
+}
+
+impl AsyncClient {
+    /// A client from the settings filled so far (the runtime started on the way).
+    fn build(py: Python<'_>, draft: Draft) -> PyResult<AsyncClient> {
+        let (config, described) = Described::finish(py, draft)?;
+        start_runtime(py)?;
+        let inner = py
+            .detach(|| ims_core::AsyncClient::new(config))
+            .into_py_result(py)?;
+        Ok(AsyncClient { inner, described })
+    }
+
+    fn create<'py>(
+        &self,
+        py: Python<'py>,
+        request: WholeImageRequest,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        spawn(py, async move {
+            client
+                .create_whole_image(&request)
+                .await
+                .map(|id| id.as_str().to_owned())
+        })
+    }
+}
+
+#[pymethods]
+impl AsyncClient {
+    /// The keywords of `ims.Client(...)`; an unknown one is a `TypeError` naming
+    /// `AsyncClient()`.
+    #[new]
+    #[pyo3(signature = (**settings))]
+    fn new(py: Python<'_>, settings: Option<&Bound<'_, PyDict>>) -> PyResult<AsyncClient> {
+        let mut draft = Draft::default();
+        draft.apply("AsyncClient()", settings, true)?;
+        AsyncClient::build(py, draft)
+    }
+
+    /// As `ims.Client.from_env(...)`.
+    #[staticmethod]
+    #[pyo3(signature = (region = None, endpoint = None, **settings))]
+    fn _from_env(
+        py: Python<'_>,
+        region: Option<String>,
+        endpoint: Option<String>,
+        settings: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<AsyncClient> {
+        let draft = client::from_env_draft("AsyncClient.from_env()", region, endpoint, settings)?;
+        AsyncClient::build(py, draft)
+    }
+
+    /// The names of the keyword arguments (the one table `ims.Client` reads too).
+    #[classattr]
+    fn _keywords(py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        Ok(PyTuple::new(py, KEYWORDS.iter().map(|k| k.name))?.unbind())
+    }
+
+    /// The IMS endpoint in use.
+    #[getter]
+    fn endpoint(&self) -> &str {
+        self.inner.endpoint()
+    }
+
+    /// `ims.Client.create_whole_image`'s arguments, checked now; the job id when awaited.
+    #[pyo3(signature = (
+        *,
+        name,
+        instance_id = None,
+        vault_id = None,
+        backup_id = None,
+        description = None,
+        tags = None,
+        legacy_tags = None,
+        min_ram = None,
+        max_ram = None,
+        enterprise_project_id = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_whole_image<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        instance_id: Option<String>,
+        vault_id: Option<String>,
+        backup_id: Option<String>,
+        description: Option<String>,
+        tags: Option<&Bound<'_, PyAny>>,
+        legacy_tags: Option<&Bound<'_, PyAny>>,
+        min_ram: Option<i64>,
+        max_ram: Option<i64>,
+        enterprise_project_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = Client::request_from_kwargs(
+            py,
+            name,
+            instance_id,
+            vault_id,
+            backup_id,
+            description,
+            tags,
+            legacy_tags,
+            min_ram,
+            max_ram,
+            enterprise_project_id,
+        )?;
+        self.create(py, request)
+    }
+
+    /// `ims.Client.create_whole_image_from_body`'s body, checked now; the job id when awaited.
+    fn create_whole_image_from_body<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let value = convert::from_py(body)?;
+        let request = WholeImageRequest::from_json_value_validated(value).into_py_result(py)?;
+        self.create(py, request)
+    }
+
+    /// The job id checked now; the `ims.Job` when awaited.
+    fn job_status<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        let id = JobId::new(job_id).into_py_result(py)?;
+        let client = self.inner.clone();
+        spawn(py, async move { client.job(&id).await.map(Job::new) })
+    }
+
+    /// A wait for `job_id` with `ims.Client.wait_job`'s options (checked now, before anything
+    /// is sent). With `report`, each poll's job is handed out by `step()`.
+    #[pyo3(signature = (job_id, *, timeout = 3600.0, interval = None, first_delay = None, report = false))]
+    fn _wait(
+        &self,
+        py: Python<'_>,
+        job_id: &str,
+        timeout: f64,
+        interval: Option<f64>,
+        first_delay: Option<f64>,
+        report: bool,
+    ) -> PyResult<Waiter> {
+        let id = JobId::new(job_id).into_py_result(py)?;
+        let options = client::wait_options(py, timeout, interval, first_delay)?;
+        let client = self.inner.clone();
+        let reports = Arc::new(Mutex::new(VecDeque::new()));
+        let job_id = id.as_str().to_owned();
+        let future: WaitFuture = if report {
+            let mut reporter = Reporter {
+                reports: Arc::clone(&reports),
+            };
+            Box::pin(async move { client.wait_with(&id, &options, &mut reporter).await })
+        } else {
+            Box::pin(async move { client.wait(&id, &options).await })
+        };
+        Ok(Waiter {
+            job_id,
+            state: Arc::new(Mutex::new(WaitState {
+                future: Some(future),
+                result: None,
+                last: None,
+            })),
+            reports,
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        self.described
+            .repr(py, "AsyncClient", self.inner.endpoint())
+    }
+}
+
+/// Core's waiter, boxed to live between `step()` calls.
+type WaitFuture = Pin<Box<dyn Future<Output = ims_core::Result<CoreJob>> + Send>>;
+
+/// Locks `m`; a lock poisoned by a panic still holds consistent data here (every critical
+/// section only moves values in and out).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The observer of a reporting wait: queues each poll's job for `step()`.
+struct Reporter {
+    reports: Arc<Mutex<VecDeque<CoreJob>>>,
+}
+
+impl WaitObserver for Reporter {
+    fn on_progress(&mut self, progress: &Progress<'_>) -> Control {
+        lock(&self.reports).push_back(progress.job.clone());
+        Control::Continue
+    }
+
+    /// No ticks: each sleep is one timer (cancellation comes from asyncio, not from polling).
+    fn wants_ticks(&self) -> bool {
+        false
+    }
+}
+
+/// A wait's state, shared by the [`Waiter`] and its `step()` futures.
+struct WaitState {
+    /// Core's waiter, until it ends or the wait is closed.
+    future: Option<WaitFuture>,
+    /// Its result, kept while the reports queued before it are handed out.
+    result: Option<ims_core::Result<CoreJob>>,
+    /// The last job handed out (`CancelledError.job`).
+    last: Option<CoreJob>,
+}
+
+/// What one `step()` gives.
+enum Step {
+    /// A poll's job, for `on_progress`: `(False, job)`.
+    Report(CoreJob),
+    /// The end: `(True, job)`, or the wait's exception.
+    Done(ims_core::Result<CoreJob>),
+    /// The wait was closed or had already ended.
+    Closed,
+}
+
+impl<'py> IntoPyObject<'py> for Step {
+    type Target = PyTuple;
+    type Output = Bound<'py, PyTuple>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let (done, job) = match self {
+            Step::Report(job) => (false, job),
+            Step::Done(Ok(job)) => (true, job),
+            Step::Done(Err(e)) => return Err(errors::to_py_err(py, &e)),
+            Step::Closed => return Err(PyRuntimeError::new_err("this wait is over")),
+        };
+        (done, Job::new(job)).into_pyobject(py)
+    }
+}
+
+/// One wait of `ims.AsyncClient.wait_job`. Private: `ims/_aio.py` drives it.
+#[pyclass(frozen, module = "ims._ims", name = "_Waiter")]
+pub struct Waiter {
+    job_id: String,
+    state: Arc<Mutex<WaitState>>,
+    reports: Arc<Mutex<VecDeque<CoreJob>>>,
+}
+
+impl Waiter {
+    /// Drops core's waiter (and the request it may have in flight) on the runtime.
+    fn drop_future(&self, py: Python<'_>) {
+        let taken = lock(&self.state).future.take();
+        if let Some(runtime) = RUNTIME.get(py) {
+            let _entered = runtime.enter();
+            drop(taken);
+        }
+    }
+}
+
+#[pymethods]
+impl Waiter {
+    /// Awaits the next report `(False, job)` or the end `(True, job)`; the wait's exception
+    /// (`JobFailedError`, `WaitTimeoutError`, ...) is raised at its end. Cancelling it stops
+    /// driving the waiter; `close()` then drops it.
+    fn step<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let state = Arc::clone(&self.state);
+        let reports = Arc::clone(&self.reports);
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let step = std::future::poll_fn(move |cx| {
+                let mut st = lock(&state);
+                let next_report = |st: &mut WaitState| {
+                    let job = lock(&reports).pop_front()?;
+                    st.last = Some(job.clone());
+                    Some(job)
+                };
+                if let Some(job) = next_report(&mut st) {
+                    return Poll::Ready(Step::Report(job));
+                }
+                if st.result.is_none() {
+                    let Some(future) = st.future.as_mut() else {
+                        return Poll::Ready(Step::Closed);
+                    };
+                    if let Poll::Ready(result) = future.as_mut().poll(cx) {
+                        st.future = None;
+                        st.result = Some(result);
+                    }
+                }
+                // A poll reported before the end (the last one, or one whose sleep began):
+                // hand it out first; the waiter is not polled again until the next step().
+                if let Some(job) = next_report(&mut st) {
+                    return Poll::Ready(Step::Report(job));
+                }
+                match st.result.take() {
+                    Some(result) => Poll::Ready(Step::Done(result)),
+                    None => Poll::Pending,
+                }
+            })
+            .await;
+            Ok(step)
+        })
+    }
+
+    /// Stops the wait because `on_progress` returned `False`: the `CancelledError` to raise
+    /// (with the last job handed out), or `None` when the wait has already ended (its result
+    /// is the next `step()`, as the blocking client returns a job that ended anyway).
+    fn cancel<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBaseException>> {
+        let last = {
+            let st = lock(&self.state);
+            if st.result.is_some() || !lock(&self.reports).is_empty() {
+                return None;
+            }
+            st.last.clone()
+        };
+        self.drop_future(py);
+        let error = Error::Cancelled {
+            job_id: self.job_id.clone(),
+            last: last.map(Box::new),
+        };
+        Some(errors::to_py_err(py, &error).into_value(py).into_bound(py))
+    }
+
+    /// Ends the wait: core's waiter is dropped, with any request in flight. Idempotent.
+    fn close(&self, py: Python<'_>) {
+        self.drop_future(py);
+        lock(&self.state).result = None;
+        lock(&self.reports).clear();
+    }
+}
