@@ -9,6 +9,7 @@ import inspect
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -18,28 +19,16 @@ from ims.testing import Emulator
 
 from .conftest import BACKUP_ID, FAST
 
+
+def readme_quick_start() -> str:
+    """The README's asyncio quick start: the first ```python block under "### Python asyncio"."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Python asyncio", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
 #: The README's asyncio quick start, run as it is written there (test_readme_quick_start).
-QUICK_START = '''\
-import asyncio
-
-import ims
-from ims.testing import Emulator
-
-
-async def main() -> None:
-    with Emulator(job_seconds=0.5) as emu:
-        client = emu.async_client()  # or ims.AsyncClient(region="cn-north-4", ak=..., sk=...)
-
-        async def image(i: int) -> ims.Job:
-            job_id = await client.create_whole_image(name=f"nightly-{i}", backup_id=f"b-{i}")
-            return await client.wait_job(job_id, interval=0.1)
-
-        for job in await asyncio.gather(*(image(i) for i in range(10))):
-            print(job.job_id, job.status.value, job.image_id)
-
-
-asyncio.run(main())
-'''
+QUICK_START = readme_quick_start()
 
 
 def job_polls(emu: Emulator) -> int:
