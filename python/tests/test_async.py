@@ -91,9 +91,10 @@ def test_gather_of_50_cycles_on_one_client_shares_connections() -> None:
     assert len({j.image_id for j in jobs}) == 50
     assert stats["images_created"] == 50
     # Fifty concurrent cycles, hundreds of exchanges: one client keeps at most
-    # max_concurrent_requests (16 here) exchanges in flight, each connection it opens stays
-    # pooled, so it opens no more than that.
-    assert stats["connections"] <= 16, stats["connections"]
+    # max_concurrent_requests (16 here) exchanges in flight and each connection it opens stays
+    # pooled, so it opens about that many: a few more when a finished exchange's connection is
+    # still on its way back to the pool as the next one takes its slot (hyperium/hyper#4134).
+    assert stats["connections"] <= 16 + 4 + 1, stats["connections"]
 
 
 def test_runtime_threads() -> None:

@@ -124,9 +124,11 @@ pub struct ClientConfig {
     pub pool_idle_timeout: Duration,
     /// HTTP exchanges this client has in flight at once (default
     /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`], 32; from 1 to [`MAX_CONCURRENT_REQUESTS`]). Every
-    /// exchange holds a connection, so this bounds the client's connections too: ten thousand
-    /// waits on one [`super::AsyncClient`] open at most this many, whatever their timing. A call
-    /// waiting for a slot has sent nothing; the exchange timeout starts once it has one.
+    /// exchange holds a connection, and the pool keeps as many idle ones, so this bounds the
+    /// client's connections too: ten thousand waits on one [`super::AsyncClient`] open about
+    /// this many, whatever their timing (a few more when a finished exchange's connection is
+    /// still on its way back to the pool as the next exchange takes its slot). A call waiting
+    /// for a slot has sent nothing; the exchange timeout starts once it has one.
     pub max_concurrent_requests: usize,
     /// A proxy for every request (user info never shown). Without it, `HTTPS_PROXY`/
     /// `HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY` of [`ClientConfig::env`] apply, decided per
