@@ -30,8 +30,13 @@ emulator_run() { # label, command...
   for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
   url=$(head -1 "$out")
   echo "== $label"
-  "$@" --url "$url"
+  local line
+  line=$("$@" --url "$url")
+  echo "$line"
   kill -INT "$pid"; wait "$pid" || true
+  # Every cycle must have succeeded.
+  python3 -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(d["failed"] != 0)' "$line" \
+    || { echo "$label: some cycles failed" >&2; exit 1; }
   grep -o 'stopped after .*' "$err" || { cat "$err" >&2; exit 1; }
   rm -f "$out" "$err"
 }

@@ -52,5 +52,10 @@ bash scripts/fuzz.sh 48
 step "benchmark smoke run (bench/run.sh --quick)"
 bash bench/run.sh --quick
 
+# Thousands of concurrent waits on one async client (Rust current-thread and 2-worker runtimes,
+# Python asyncio.gather), smoke-sized: 500 and 100 cycles of 5 s jobs. Fails on errors only.
+step "concurrent waits smoke run (bench/many_waits.sh --quick)"
+bash bench/many_waits.sh --quick
+
 echo
 echo "all checks passed"

@@ -5,7 +5,8 @@
 //! * [`sign`]: the AK/SK signer (`SDK-HMAC-SHA256`, `SDK-HMAC-SM3`, `V11-HMAC-SHA256`).
 //! * [`credentials`]: AK/SK and their providers (environment, profile file, instance metadata).
 //! * [`endpoint`]: regions and endpoints.
-//! * [`client`]: the [`Client`]: create, query, wait.
+//! * [`client`]: the blocking [`Client`] and the async [`AsyncClient`] (tokio), one
+//!   implementation underneath: create, query, wait.
 //! * [`error`]: the one error type callers match on.
 //!
 //! ```no_run
