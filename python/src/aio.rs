@@ -34,6 +34,7 @@ use crate::client::{self, Client, Described};
 use crate::convert;
 use crate::errors::{self, IntoPyResult};
 use crate::job::Job;
+use crate::logs;
 use crate::settings::{Draft, KEYWORDS};
 
 /// Worker threads of the async runtime: one. A wait is I/O and timers; the CPU of an exchange
@@ -122,6 +123,7 @@ impl AsyncClient {
         py: Python<'py>,
         request: WholeImageRequest,
     ) -> PyResult<Bound<'py, PyAny>> {
+        logs::sync_level(py);
         let client = self.inner.clone();
         spawn(py, async move {
             client
@@ -228,6 +230,7 @@ impl AsyncClient {
     /// The job id checked now; the `ims.Job` when awaited.
     fn job_status<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyAny>> {
         let id = JobId::new(job_id).into_py_result(py)?;
+        logs::sync_level(py);
         let client = self.inner.clone();
         spawn(py, async move { client.job(&id).await.map(Job::new) })
     }
@@ -246,6 +249,7 @@ impl AsyncClient {
     ) -> PyResult<Waiter> {
         let id = JobId::new(job_id).into_py_result(py)?;
         let options = client::wait_options(py, timeout, interval, first_delay)?;
+        logs::sync_level(py);
         let client = self.inner.clone();
         let reports = Arc::new(Mutex::new(VecDeque::new()));
         let job_id = id.as_str().to_owned();

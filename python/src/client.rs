@@ -250,6 +250,7 @@ impl Client {
     }
 
     fn create(&self, py: Python<'_>, request: &WholeImageRequest) -> PyResult<String> {
+        logs::sync_level(py);
         let client = &self.inner;
         py.detach(|| client.create_whole_image(request))
             .map(|id| id.as_str().to_owned())
@@ -362,6 +363,7 @@ impl Client {
     /// Queries a job once.
     fn job_status(&self, py: Python<'_>, job_id: &str) -> PyResult<Job> {
         let id = JobId::new(job_id).into_py_result(py)?;
+        logs::sync_level(py);
         let client = &self.inner;
         py.detach(|| client.job(&id))
             .map(Job::new)
@@ -393,6 +395,7 @@ impl Client {
         let id = JobId::new(job_id).into_py_result(py)?;
         let options = wait_options(py, timeout, interval, first_delay)?;
         check_callable(py, on_progress.as_ref())?;
+        logs::sync_level(py);
         let client = &self.inner;
         let (result, raised) = py.detach(|| {
             let mut observer = PyObserver::new(on_progress.as_ref());

@@ -59,3 +59,46 @@ def test_level_changes_take_effect(emu: Emulator, records: List[logging.LogRecor
     logging.getLogger("ims").setLevel(logging.DEBUG)
     client.create_whole_image(name="loud", backup_id="other-backup")
     assert [r for r in records if r.name == "ims"]
+
+
+def test_level_changes_take_effect_for_the_async_client(
+    emu: Emulator, records: List[logging.LogRecord]
+) -> None:
+    """Each call reads the logger's level as it starts (the async client's too): off, core's
+    events stop in Rust; on, they reach the logger."""
+    import asyncio
+
+    client = emu.async_client()
+
+    async def cycle(name: str) -> None:
+        job_id = await client.create_whole_image(name=name, backup_id=name)
+        await client.wait_job(job_id, interval=FAST)
+
+    logging.getLogger("ims").setLevel(logging.INFO)
+    asyncio.run(cycle("quiet-async"))
+    assert not [r for r in records if r.name == "ims"]
+    logging.getLogger("ims").setLevel(logging.DEBUG)
+    asyncio.run(cycle("loud-async"))
+    text = "\n".join(r.getMessage() for r in records if r.name == "ims")
+    assert "response" in text and "status=200" in text, text
+
+
+def test_a_handler_added_later_gets_records_from_the_next_call(emu: Emulator) -> None:
+    """The level is read per call, not once per process: a client made while logging was off
+    logs once it is on."""
+    logger = logging.getLogger("ims")
+    old_level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        client = emu.client()
+        client.create_whole_image(name="before", backup_id="before")
+        handler = Collect()
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        try:
+            client.create_whole_image(name="after", backup_id="after")
+        finally:
+            logger.removeHandler(handler)
+        assert [r for r in handler.records if r.name == "ims"]
+    finally:
+        logger.setLevel(old_level)
