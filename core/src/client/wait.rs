@@ -319,6 +319,11 @@ async fn sleep_ticking<O: WaitObserver + ?Sized>(
     let now = Instant::now();
     let end = now.checked_add(total.min(MAX_WAIT_DURATION)).unwrap_or(now);
     if !observer.wants_ticks() {
+        // No timer for a sleep of zero (a first poll at once): tokio's timer would still round
+        // it up to its next millisecond tick, and park the runtime for it.
+        if total.is_zero() {
+            return Control::Continue;
+        }
         tokio::time::sleep_until(end.into()).await;
         return Control::Continue;
     }
