@@ -3,11 +3,16 @@
 # median of the signer the client uses, of the staged `sign()`, and of the floor (bare hash
 # passes + HMAC over the same bytes), with signer/floor ratios. Signer and floor come from the
 # same run. Extra arguments go to criterion, e.g. `bench/sign_ratio.sh --measurement-time 3`.
+# SIGN_BENCH_BIN=<a built bench executable> runs that one instead (e.g. an older build, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 home="${CARGO_TARGET_DIR:-$PWD/target}/criterion"
 start="$(date +%s)"
-CRITERION_HOME="$home" cargo bench --quiet -p ims-core --bench sign -- --noplot "$@" >&2
+if [ -n "${SIGN_BENCH_BIN:-}" ]; then
+    CRITERION_HOME="$home" "$SIGN_BENCH_BIN" --bench --noplot "$@" >&2
+else
+    CRITERION_HOME="$home" cargo bench --quiet -p ims-core --bench sign -- --noplot "$@" >&2
+fi
 python3 - "$home" "$start" <<'PY'
 import json, re, sys
 from pathlib import Path

@@ -5,6 +5,13 @@
 //! holding every stage — the [`CanonicalRequest`] and the [`StringToSign`], which print
 //! themselves exactly as signed — plus the headers to send and the URI to put on the wire.
 //!
+//! [`sign_request`] is the same signature without the staged copies, for a client: the
+//! canonical request is written once into one buffer and hashed in one pass, the string to sign
+//! is written after it in the same buffer and HMAC'd there, and the buffer is handed back in the
+//! [`SignedRequest`] as a [`CanonicalText`] (from which the staged [`CanonicalRequest`] is
+//! sliced, should an error need it). [`sign`] runs the very same code and only copies the
+//! stages out.
+//!
 //! It signs any method, path, query, headers and body, not just the IMS calls, and matches the
 //! official Python SDK byte for byte (see `tests/signing_vectors.rs`).
 
@@ -19,7 +26,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use authorization::ParsedAuthorization;
-pub use canonical::{CanonicalRequest, StringToSign};
+pub use canonical::{CanonicalRequest, CanonicalText, StringToSign};
 pub use date::SdkDate;
 
 use crate::credentials::keys::Credentials;
@@ -162,6 +169,39 @@ pub struct SigningOutput<'a> {
     pub wire_uri: String,
 }
 
+/// What a client needs to send a signed request ([`sign_request`]): the headers, the
+/// `Authorization` and the wire URI, and the canonical request that was signed, kept as the
+/// text that was hashed (to explain a "signature mismatch" answer).
+#[derive(Clone)]
+pub struct SignedRequest<'a> {
+    /// The headers to send, as in [`SigningOutput::headers`] (without `Authorization`).
+    pub headers: Vec<Header<'a>>,
+    /// The `Authorization` header value.
+    pub authorization: String,
+    /// Path plus `?` and the canonical query (when there is one), as sent on the wire.
+    pub wire_uri: Cow<'a, str>,
+    /// The canonical request that was signed.
+    pub canonical: CanonicalText,
+}
+
+impl SignedRequest<'_> {
+    /// The string that was signed, exactly as HMAC'd (the text a staged [`StringToSign`]
+    /// displays).
+    pub fn string_to_sign(&self) -> &str {
+        self.canonical.appended()
+    }
+}
+
+impl fmt::Debug for SignedRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("canonical", &self.canonical)
+            .field("wire_uri", &self.wire_uri)
+            .field("authorization", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
 impl fmt::Debug for SigningOutput<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningOutput")
@@ -182,76 +222,147 @@ pub const CONTENT_SHA256_HEADER: &str = "X-Sdk-Content-Sha256";
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Signs a request. Pure: same inputs, same output.
+///
+/// The staged form of [`sign_request`]: the same signature (computed by the same code), with
+/// every stage copied out.
 pub fn sign<'a>(
     req: &SignableRequest<'a>,
     params: &SigningParams<'_>,
 ) -> Result<SigningOutput<'a>, SignError> {
-    let method = checked_method(req.method)?;
-    check_access_key(params.credentials.access_key(), params.algorithm)?;
+    let Signature {
+        signed,
+        canonical_hash,
+        signature,
+        scope,
+    } = sign_with(
+        req,
+        params,
+        Cow::Owned(params.date.as_str().to_owned()),
+        params
+            .credentials
+            .security_token()
+            .map(|t| Cow::Owned(t.to_owned())),
+    )?;
+    Ok(SigningOutput {
+        canonical_request: signed.canonical.to_canonical_request(),
+        string_to_sign: StringToSign {
+            algorithm: params.algorithm.as_str(),
+            date: params.date.as_str().to_owned(),
+            scope: scope.map(|pieces| pieces.concat()),
+            canonical_request_hash: canonical_hash.as_str().to_owned(),
+        },
+        signature: signature.as_str().to_owned(),
+        authorization: signed.authorization,
+        headers: signed.headers,
+        wire_uri: signed.wire_uri.into_owned(),
+    })
+}
+
+/// Signs a request for sending: the headers, `Authorization` and wire URI of [`sign`], and the
+/// canonical request as one text, without the staged copies. Pure: same inputs, same output.
+///
+/// The headers borrow from `params` too (the date and the security token are not copied).
+pub fn sign_request<'a>(
+    req: &SignableRequest<'a>,
+    params: &'a SigningParams<'a>,
+) -> Result<SignedRequest<'a>, SignError> {
+    let date = Cow::Borrowed(params.date.as_str());
+    let token = params.credentials.security_token().map(Cow::Borrowed);
+    sign_with(req, params, date, token).map(|signature| signature.signed)
+}
+
+/// A signed request and the values [`sign`] also copies out.
+struct Signature<'a, 'p> {
+    signed: SignedRequest<'a>,
+    canonical_hash: digest::Hex,
+    signature: digest::Hex,
+    /// V11: the scope `yyyymmdd/region/service`, in pieces.
+    scope: Option<[&'p str; 5]>,
+}
+
+/// Signs `req`: checks it, writes the canonical request into one buffer and hashes it, then
+/// writes the string to sign after it in the same buffer and HMACs it there. `date_value` and
+/// `token` are `params`' date and security token, borrowed or copied, for the headers.
+fn sign_with<'a, 'p>(
+    req: &SignableRequest<'a>,
+    params: &'p SigningParams<'_>,
+    date_value: Cow<'a, str>,
+    token: Option<Cow<'a, str>>,
+) -> Result<Signature<'a, 'p>, SignError> {
+    check_method(req.method)?;
+    let alg = params.algorithm;
+    let ak = params.credentials.access_key();
+    check_access_key(ak, alg)?;
     check_host(req.host)?;
     check_path(req.path)?;
-    let alg = params.algorithm;
     let date = params.date.as_str();
 
-    let mut headers = collect_headers(req.headers, date, params.credentials)?;
+    let mut headers = collect_headers(req.headers, date_value, token)?;
     headers.push((Cow::Borrowed("Host"), Cow::Borrowed(req.host)));
 
-    let canonical_request = canonical::build(req, &headers, alg, method);
-    let canonical_request_hash = canonical_request.hash(alg);
-
-    let scope = match alg {
+    // V11: the scope `yyyymmdd/region/service`, in pieces (written, never joined).
+    let scope: Option<[&'p str; 5]> = match alg {
         Algorithm::V11HmacSha256 => match (params.region, params.service) {
             (Some(r), Some(s)) if !r.is_empty() && !s.is_empty() => {
                 check_scope_part(r)?;
                 check_scope_part(s)?;
-                Some(format!("{}/{r}/{s}", params.date.day()))
+                Some([params.date.day(), "/", r, "/", s])
             }
             _ => return Err(SignError::MissingScope),
         },
         _ => None,
     };
-    let string_to_sign = StringToSign {
-        algorithm: alg.as_str(),
-        date: date.to_owned(),
-        scope,
-        canonical_request_hash,
-    };
-    let mut sts_text = String::with_capacity(128);
-    {
-        use std::fmt::Write as _;
-        let _ = write!(sts_text, "{string_to_sign}");
-    }
+    let scope_len = scope.map_or(0, |pieces| pieces.iter().map(|p| p.len()).sum::<usize>());
+    let sts_len = alg.as_str().len() + date.len() + scope_len + 3 + 64;
 
-    let ak = params.credentials.access_key();
+    let mut canonical = canonical::write(req, &headers, alg, sts_len);
+    let canonical_hash = digest::hash(alg, canonical.as_str().as_bytes());
+
+    let _ = canonical::write_string_to_sign(
+        canonical.buffer(),
+        alg.as_str(),
+        date,
+        scope.as_ref().map(|pieces| &pieces[..]),
+        canonical_hash.as_str(),
+    );
+    let string_to_sign = canonical.appended().as_bytes();
     let sk = params.credentials.secret_key();
-    let signature = match &string_to_sign.scope {
-        Some(scope) => {
-            let key = digest::v11_key(ak, sk, scope);
-            digest::hmac_hex(alg, key.as_bytes(), sts_text.as_bytes())
+    let signature = match &scope {
+        Some(pieces) => {
+            let key = digest::v11_key(ak, sk, pieces);
+            digest::hmac(alg, key.as_slice(), string_to_sign)
         }
-        None => digest::hmac_hex(alg, sk.as_bytes(), sts_text.as_bytes()),
+        None => digest::hmac(alg, sk.as_bytes(), string_to_sign),
     };
+
     let authorization = authorization::write(
         alg,
         ak,
-        string_to_sign.scope.as_deref(),
-        &canonical_request.signed_headers,
-        &signature,
+        scope.as_ref().map(|pieces| &pieces[..]),
+        canonical.signed_headers(),
+        signature.as_str(),
     );
-
-    let wire_uri = if canonical_request.query.is_empty() {
-        req.path.to_owned()
-    } else {
-        format!("{}?{}", req.path, canonical_request.query)
+    let wire_uri = match canonical.query() {
+        "" => Cow::Borrowed(req.path),
+        query => {
+            let mut uri = String::with_capacity(req.path.len() + 1 + query.len());
+            uri.push_str(req.path);
+            uri.push('?');
+            uri.push_str(query);
+            Cow::Owned(uri)
+        }
     };
-
-    Ok(SigningOutput {
-        canonical_request,
-        string_to_sign,
-        signature,
-        authorization,
+    let signed = SignedRequest {
         headers,
+        authorization,
         wire_uri,
+        canonical,
+    };
+    Ok(Signature {
+        signed,
+        canonical_hash,
+        signature,
+        scope,
     })
 }
 
@@ -262,11 +373,11 @@ pub type Header<'a> = (Cow<'a, str>, Cow<'a, str>);
 /// `X-Sdk-Content-Sha256` added where the official signer adds them. `Host` is left out.
 fn collect_headers<'a>(
     input: &[(&'a str, &'a str)],
-    date: &str,
-    credentials: &Credentials,
+    date: Cow<'a, str>,
+    token: Option<Cow<'a, str>>,
 ) -> Result<Vec<Header<'a>>, SignError> {
     let mut out: Vec<Header<'a>> = Vec::with_capacity(input.len() + 4);
-    let mut has_date = false;
+    let mut date = Some(date);
     for &(name, value) in input {
         check_header_name(name)?;
         if name.eq_ignore_ascii_case("host") {
@@ -276,28 +387,25 @@ fn collect_headers<'a>(
             return Err(SignError::DuplicateHeader(printable(name)));
         }
         let value = value.trim();
-        if value.chars().any(|c| c.is_control() && c != '\t') {
+        if has_control(value, true) {
             return Err(SignError::InvalidHeaderValue(printable(name)));
         }
         if name.eq_ignore_ascii_case(DATE_HEADER) {
-            has_date = true;
-            out.push((Cow::Borrowed(name), Cow::Owned(date.to_owned())));
+            // Once at most: a second `X-Sdk-Date` is a duplicate.
+            out.push((Cow::Borrowed(name), date.take().unwrap_or_default()));
         } else {
             out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
         }
     }
-    if !has_date {
-        out.push((Cow::Borrowed(DATE_HEADER), Cow::Owned(date.to_owned())));
+    if let Some(date) = date {
+        out.push((Cow::Borrowed(DATE_HEADER), date));
     }
-    if let Some(token) = credentials.security_token() {
+    if let Some(token) = token {
         if find(&out, SECURITY_TOKEN_HEADER).is_none() {
-            if token.chars().any(char::is_control) {
+            if has_control(&token, false) {
                 return Err(SignError::InvalidHeaderValue(SECURITY_TOKEN_HEADER.into()));
             }
-            out.push((
-                Cow::Borrowed(SECURITY_TOKEN_HEADER),
-                Cow::Owned(token.to_owned()),
-            ));
+            out.push((Cow::Borrowed(SECURITY_TOKEN_HEADER), token));
         }
     }
     let non_json = find(&out, "Content-Type").is_some_and(|ct| !ct.starts_with("application/json"));
@@ -318,13 +426,22 @@ fn find<'h>(headers: &'h [Header<'_>], name: &str) -> Option<&'h str> {
         .map(|(_, v)| v.as_ref())
 }
 
-/// Whether `b` may appear in an HTTP token (RFC 9110 `tchar`).
-const TCHAR: [bool; 256] = {
-    let mut t = [false; 256];
+// The checks read each string once, without early exit, so that the compiler can vectorize
+// them; only text with non-ASCII bytes is looked at again, by `char`, for the Unicode controls
+// and spaces.
+
+/// A byte that may not appear in an HTTP token (RFC 9110 `tchar`).
+const NOT_TCHAR: u8 = 1;
+/// A byte that may not appear in a `host[:port]`.
+const NOT_HOST: u8 = 2;
+
+/// The [`NOT_TCHAR`] and [`NOT_HOST`] classes of each byte value.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric()
+        let tchar = b.is_ascii_alphanumeric()
             || matches!(
                 b,
                 b'!' | b'#'
@@ -342,39 +459,73 @@ const TCHAR: [bool; 256] = {
                     | b'|'
                     | b'~'
             );
+        let host =
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']' | b'_');
+        let mut c = 0;
+        if !tchar {
+            c |= NOT_TCHAR;
+        }
+        if !host {
+            c |= NOT_HOST;
+        }
+        t[i] = c;
         i += 1;
     }
     t
 };
 
-fn is_tchar(b: u8) -> bool {
-    TCHAR[usize::from(b)]
+/// The classes of the bytes of `s`, OR-ed.
+fn classes(s: &str) -> u8 {
+    s.bytes().fold(0, |acc, b| acc | CLASS[usize::from(b)])
+}
+
+/// Whether any byte of `s` is `bad`, and whether any is non-ASCII (read in one pass).
+#[inline(always)]
+fn scan(s: &str, bad: impl Fn(u8) -> bool) -> (bool, bool) {
+    let (mut found, mut high) = (false, 0u8);
+    for &b in s.as_bytes() {
+        found |= bad(b);
+        high |= b;
+    }
+    (found, high >= 0x80)
+}
+
+/// Whether `s` holds a control character (Unicode `Cc`), tab excepted when `tab_ok`.
+fn has_control(s: &str, tab_ok: bool) -> bool {
+    let tab = if tab_ok { b'\t' } else { 0xff };
+    let (found, non_ascii) = scan(s, |b| (b < 0x20) & (b != tab) | (b == 0x7f));
+    found || (non_ascii && s.chars().any(|c| c.is_control() && !(tab_ok && c == '\t')))
 }
 
 fn check_header_name(name: &str) -> Result<(), SignError> {
-    if name.is_empty() || !name.bytes().all(is_tchar) {
+    if name.is_empty() || classes(name) & NOT_TCHAR != 0 {
         return Err(SignError::InvalidHeaderName(printable(name)));
     }
     Ok(())
 }
 
-fn checked_method(method: &str) -> Result<String, SignError> {
-    if method.is_empty() || method.len() > 32 || !method.bytes().all(is_tchar) {
+fn check_method(method: &str) -> Result<(), SignError> {
+    if method.is_empty() || method.len() > 32 || classes(method) & NOT_TCHAR != 0 {
         return Err(SignError::InvalidMethod(printable(method)));
     }
-    Ok(method.to_ascii_uppercase())
+    Ok(())
 }
 
-/// Whether `c` would break the `Authorization` header's `key=value, ...` form or its reading.
-fn breaks_header(c: char) -> bool {
-    c.is_whitespace() || c.is_control() || c == ','
+/// Whether `s` holds what would break the `Authorization` header's `key=value, ...` form or
+/// its reading: whitespace, control characters, `,`.
+fn breaks_header(s: &str) -> bool {
+    let (found, non_ascii) = scan(s, |b| (b <= b' ') | (b == 0x7f) | (b == b','));
+    found
+        || (non_ascii
+            && s.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == ','))
 }
 
 /// The AK goes into `Authorization` as `Access=<AK>` or `Credential=<AK>/<scope>`: it must
 /// read back as itself.
 fn check_access_key(ak: &str, alg: Algorithm) -> Result<(), SignError> {
     let v11_slash = alg == Algorithm::V11HmacSha256 && ak.contains('/');
-    if ak.is_empty() || v11_slash || ak.chars().any(breaks_header) {
+    if ak.is_empty() || v11_slash || breaks_header(ak) {
         return Err(SignError::InvalidAccessKey(printable(ak)));
     }
     Ok(())
@@ -382,32 +533,28 @@ fn check_access_key(ak: &str, alg: Algorithm) -> Result<(), SignError> {
 
 /// A V11 region or service: one `/`-separated part of the `Credential` scope.
 fn check_scope_part(part: &str) -> Result<(), SignError> {
-    if part.contains('/') || part.chars().any(breaks_header) {
+    if part.contains('/') || breaks_header(part) {
         return Err(SignError::InvalidScope(printable(part)));
     }
     Ok(())
 }
 
 fn check_host(host: &str) -> Result<(), SignError> {
-    let ok = !host.is_empty()
-        && host.len() <= 300
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(SignError::InvalidHost(printable(host)))
+    if host.is_empty() || host.len() > 300 || classes(host) & NOT_HOST != 0 {
+        return Err(SignError::InvalidHost(printable(host)));
     }
+    Ok(())
 }
 
 fn check_path(path: &str) -> Result<(), SignError> {
-    let ok = path.starts_with('/') && !path.chars().any(|c| c.is_control() || c == '?' || c == '#');
-    if ok {
-        Ok(())
-    } else {
-        Err(SignError::InvalidPath(printable(path)))
+    let (found, non_ascii) = scan(path, |b| {
+        (b < 0x20) | (b == 0x7f) | (b == b'?') | (b == b'#')
+    });
+    let bad = found || (non_ascii && path.chars().any(char::is_control));
+    if !path.starts_with('/') || bad {
+        return Err(SignError::InvalidPath(printable(path)));
     }
+    Ok(())
 }
 
 /// A caller's string made safe to show in a message: the crate's one preview (at most 64
@@ -419,4 +566,59 @@ pub(crate) fn printable(s: &str) -> String {
 /// Parses an `Authorization` header value (the inverse of what [`sign`] writes).
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, SignError> {
     authorization::parse(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte-class checks say what the `char` rules they replace say, on every ASCII
+    /// character and on the Unicode controls and spaces around them.
+    #[test]
+    fn byte_classes_match_the_char_rules() {
+        let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        let host = |c: char| c.is_ascii_alphanumeric() || "-.:[]_".contains(c);
+        let breaks = |c: char| c.is_whitespace() || c.is_control() || c == ',';
+        let mut chars: Vec<char> = (0u8..=127).map(char::from).collect();
+        chars.extend((0x80u32..=0xff).filter_map(char::from_u32));
+        chars.extend([
+            '\u{2028}',
+            '\u{3000}',
+            '\u{feff}',
+            '\u{1680}',
+            '文',
+            '\u{10ffff}',
+        ]);
+        for c in chars {
+            for s in [
+                c.to_string(),
+                format!("a{c}"),
+                format!("{c}b"),
+                format!("/x{c}y"),
+            ] {
+                let what = format!("{s:?}");
+                assert_eq!(
+                    check_header_name(&s).is_ok(),
+                    s.chars().all(tchar),
+                    "{what}"
+                );
+                assert_eq!(check_method(&s).is_ok(), s.chars().all(tchar), "{what}");
+                assert_eq!(check_host(&s).is_ok(), s.chars().all(host), "{what}");
+                assert_eq!(breaks_header(&s), s.chars().any(breaks), "{what}");
+                assert_eq!(
+                    has_control(&s, true),
+                    s.chars().any(|c| c.is_control() && c != '\t'),
+                    "{what}"
+                );
+                assert_eq!(
+                    has_control(&s, false),
+                    s.chars().any(char::is_control),
+                    "{what}"
+                );
+                let path_ok = s.starts_with('/')
+                    && !s.chars().any(|c| c.is_control() || c == '?' || c == '#');
+                assert_eq!(check_path(&s).is_ok(), path_ok, "{what}");
+            }
+        }
+    }
 }
