@@ -21,30 +21,67 @@ pub(super) fn write(
     alg: Algorithm,
     spare: usize,
 ) -> CanonicalText {
-    // The signed headers in canonical order, as indices into `headers` (on the stack for the
-    // usual handful, in a Vec beyond 32).
-    let mut stack = [0usize; 32];
+    // The signed headers in canonical order, as (sort key, index into `headers`, start of the
+    // lower-cased name in `arena`) triples: on the stack for the usual handful, in a Vec beyond
+    // 32. The names are lower-cased once, side by side, and checked as UTF-8 all at once.
+    let mut stack = [(0u64, 0usize, NOT_IN_ARENA); 32];
     let mut heap = Vec::new();
-    let slots: &mut [usize] = match stack.get_mut(..headers.len()) {
+    let slots: &mut [(u64, usize, usize)] = match stack.get_mut(..headers.len()) {
         Some(slots) => slots,
         None => {
-            heap.resize(headers.len(), 0);
+            heap.resize(headers.len(), (0, 0, NOT_IN_ARENA));
             &mut heap
         }
     };
+    let mut arena = [0u8; ARENA + 8];
+    let mut used = 0;
     let mut n = 0;
     for (i, (name, _)) in headers.iter().enumerate() {
-        if !name.bytes().any(|b| b == b'_') {
-            slots[n] = i;
-            n += 1;
-        }
+        let end = used + name.len();
+        let slot = match arena.get_mut(used..end).filter(|_| end <= ARENA) {
+            Some(lower) => {
+                let mut underscore = false;
+                for (l, b) in lower.iter_mut().zip(name.bytes()) {
+                    underscore |= b == b'_';
+                    *l = b.to_ascii_lowercase();
+                }
+                if underscore {
+                    // Not signed: wiped, for the zero padding of the next name's sort key.
+                    lower.fill(0);
+                    continue;
+                }
+                // The lower-cased name's first 8 bytes, zero-padded (nothing is written
+                // after it yet).
+                let mut key = [0u8; 8];
+                key.copy_from_slice(&arena[used..used + 8]);
+                let slot = (u64::from_be_bytes(key), i, used);
+                used = end;
+                slot
+            }
+            None if name.bytes().any(|b| b == b'_') => continue,
+            None => (sort_key(name), i, NOT_IN_ARENA),
+        };
+        slots[n] = slot;
+        n += 1;
     }
+    // Lower-casing ASCII letters keeps UTF-8 valid, so this never falls back.
+    let arena = std::str::from_utf8(&arena[..used]).unwrap_or_default();
     let order = &mut slots[..n];
-    order.sort_unstable_by(|&a, &b| cmp_ignore_ascii_case(&headers[a].0, &headers[b].0));
+    order.sort_unstable_by(|&(ka, a, _), &(kb, b, _)| {
+        ka.cmp(&kb)
+            .then_with(|| cmp_ignore_ascii_case(&headers[a].0, &headers[b].0))
+    });
+    let push_name = |text: &mut String, i: usize, start: usize| {
+        let name: &str = &headers[i].0;
+        match arena.get(start..start.saturating_add(name.len())) {
+            Some(lower) => text.push_str(lower),
+            None => push_lower(text, name),
+        }
+    };
 
     let payload = find(headers, CONTENT_SHA256_HEADER);
-    let names_len: usize = order.iter().map(|&i| headers[i].0.len() + 1).sum();
-    let values_len: usize = order.iter().map(|&i| headers[i].1.len() + 2).sum();
+    let names_len: usize = order.iter().map(|&(_, i, _)| headers[i].0.len() + 1).sum();
+    let values_len: usize = order.iter().map(|&(_, i, _)| headers[i].1.len() + 2).sum();
     let capacity = req.method.len()
         + 3 * req.path.len()
         + 2
@@ -68,21 +105,21 @@ pub(super) fn write(
     ends[2] = text.len();
     text.push('\n');
     let mut secret = false;
-    for &i in order.iter() {
+    for &(_, i, start) in order.iter() {
         let (name, value) = &headers[i];
         secret |= REDACTED.iter().any(|r| name.eq_ignore_ascii_case(r));
-        push_lower(&mut text, name);
+        push_name(&mut text, i, start);
         text.push(':');
         text.push_str(value);
         text.push('\n');
     }
     ends[3] = text.len();
     text.push('\n');
-    for (k, &i) in order.iter().enumerate() {
+    for (k, &(_, i, start)) in order.iter().enumerate() {
         if k > 0 {
             text.push(';');
         }
-        push_lower(&mut text, &headers[i].0);
+        push_name(&mut text, i, start);
     }
     ends[4] = text.len();
     text.push('\n');
@@ -99,8 +136,24 @@ pub(super) fn write(
     }
 }
 
+/// Room for the lower-cased signed header names (what does not fit is lower-cased as written).
+const ARENA: usize = 256;
+
+/// The arena start of a name that did not fit in it.
+const NOT_IN_ARENA: usize = usize::MAX;
+
 /// The headers whose values are secrets (a security token, an auth token), by lower-case name.
 const REDACTED: [&str; 2] = ["x-security-token", "x-auth-token"];
+
+/// The first 8 bytes of the ASCII-lower-cased `name`, zero-padded, as a big-endian number:
+/// ordered as the names are, except that names sharing those 8 bytes tie.
+fn sort_key(name: &str) -> u64 {
+    let mut key = [0u8; 8];
+    for (k, b) in key.iter_mut().zip(name.bytes()) {
+        *k = b.to_ascii_lowercase();
+    }
+    u64::from_be_bytes(key)
+}
 
 /// `a` and `b` compared as if ASCII-lower-cased (header names are ASCII tokens).
 fn cmp_ignore_ascii_case(a: &str, b: &str) -> Ordering {
@@ -401,6 +454,36 @@ mod tests {
              x-security-tokens:ok\n\nhost;x-auth-token;x-security-token;x-security-tokens\n\
              UNSIGNED-PAYLOAD"
         );
+    }
+
+    #[test]
+    fn sort_keys_order_as_names_do() {
+        let names = [
+            "a",
+            "A-b",
+            "host",
+            "Host-X",
+            "x-sdk-date",
+            "X-Sdk-Dat",
+            "x-sdk-datf",
+            "x-sdk-dateA",
+            "content-type",
+            "Content-Typ",
+            "x",
+            "x-",
+            "user-agent",
+            "X-Project-Id",
+        ];
+        for a in names {
+            for b in names {
+                let by_key = sort_key(a).cmp(&sort_key(b));
+                let by_name = cmp_ignore_ascii_case(a, b);
+                assert!(
+                    by_key == by_name || by_key == Ordering::Equal,
+                    "{a:?} {b:?}: key {by_key:?}, name {by_name:?}"
+                );
+            }
+        }
     }
 
     #[test]

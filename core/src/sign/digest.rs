@@ -69,14 +69,24 @@ impl Hex {
     }
 }
 
-/// Writes the lower-case hex of `bytes` to `out`.
+/// Writes the lower-case hex of `bytes` to `out`, two digits per table read.
 fn hex_into(bytes: &[u8; 32], out: &mut [u8; 64]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 15)];
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
 }
+
+/// The two lower-case hex digits of each byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [DIGITS[i >> 4], DIGITS[i & 15]];
+        i += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -86,7 +96,11 @@ mod tests {
     fn hex_and_hashes() {
         let mut bytes = [0u8; 32];
         bytes[..4].copy_from_slice(&[0x00, 0x7f, 0xab, 0xff]);
-        assert!(Hex::of(&bytes).as_str().starts_with("007fabff00"));
+        bytes[31] = 0x10;
+        assert_eq!(
+            Hex::of(&bytes).as_str(),
+            format!("007fabff{}10", "00".repeat(27))
+        );
         assert_eq!(
             hash(Algorithm::SdkHmacSha256, b"").as_str(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

@@ -376,28 +376,37 @@ fn collect_headers<'a>(
     date: Cow<'a, str>,
     token: Option<Cow<'a, str>>,
 ) -> Result<Vec<Header<'a>>, SignError> {
-    let mut out: Vec<Header<'a>> = Vec::with_capacity(input.len() + 4);
-    let mut date = Some(date);
-    for &(name, value) in input {
+    // Checked first, in order (a header's name, then whether it repeats an earlier one, then
+    // its value); then copied in one go, which writes each header straight into the Vec.
+    let mut has_date = false;
+    for (k, &(name, value)) in input.iter().enumerate() {
         check_header_name(name)?;
         if name.eq_ignore_ascii_case("host") {
             continue;
         }
-        if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        if input[..k].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
             return Err(SignError::DuplicateHeader(printable(name)));
         }
-        let value = value.trim();
-        if has_control(value, true) {
+        if has_control(trimmed(value), true) {
             return Err(SignError::InvalidHeaderValue(printable(name)));
         }
-        if name.eq_ignore_ascii_case(DATE_HEADER) {
-            // Once at most: a second `X-Sdk-Date` is a duplicate.
-            out.push((Cow::Borrowed(name), date.take().unwrap_or_default()));
-        } else {
-            out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
-        }
+        has_date |= name.eq_ignore_ascii_case(DATE_HEADER);
     }
-    if let Some(date) = date {
+    let mut out: Vec<Header<'a>> = Vec::with_capacity(input.len() + 4);
+    out.extend(
+        input
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .map(|&(name, value)| {
+                let value = if name.eq_ignore_ascii_case(DATE_HEADER) {
+                    date.clone()
+                } else {
+                    Cow::Borrowed(trimmed(value))
+                };
+                (Cow::Borrowed(name), value)
+            }),
+    );
+    if !has_date {
         out.push((Cow::Borrowed(DATE_HEADER), date));
     }
     if let Some(token) = token {
@@ -418,6 +427,17 @@ fn collect_headers<'a>(
     Ok(out)
 }
 
+/// `value.trim()`, without looking for Unicode spaces when both ends are plain ASCII.
+fn trimmed(value: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    let bytes = value.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        value
+    } else {
+        value.trim()
+    }
+}
+
 /// The value of the header `name` (compared case-insensitively).
 fn find<'h>(headers: &'h [Header<'_>], name: &str) -> Option<&'h str> {
     headers
@@ -426,9 +446,9 @@ fn find<'h>(headers: &'h [Header<'_>], name: &str) -> Option<&'h str> {
         .map(|(_, v)| v.as_ref())
 }
 
-// The checks read each string once, without early exit, so that the compiler can vectorize
-// them; only text with non-ASCII bytes is looked at again, by `char`, for the Unicode controls
-// and spaces.
+// The checks read plain ASCII text 8 bytes at a time ([`plain`]) or through a table
+// ([`classes`]); only other text is looked at again, by `char`, for the Unicode controls and
+// spaces.
 
 /// A byte that may not appear in an HTTP token (RFC 9110 `tchar`).
 const NOT_TCHAR: u8 = 1;
@@ -479,22 +499,39 @@ fn classes(s: &str) -> u8 {
     s.bytes().fold(0, |acc, b| acc | CLASS[usize::from(b)])
 }
 
-/// Whether any byte of `s` is `bad`, and whether any is non-ASCII (read in one pass).
+/// Whether every byte of `s` is printable ASCII (`' '` to `'~'`) other than those of `avoid`:
+/// tested 8 bytes at a time (the usual header value, path or key is such text, and then the
+/// checks below need not look at it again by `char`).
 #[inline(always)]
-fn scan(s: &str, bad: impl Fn(u8) -> bool) -> (bool, bool) {
-    let (mut found, mut high) = (false, 0u8);
-    for &b in s.as_bytes() {
-        found |= bad(b);
-        high |= b;
+fn plain<const N: usize>(s: &str, avoid: [u8; N]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Whether a byte of `x` is below `n` (exact for n <= 0x80), or is zero.
+    let below = |x: u64, n: u8| x.wrapping_sub(LO * u64::from(n)) & !x & HI;
+    let bad = |x: u64| {
+        let mut bad = (x & HI) | below(x, 0x20) | below(x ^ (LO * 0x7f), 1);
+        for a in avoid {
+            bad |= below(x ^ (LO * u64::from(a)), 1);
+        }
+        bad != 0
+    };
+    let mut words = s.as_bytes().chunks_exact(8);
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if bad(u64::from_le_bytes(w)) {
+            return false;
+        }
     }
-    (found, high >= 0x80)
+    let tail = words.remainder();
+    let mut w = [b'~'; 8];
+    w[..tail.len()].copy_from_slice(tail);
+    !bad(u64::from_le_bytes(w))
 }
 
 /// Whether `s` holds a control character (Unicode `Cc`), tab excepted when `tab_ok`.
 fn has_control(s: &str, tab_ok: bool) -> bool {
-    let tab = if tab_ok { b'\t' } else { 0xff };
-    let (found, non_ascii) = scan(s, |b| (b < 0x20) & (b != tab) | (b == 0x7f));
-    found || (non_ascii && s.chars().any(|c| c.is_control() && !(tab_ok && c == '\t')))
+    !plain(s, []) && s.chars().any(|c| c.is_control() && !(tab_ok && c == '\t'))
 }
 
 fn check_header_name(name: &str) -> Result<(), SignError> {
@@ -514,11 +551,9 @@ fn check_method(method: &str) -> Result<(), SignError> {
 /// Whether `s` holds what would break the `Authorization` header's `key=value, ...` form or
 /// its reading: whitespace, control characters, `,`.
 fn breaks_header(s: &str) -> bool {
-    let (found, non_ascii) = scan(s, |b| (b <= b' ') | (b == 0x7f) | (b == b','));
-    found
-        || (non_ascii
-            && s.chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == ','))
+    !plain(s, [b' ', b','])
+        && s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',')
 }
 
 /// The AK goes into `Authorization` as `Access=<AK>` or `Credential=<AK>/<scope>`: it must
@@ -547,10 +582,8 @@ fn check_host(host: &str) -> Result<(), SignError> {
 }
 
 fn check_path(path: &str) -> Result<(), SignError> {
-    let (found, non_ascii) = scan(path, |b| {
-        (b < 0x20) | (b == 0x7f) | (b == b'?') | (b == b'#')
-    });
-    let bad = found || (non_ascii && path.chars().any(char::is_control));
+    let bad =
+        !plain(path, [b'?', b'#']) && path.chars().any(|c| c.is_control() || c == '?' || c == '#');
     if !path.starts_with('/') || bad {
         return Err(SignError::InvalidPath(printable(path)));
     }
@@ -572,8 +605,8 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, SignError
 mod tests {
     use super::*;
 
-    /// The byte-class checks say what the `char` rules they replace say, on every ASCII
-    /// character and on the Unicode controls and spaces around them.
+    /// The byte-class checks (and the trim) say what the `char` rules they replace say, on
+    /// every ASCII character and on the Unicode controls and spaces around them.
     #[test]
     fn byte_classes_match_the_char_rules() {
         let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
@@ -590,12 +623,15 @@ mod tests {
             '\u{10ffff}',
         ]);
         for c in chars {
-            for s in [
+            // Short text, and text long enough to be read in words, `c` at every lane.
+            let mut texts = vec![
                 c.to_string(),
                 format!("a{c}"),
                 format!("{c}b"),
                 format!("/x{c}y"),
-            ] {
+            ];
+            texts.extend((0..17).map(|i| format!("/{}{c}{}", &"abcdefghijklmnopq"[..i], "rst")));
+            for s in texts {
                 let what = format!("{s:?}");
                 assert_eq!(
                     check_header_name(&s).is_ok(),
@@ -615,6 +651,9 @@ mod tests {
                     s.chars().any(char::is_control),
                     "{what}"
                 );
+                assert_eq!(trimmed(&s), s.trim(), "{what}");
+                let padded = format!("{c}{s}{c}");
+                assert_eq!(trimmed(&padded), padded.trim(), "{what}");
                 let path_ok = s.starts_with('/')
                     && !s.chars().any(|c| c.is_control() || c == '?' || c == '#');
                 assert_eq!(check_path(&s).is_ok(), path_ok, "{what}");
