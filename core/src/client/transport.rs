@@ -154,13 +154,8 @@ impl Inner {
                     body: call.body.unwrap_or_default(),
                 };
                 let signed = sign::sign_request(&req, &params)?;
-                let mut all: Vec<(String, String)> = Vec::with_capacity(signed.headers.len() + 1);
-                all.extend(
-                    signed
-                        .headers
-                        .into_iter()
-                        .map(|(k, v)| (k.into_owned(), v.into_owned())),
-                );
+                let mut all: Vec<(String, String)> = Vec::with_capacity(headers.len() + 5);
+                all.extend(signed.headers().map(|(k, v)| (k.to_owned(), v.to_owned())));
                 all.push(("Authorization".to_owned(), signed.authorization));
                 Ok(Prepared {
                     url: call.endpoint.url_for(&signed.wire_uri),

@@ -7,81 +7,131 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use super::{Algorithm, CONTENT_SHA256_HEADER, Header, SignableRequest, digest, encode, find};
+use super::{Algorithm, CLASS, NOT_TCHAR, SignableRequest, UNDERSCORE, classes, digest, encode};
 
-/// Writes the canonical request of `req` with the headers to send (`Host` included) into one
+/// The signed headers of a request, gathered for [`write`] as they are checked: each name
+/// lower-cased once, side by side on the stack (checked as UTF-8 all at once), with a sort key
+/// (its first 8 lower-cased bytes); the usual handful on the stack, more in a Vec.
+pub(super) struct SignedHeaders<'h> {
+    /// (sort key, name, value, start of the lower-cased name in `arena`).
+    stack: [Slot<'h>; 8],
+    heap: Vec<Slot<'h>>,
+    n: usize,
+    arena: Arena,
+    used: usize,
+}
+
+/// The lower-cased names, aligned so that checking them as UTF-8 goes a word at a time.
+#[repr(align(16))]
+struct Arena([u8; ARENA + 8]);
+
+/// Each byte value ASCII-lower-cased, and its classes ([`CLASS`]): one read for both.
+const LOWER_CLASS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [(i as u8).to_ascii_lowercase(), CLASS[i]];
+        i += 1;
+    }
+    t
+};
+
+/// (sort key, name, value, start of the lower-cased name in the arena).
+type Slot<'h> = (u64, &'h str, &'h str, usize);
+
+impl<'h> SignedHeaders<'h> {
+    pub(super) fn new() -> Self {
+        SignedHeaders {
+            stack: [(0, "", "", NOT_IN_ARENA); 8],
+            heap: Vec::new(),
+            n: 0,
+            arena: Arena([0; ARENA + 8]),
+            used: 0,
+        }
+    }
+
+    /// Adds a header to send: signed unless its name holds `_`. Whether the name is an HTTP
+    /// token (when it is not, nothing is added).
+    pub(super) fn add(&mut self, name: &'h str, value: &'h str) -> bool {
+        if name.is_empty() {
+            return false;
+        }
+        let start = self.used;
+        let end = start + name.len();
+        let mut class = 0;
+        let slot = match self.arena.0.get_mut(start..end).filter(|_| end <= ARENA) {
+            Some(lower) => {
+                for (l, b) in lower.iter_mut().zip(name.bytes()) {
+                    let [lowered, c] = LOWER_CLASS[usize::from(b)];
+                    class |= c;
+                    *l = lowered;
+                }
+                if class & (UNDERSCORE | NOT_TCHAR) != 0 {
+                    // Not signed: wiped, for the zero padding of the next name's sort key.
+                    lower.fill(0);
+                    return class & NOT_TCHAR == 0;
+                }
+                // The lower-cased name's first 8 bytes, zero-padded (nothing is written after
+                // it yet).
+                let mut key = [0u8; 8];
+                if let Some(first) = self.arena.0.get(start..start + 8) {
+                    key.copy_from_slice(first);
+                }
+                self.used = end;
+                (u64::from_be_bytes(key), name, value, start)
+            }
+            None => {
+                class = classes(name);
+                if class & (UNDERSCORE | NOT_TCHAR) != 0 {
+                    return class & NOT_TCHAR == 0;
+                }
+                (sort_key(name), name, value, NOT_IN_ARENA)
+            }
+        };
+        match self.stack.get_mut(self.n) {
+            Some(free) => *free = slot,
+            None => {
+                if self.heap.is_empty() {
+                    self.heap.extend_from_slice(&self.stack);
+                }
+                self.heap.push(slot);
+            }
+        }
+        self.n += 1;
+        true
+    }
+}
+
+/// Writes the canonical request of `req` with the `headers` to send (`Host` included) into one
 /// new buffer with `spare` bytes of room left after it, and records where its sections end.
 ///
-/// `method` is a checked HTTP token (upper-cased here). Header names without `_` are signed,
-/// lower-cased and sorted (compared case-insensitively in place: nothing is lower-cased into
-/// new strings); the payload hash is `X-Sdk-Content-Sha256` when given, else the body's.
+/// `req.method` is a checked HTTP token (upper-cased here). The headers are sorted by
+/// lower-cased name; the payload hash is `payload` when given, else the body's.
 pub(super) fn write(
     req: &SignableRequest<'_>,
-    headers: &[Header<'_>],
+    headers: &mut SignedHeaders<'_>,
+    payload: Option<&str>,
     alg: Algorithm,
     spare: usize,
 ) -> CanonicalText {
-    // The signed headers in canonical order, as (sort key, index into `headers`, start of the
-    // lower-cased name in `arena`) triples: on the stack for the usual handful, in a Vec beyond
-    // 32. The names are lower-cased once, side by side, and checked as UTF-8 all at once.
-    let mut stack = [(0u64, 0usize, NOT_IN_ARENA); 32];
-    let mut heap = Vec::new();
-    let slots: &mut [(u64, usize, usize)] = match stack.get_mut(..headers.len()) {
-        Some(slots) => slots,
-        None => {
-            heap.resize(headers.len(), (0, 0, NOT_IN_ARENA));
-            &mut heap
-        }
-    };
-    let mut arena = [0u8; ARENA + 8];
-    let mut used = 0;
-    let mut n = 0;
-    for (i, (name, _)) in headers.iter().enumerate() {
-        let end = used + name.len();
-        let slot = match arena.get_mut(used..end).filter(|_| end <= ARENA) {
-            Some(lower) => {
-                let mut underscore = false;
-                for (l, b) in lower.iter_mut().zip(name.bytes()) {
-                    underscore |= b == b'_';
-                    *l = b.to_ascii_lowercase();
-                }
-                if underscore {
-                    // Not signed: wiped, for the zero padding of the next name's sort key.
-                    lower.fill(0);
-                    continue;
-                }
-                // The lower-cased name's first 8 bytes, zero-padded (nothing is written
-                // after it yet).
-                let mut key = [0u8; 8];
-                key.copy_from_slice(&arena[used..used + 8]);
-                let slot = (u64::from_be_bytes(key), i, used);
-                used = end;
-                slot
-            }
-            None if name.bytes().any(|b| b == b'_') => continue,
-            None => (sort_key(name), i, NOT_IN_ARENA),
-        };
-        slots[n] = slot;
-        n += 1;
-    }
     // Lower-casing ASCII letters keeps UTF-8 valid, so this never falls back.
-    let arena = std::str::from_utf8(&arena[..used]).unwrap_or_default();
-    let order = &mut slots[..n];
-    order.sort_unstable_by(|&(ka, a, _), &(kb, b, _)| {
-        ka.cmp(&kb)
-            .then_with(|| cmp_ignore_ascii_case(&headers[a].0, &headers[b].0))
+    let arena = std::str::from_utf8(&headers.arena.0[..headers.used]).unwrap_or_default();
+    let order = match headers.stack.get_mut(..headers.n) {
+        Some(order) => order,
+        None => &mut headers.heap[..],
+    };
+    order.sort_unstable_by(|&(ka, a, _, _), &(kb, b, _, _)| {
+        ka.cmp(&kb).then_with(|| cmp_ignore_ascii_case(a, b))
     });
-    let push_name = |text: &mut String, i: usize, start: usize| {
-        let name: &str = &headers[i].0;
-        match arena.get(start..start.saturating_add(name.len())) {
-            Some(lower) => text.push_str(lower),
-            None => push_lower(text, name),
-        }
+    let push_name = |text: &mut String, name: &str, start: usize| match arena
+        .get(start..start.saturating_add(name.len()))
+    {
+        Some(lower) => text.push_str(lower),
+        None => push_lower(text, name),
     };
 
-    let payload = find(headers, CONTENT_SHA256_HEADER);
-    let names_len: usize = order.iter().map(|&(_, i, _)| headers[i].0.len() + 1).sum();
-    let values_len: usize = order.iter().map(|&(_, i, _)| headers[i].1.len() + 2).sum();
+    let names_len: usize = order.iter().map(|(_, name, _, _)| name.len() + 1).sum();
+    let values_len: usize = order.iter().map(|(_, _, value, _)| value.len() + 2).sum();
     let capacity = req.method.len()
         + 3 * req.path.len()
         + 2
@@ -105,21 +155,20 @@ pub(super) fn write(
     ends[2] = text.len();
     text.push('\n');
     let mut secret = false;
-    for &(_, i, start) in order.iter() {
-        let (name, value) = &headers[i];
+    for &(_, name, value, start) in order.iter() {
         secret |= REDACTED.iter().any(|r| name.eq_ignore_ascii_case(r));
-        push_name(&mut text, i, start);
+        push_name(&mut text, name, start);
         text.push(':');
         text.push_str(value);
         text.push('\n');
     }
     ends[3] = text.len();
     text.push('\n');
-    for (k, &(_, i, start)) in order.iter().enumerate() {
+    for (k, &(_, name, _, start)) in order.iter().enumerate() {
         if k > 0 {
             text.push(';');
         }
-        push_name(&mut text, i, start);
+        push_name(&mut text, name, start);
     }
     ends[4] = text.len();
     text.push('\n');

@@ -51,8 +51,10 @@ pub(crate) fn v11_key(ak: &str, sk: &str, info: &[&str; 5]) -> Zeroizing<[u8; 64
     key
 }
 
-/// The lower-case hex text of a 32-byte digest, on the stack.
+/// The lower-case hex text of a 32-byte digest, on the stack (aligned so that checking it as
+/// UTF-8 goes a word at a time).
 #[derive(Clone, Copy)]
+#[repr(align(16))]
 pub(crate) struct Hex([u8; 64]);
 
 impl Hex {

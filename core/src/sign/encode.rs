@@ -122,8 +122,13 @@ fn hex_val(c: u8) -> Option<u8> {
 /// ending in `/`.
 pub fn canonical_uri(path: &str, out: &mut String) {
     let start = out.len();
-    // Each segment encoded, joined by `/`: the decoded text encoded with its `/` kept.
-    encode_text(&decode_cow(path), out, URI_KEPT);
+    if path.bytes().all(|b| KEPT[usize::from(b)] & URI_KEPT != 0) {
+        // Nothing to decode (no `%`) nor to encode: the usual path, copied as it is.
+        out.push_str(path);
+    } else {
+        // Each segment encoded, joined by `/`: the decoded text encoded with its `/` kept.
+        encode_text(&decode_cow(path), out, URI_KEPT);
+    }
     if out.len() == start || !out.ends_with('/') {
         out.push('/');
     }
@@ -132,6 +137,9 @@ pub fn canonical_uri(path: &str, out: &mut String) {
 /// The canonical query of raw (decoded) pairs: sorted by key then value, each encoded,
 /// `k=v` joined with `&` (an empty value keeps its `=`).
 pub fn canonical_query(pairs: &[(&str, &str)], out: &mut String) {
+    if pairs.is_empty() {
+        return;
+    }
     // Up to 16 pairs (every IMS call) are sorted on the stack, more in a Vec.
     let mut stack: [&(&str, &str); 16] = [&("", ""); 16];
     let mut heap: Vec<&(&str, &str)> = Vec::new();
