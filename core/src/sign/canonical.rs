@@ -105,10 +105,12 @@ impl<'h> SignedHeaders<'h> {
 /// Writes the canonical request of `req` with the `headers` to send (`Host` included) into one
 /// new buffer with `spare` bytes of room left after it, and records where its sections end.
 ///
-/// `req.method` is a checked HTTP token (upper-cased here). The headers are sorted by
+/// `req.method` is a checked HTTP token (upper-cased here); `plain_path` says whether
+/// `req.path` [`encode::is_plain_path`]. The headers are sorted by
 /// lower-cased name; the payload hash is `payload` when given, else the body's.
 pub(super) fn write(
     req: &SignableRequest<'_>,
+    plain_path: bool,
     headers: &mut SignedHeaders<'_>,
     payload: Option<&str>,
     alg: Algorithm,
@@ -148,7 +150,7 @@ pub(super) fn write(
     text.make_ascii_uppercase();
     ends[0] = text.len();
     text.push('\n');
-    encode::canonical_uri(req.path, &mut text);
+    encode::push_canonical_uri(req.path, plain_path, &mut text);
     ends[1] = text.len();
     text.push('\n');
     encode::canonical_query(req.query, &mut text);

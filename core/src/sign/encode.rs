@@ -121,9 +121,20 @@ fn hex_val(c: u8) -> Option<u8> {
 /// The canonical URI of a wire path: decoded, split on `/`, each segment encoded, joined, and
 /// ending in `/`.
 pub fn canonical_uri(path: &str, out: &mut String) {
+    push_canonical_uri(path, is_plain_path(path), out);
+}
+
+/// Whether `path` holds only unreserved bytes and `/`: nothing to decode (no `%`) nor to
+/// encode, nor anything a path may not hold (controls, `?`, `#`).
+pub(crate) fn is_plain_path(path: &str) -> bool {
+    path.bytes().all(|b| KEPT[usize::from(b)] & URI_KEPT != 0)
+}
+
+/// [`canonical_uri`], told whether the path [`is_plain_path`].
+pub(crate) fn push_canonical_uri(path: &str, plain: bool, out: &mut String) {
     let start = out.len();
-    if path.bytes().all(|b| KEPT[usize::from(b)] & URI_KEPT != 0) {
-        // Nothing to decode (no `%`) nor to encode: the usual path, copied as it is.
+    if plain {
+        // The usual path: copied as it is.
         out.push_str(path);
     } else {
         // Each segment encoded, joined by `/`: the decoded text encoded with its `/` kept.

@@ -301,7 +301,8 @@ fn sign_with<'a>(
     let ak = params.credentials.access_key();
     check_access_key(ak, alg)?;
     check_host(req.host)?;
-    check_path(req.path)?;
+    let plain_path = encode::is_plain_path(req.path);
+    check_path(req.path, plain_path)?;
     let date = params.date.as_str();
 
     let mut signed_headers = canonical::SignedHeaders::new();
@@ -324,6 +325,7 @@ fn sign_with<'a>(
 
     let mut canonical = canonical::write(
         req,
+        plain_path,
         &mut signed_headers,
         headers.payload_hash(),
         alg,
@@ -634,10 +636,16 @@ fn plain<const N: usize>(s: &str, avoid: [u8; N]) -> bool {
             return false;
         }
     }
-    let tail = words.remainder();
-    let mut w = [b'~'; 8];
-    w[..tail.len()].copy_from_slice(tail);
-    !bad(u64::from_le_bytes(w))
+    // The last bytes, padded with `~`, put together in a register (a copy of a few bytes
+    // would call `memcpy`).
+    let tail = words
+        .remainder()
+        .iter()
+        .enumerate()
+        .fold(u64::from_le_bytes([b'~'; 8]), |w, (i, &b)| {
+            w & !(0xff << (8 * i)) | u64::from(b) << (8 * i)
+        });
+    !bad(tail)
 }
 
 /// Whether `s` holds a control character (Unicode `Cc`), tab excepted when `tab_ok`.
@@ -685,9 +693,11 @@ fn check_host(host: &str) -> Result<(), SignError> {
     Ok(())
 }
 
-fn check_path(path: &str) -> Result<(), SignError> {
-    let bad =
-        !plain(path, [b'?', b'#']) && path.chars().any(|c| c.is_control() || c == '?' || c == '#');
+/// `plain_path` says whether the path [`encode::is_plain_path`] (then only its start is checked).
+fn check_path(path: &str, plain_path: bool) -> Result<(), SignError> {
+    let bad = !plain_path
+        && !plain(path, [b'?', b'#'])
+        && path.chars().any(|c| c.is_control() || c == '?' || c == '#');
     if !path.starts_with('/') || bad {
         return Err(SignError::InvalidPath(printable(path)));
     }
@@ -809,7 +819,9 @@ mod tests {
                 assert_eq!(trimmed(&padded), padded.trim(), "{what}");
                 let path_ok = s.starts_with('/')
                     && !s.chars().any(|c| c.is_control() || c == '?' || c == '#');
-                assert_eq!(check_path(&s).is_ok(), path_ok, "{what}");
+                assert_eq!(check_path(&s, false).is_ok(), path_ok, "{what}");
+                let plain_path = encode::is_plain_path(&s);
+                assert_eq!(check_path(&s, plain_path).is_ok(), path_ok, "{what}");
             }
         }
     }
