@@ -9,8 +9,9 @@
 //! canonical request is written once into one buffer and hashed in one pass, the string to sign
 //! is written after it in the same buffer and HMAC'd there, and the buffer is handed back in the
 //! [`SignedRequest`] as a [`CanonicalText`] (from which the staged [`CanonicalRequest`] is
-//! sliced, should an error need it). [`sign`] runs the very same code and only copies the
-//! stages out.
+//! sliced, should an error need it); the headers to send are read from the request when asked
+//! for, not copied. The hot path allocates two buffers: that one and the `Authorization`.
+//! [`sign`] runs the very same code and only copies the stages out.
 //!
 //! It signs any method, path, query, headers and body, not just the IMS calls, and matches the
 //! official Python SDK byte for byte (see `tests/signing_vectors.rs`).
