@@ -153,17 +153,14 @@ impl Inner {
                     headers: &headers,
                     body: call.body.unwrap_or_default(),
                 };
-                let out = sign::sign(&req, &params)?;
-                let mut all: Vec<(String, String)> = out
-                    .headers
-                    .into_iter()
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect();
-                all.push(("Authorization".to_owned(), out.authorization));
+                let signed = sign::sign_request(&req, &params)?;
+                let mut all: Vec<(String, String)> = Vec::with_capacity(headers.len() + 5);
+                all.extend(signed.headers().map(|(k, v)| (k.to_owned(), v.to_owned())));
+                all.push(("Authorization".to_owned(), signed.authorization));
                 Ok(Prepared {
-                    url: call.endpoint.url_for(&out.wire_uri),
+                    url: call.endpoint.url_for(&signed.wire_uri),
                     headers: all,
-                    canonical: Some(out.canonical_request),
+                    canonical: Some(signed.canonical),
                     clock_offset,
                 })
             }
@@ -298,7 +295,9 @@ fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
 pub(crate) struct Prepared {
     pub url: String,
     pub headers: Vec<(String, String)>,
-    pub canonical: Option<sign::CanonicalRequest>,
+    /// The canonical request this attempt signed (none for token authentication), for the hint
+    /// of a "signature mismatch" answer.
+    pub canonical: Option<sign::CanonicalText>,
     /// The clock offset (seconds) this attempt was signed with: a later "expired" answer is
     /// judged against it, not against an offset another thread stored since.
     pub clock_offset: i64,
@@ -328,7 +327,9 @@ fn annotate_api_error(api: &mut ApiError, call: &Call<'_>, prepared: &Prepared) 
             if let Some(signed) = &prepared.canonical {
                 api.hint = Some(format!(
                     "this client signed {} {} with headers {} (see ApiError::signed_request); check the AK/SK",
-                    call.method, signed.uri, signed.signed_headers
+                    call.method,
+                    signed.uri(),
+                    signed.signed_headers()
                 ));
                 api.signed_request = Some(signed.redacted());
             }

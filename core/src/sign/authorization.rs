@@ -39,10 +39,11 @@ impl ParsedAuthorization {
     /// gives back `self`. (A method, not `Display`: it holds the signature, which is not for
     /// logs or messages.)
     pub fn to_header_value(&self) -> String {
+        let scope: Option<&str> = self.scope.as_deref();
         write(
             self.algorithm,
             &self.access_key,
-            self.scope.as_deref(),
+            scope.as_ref().map(std::slice::from_ref),
             &self.signed_headers.join(";"),
             &self.signature,
         )
@@ -50,16 +51,18 @@ impl ParsedAuthorization {
 }
 
 /// The header value: `<algorithm> Access=<AK>, ...` or, with a V11 `scope`,
-/// `V11-HMAC-SHA256 Credential=<AK>/<scope>, ...`; then `SignedHeaders=a;b, Signature=<hex>`.
+/// `V11-HMAC-SHA256 Credential=<AK>/<scope>, ...` (the scope given in pieces); then
+/// `SignedHeaders=a;b, Signature=<hex>`.
 pub(super) fn write(
     alg: Algorithm,
     access_key: &str,
-    scope: Option<&str>,
+    scope: Option<&[&str]>,
     signed_headers: &str,
     signature: &str,
 ) -> String {
+    let scope_len: usize = scope.map_or(0, |pieces| pieces.iter().map(|p| p.len()).sum());
     let mut out = String::with_capacity(
-        64 + access_key.len() + signed_headers.len() + signature.len() + scope.map_or(0, str::len),
+        64 + access_key.len() + signed_headers.len() + signature.len() + scope_len,
     );
     out.push_str(alg.as_str());
     match scope {
@@ -67,7 +70,9 @@ pub(super) fn write(
             out.push_str(" Credential=");
             out.push_str(access_key);
             out.push('/');
-            out.push_str(scope);
+            for piece in scope {
+                out.push_str(piece);
+            }
         }
         None => {
             out.push_str(" Access=");

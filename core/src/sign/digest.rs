@@ -1,5 +1,5 @@
 //! The hash and HMAC behind each algorithm (RustCrypto crates), the V11 key derivation, and a
-//! table-driven lower-case hex encoder (the hot path writes four of them per signature).
+//! lower-case hex encoder writing to the stack (the hot path writes three of them per signature).
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -8,85 +8,87 @@ use zeroize::Zeroizing;
 
 use super::Algorithm;
 
-/// An incremental hash of the algorithm's kind, fed piece by piece (no joined buffer).
-pub(crate) enum Hasher {
-    Sha256(Sha256),
-    Sm3(Sm3),
+/// The algorithm's hash of `data` (SHA-256 and SM3 digests are both 32 bytes).
+pub(crate) fn hash(alg: Algorithm, data: &[u8]) -> Hex {
+    let digest: [u8; 32] = match alg {
+        Algorithm::SdkHmacSha256 | Algorithm::V11HmacSha256 => Sha256::digest(data).into(),
+        Algorithm::SdkHmacSm3 => Sm3::digest(data).into(),
+    };
+    Hex::of(&digest)
 }
 
-impl Hasher {
-    /// A fresh hasher for `alg`.
-    pub(crate) fn new(alg: Algorithm) -> Self {
-        match alg {
-            Algorithm::SdkHmacSha256 | Algorithm::V11HmacSha256 => Hasher::Sha256(Sha256::new()),
-            Algorithm::SdkHmacSm3 => Hasher::Sm3(Sm3::new()),
-        }
-    }
-
-    /// Feeds `data`.
-    pub(crate) fn update(&mut self, data: &[u8]) {
-        match self {
-            Hasher::Sha256(h) => h.update(data),
-            Hasher::Sm3(h) => h.update(data),
-        }
-    }
-
-    /// Lower-case hex of the digest.
-    pub(crate) fn finish_hex(self) -> String {
-        match self {
-            Hasher::Sha256(h) => hex_lower(&h.finalize()),
-            Hasher::Sm3(h) => hex_lower(&h.finalize()),
-        }
-    }
-}
-
-/// Lower-case hex of the algorithm's hash of `data`.
-pub(crate) fn hash_hex(alg: Algorithm, data: &[u8]) -> String {
-    let mut h = Hasher::new(alg);
-    h.update(data);
-    h.finish_hex()
-}
-
-/// Lower-case hex of the algorithm's HMAC of `data` under `key`.
-pub(crate) fn hmac_hex(alg: Algorithm, key: &[u8], data: &[u8]) -> String {
-    match alg {
+/// The algorithm's HMAC of `data` under `key`.
+pub(crate) fn hmac(alg: Algorithm, key: &[u8], data: &[u8]) -> Hex {
+    let tag: [u8; 32] = match alg {
         Algorithm::SdkHmacSha256 | Algorithm::V11HmacSha256 => {
             let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect(ANY_KEY);
             mac.update(data);
-            hex_lower(&mac.finalize().into_bytes())
+            mac.finalize().into_bytes().into()
         }
         Algorithm::SdkHmacSm3 => {
             let mut mac = <Hmac<Sm3> as Mac>::new_from_slice(key).expect(ANY_KEY);
             mac.update(data);
-            hex_lower(&mac.finalize().into_bytes())
+            mac.finalize().into_bytes().into()
         }
-    }
+    };
+    Hex::of(&tag)
 }
 
 /// HMAC accepts keys of any length, so keying it cannot fail.
 const ANY_KEY: &str = "HMAC takes keys of any length";
 
 /// The V11 signing key: the lower-case hex text (64 ASCII bytes) of
-/// HKDF-SHA256(salt = AK, ikm = SK, info = `yyyymmdd/region/service`, 32 bytes).
-pub(crate) fn v11_key(ak: &str, sk: &str, info: &str) -> Zeroizing<String> {
+/// HKDF-SHA256(salt = AK, ikm = SK, info = `yyyymmdd/region/service`, 32 bytes), the info given
+/// in its five pieces `[day, "/", region, "/", service]` (never joined into a new string).
+/// Wiped when dropped.
+pub(crate) fn v11_key(ak: &str, sk: &str, info: &[&str; 5]) -> Zeroizing<[u8; 64]> {
     let hk = hkdf::Hkdf::<Sha256>::new(Some(ak.as_bytes()), sk.as_bytes());
     let mut okm = Zeroizing::new([0u8; 32]);
     // 32 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
-    let _ = hk.expand(info.as_bytes(), okm.as_mut());
-    Zeroizing::new(hex_lower(okm.as_ref()))
+    let _ = hk.expand_multi_info(&info.map(str::as_bytes), okm.as_mut());
+    let mut key = Zeroizing::new([0u8; 64]);
+    hex_into(&okm, &mut key);
+    key
 }
 
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex_lower(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = vec![0u8; bytes.len() * 2];
-    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 15)];
+/// The lower-case hex text of a 32-byte digest, on the stack (aligned so that checking it as
+/// UTF-8 goes a word at a time).
+#[derive(Clone, Copy)]
+#[repr(align(16))]
+pub(crate) struct Hex([u8; 64]);
+
+impl Hex {
+    fn of(bytes: &[u8; 32]) -> Self {
+        let mut out = [0u8; 64];
+        hex_into(bytes, &mut out);
+        Hex(out)
     }
-    // Only ASCII hex digits were written.
-    String::from_utf8(out).unwrap_or_default()
+
+    /// The hex text.
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII hex digits were written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
+
+/// Writes the lower-case hex of `bytes` to `out`, two digits per table read.
+fn hex_into(bytes: &[u8; 32], out: &mut [u8; 64]) {
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+    }
+}
+
+/// The two lower-case hex digits of each byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [DIGITS[i >> 4], DIGITS[i & 15]];
+        i += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -94,14 +96,30 @@ mod tests {
 
     #[test]
     fn hex_and_hashes() {
-        assert_eq!(hex_lower(&[0x00, 0x7f, 0xab, 0xff]), "007fabff");
+        let mut bytes = [0u8; 32];
+        bytes[..4].copy_from_slice(&[0x00, 0x7f, 0xab, 0xff]);
+        bytes[31] = 0x10;
         assert_eq!(
-            hash_hex(Algorithm::SdkHmacSha256, b""),
+            Hex::of(&bytes).as_str(),
+            format!("007fabff{}10", "00".repeat(27))
+        );
+        assert_eq!(
+            hash(Algorithm::SdkHmacSha256, b"").as_str(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         assert_eq!(
-            hash_hex(Algorithm::SdkHmacSm3, b""),
+            hash(Algorithm::SdkHmacSm3, b"").as_str(),
             "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"
         );
+    }
+
+    #[test]
+    fn v11_key_info_pieces_are_joined() {
+        let whole = v11_key("AK", "SK", &["20240102/cn-north-4/ims", "", "", "", ""]);
+        let pieces = v11_key("AK", "SK", &["20240102", "/", "cn-north-4", "/", "ims"]);
+        assert_eq!(whole.as_slice(), pieces.as_slice());
+        let other = v11_key("AK", "SK", &["20240102", "/", "cn-north-4", "/", "iam"]);
+        assert_ne!(whole.as_slice(), other.as_slice());
+        assert!(pieces.iter().all(u8::is_ascii_hexdigit));
     }
 }

@@ -6,8 +6,29 @@
 /// Whether a byte is left as-is by [`encode_into`].
 #[inline]
 fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+    KEPT[usize::from(b)] & UNRESERVED != 0
 }
+
+/// An unreserved byte, left as it is.
+const UNRESERVED: u8 = 1;
+/// A byte a canonical URI keeps: unreserved, or `/`.
+const URI_KEPT: u8 = 2;
+
+/// The classes above of each byte value.
+const KEPT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            t[i] = UNRESERVED | URI_KEPT;
+        } else if b == b'/' {
+            t[i] = URI_KEPT;
+        }
+        i += 1;
+    }
+    t
+};
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -21,6 +42,32 @@ pub fn encode_into(input: &[u8], out: &mut String) {
             out.push(HEX[usize::from(b >> 4)] as char);
             out.push(HEX[usize::from(b & 15)] as char);
         }
+    }
+}
+
+/// [`encode_into`] for text: runs of unreserved bytes are copied whole.
+fn encode_str_into(input: &str, out: &mut String) {
+    encode_text(input, out, UNRESERVED);
+}
+
+/// Appends `input` with every byte not of class `kept` percent-encoded, runs of kept bytes
+/// copied whole.
+fn encode_text(input: &str, out: &mut String, kept: u8) {
+    let mut run = 0;
+    for (i, &b) in input.as_bytes().iter().enumerate() {
+        if KEPT[usize::from(b)] & kept == 0 {
+            // `run..i` holds only kept ASCII bytes, so both ends are char boundaries.
+            if let Some(ascii) = input.get(run..i) {
+                out.push_str(ascii);
+            }
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+            run = i + 1;
+        }
+    }
+    if let Some(ascii) = input.get(run..) {
+        out.push_str(ascii);
     }
 }
 
@@ -74,14 +121,26 @@ fn hex_val(c: u8) -> Option<u8> {
 /// The canonical URI of a wire path: decoded, split on `/`, each segment encoded, joined, and
 /// ending in `/`.
 pub fn canonical_uri(path: &str, out: &mut String) {
-    let decoded = decode_cow(path);
-    for (i, segment) in decoded.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        encode_into(segment.as_bytes(), out);
+    push_canonical_uri(path, is_plain_path(path), out);
+}
+
+/// Whether `path` holds only unreserved bytes and `/`: nothing to decode (no `%`) nor to
+/// encode, nor anything a path may not hold (controls, `?`, `#`).
+pub(crate) fn is_plain_path(path: &str) -> bool {
+    path.bytes().all(|b| KEPT[usize::from(b)] & URI_KEPT != 0)
+}
+
+/// [`canonical_uri`], told whether the path [`is_plain_path`].
+pub(crate) fn push_canonical_uri(path: &str, plain: bool, out: &mut String) {
+    let start = out.len();
+    if plain {
+        // The usual path: copied as it is.
+        out.push_str(path);
+    } else {
+        // Each segment encoded, joined by `/`: the decoded text encoded with its `/` kept.
+        encode_text(&decode_cow(path), out, URI_KEPT);
     }
-    if !out.ends_with('/') {
+    if out.len() == start || !out.ends_with('/') {
         out.push('/');
     }
 }
@@ -89,16 +148,38 @@ pub fn canonical_uri(path: &str, out: &mut String) {
 /// The canonical query of raw (decoded) pairs: sorted by key then value, each encoded,
 /// `k=v` joined with `&` (an empty value keeps its `=`).
 pub fn canonical_query(pairs: &[(&str, &str)], out: &mut String) {
-    let mut sorted: Vec<&(&str, &str)> = pairs.iter().collect();
+    if pairs.is_empty() {
+        return;
+    }
+    // Up to 16 pairs (every IMS call) are sorted on the stack, more in a Vec.
+    let mut stack: [&(&str, &str); 16] = [&("", ""); 16];
+    let mut heap: Vec<&(&str, &str)> = Vec::new();
+    let sorted: &mut [&(&str, &str)] = match stack.get_mut(..pairs.len()) {
+        Some(slots) => {
+            for (slot, pair) in slots.iter_mut().zip(pairs) {
+                *slot = pair;
+            }
+            slots
+        }
+        None => {
+            heap.extend(pairs);
+            &mut heap
+        }
+    };
     sorted.sort_unstable();
-    for (i, (k, v)) in sorted.into_iter().enumerate() {
+    for (i, (k, v)) in sorted.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        encode_into(k.as_bytes(), out);
+        encode_str_into(k, out);
         out.push('=');
-        encode_into(v.as_bytes(), out);
+        encode_str_into(v, out);
     }
+}
+
+/// The bound [`canonical_query`] stays within: every byte encoded, plus `=` and `&`.
+pub(crate) fn canonical_query_max_len(pairs: &[(&str, &str)]) -> usize {
+    pairs.iter().map(|(k, v)| 3 * (k.len() + v.len()) + 2).sum()
 }
 
 /// Splits a raw query string (as received on the wire) into decoded pairs.
@@ -145,6 +226,76 @@ mod tests {
         s.clear();
         canonical_uri("/a//b/", &mut s);
         assert_eq!(s, "/a//b/");
+    }
+
+    #[test]
+    fn text_and_byte_encoders_agree() {
+        for input in [
+            "", "abc", "a b", "é", "aé", "éa", "文a b~", "%/?&=+", "x\u{0}y",
+        ] {
+            let mut text = String::new();
+            encode_str_into(input, &mut text);
+            let mut bytes = String::new();
+            encode_into(input.as_bytes(), &mut bytes);
+            assert_eq!(text, bytes, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn many_query_pairs_sort_like_few() {
+        let owned: Vec<(String, String)> = (0..40)
+            .rev()
+            .map(|i| (format!("k{}", i % 7), format!("v {i}")))
+            .collect();
+        let pairs: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut s = String::new();
+        canonical_query(&pairs, &mut s);
+        assert!(s.len() <= canonical_query_max_len(&pairs));
+        let mut want = owned.clone();
+        want.sort();
+        assert_eq!(parse_query(&s), want);
+        for n in [0, 1, 2, 16, 17] {
+            let mut s = String::new();
+            canonical_query(&pairs[..n], &mut s);
+            let mut want = owned[..n].to_vec();
+            want.sort();
+            assert_eq!(parse_query(&s), want, "{n} pairs");
+        }
+    }
+
+    #[test]
+    fn canonical_uri_is_each_segment_encoded() {
+        for path in [
+            "/",
+            "//",
+            "/a//b",
+            "/a%2Fb/c d/",
+            "/é/%E6%96%87/x~",
+            "/%2F%2f/",
+            "/a b%",
+        ] {
+            let decoded = decode(path);
+            let mut want: String = decoded.split('/').map(encode).collect::<Vec<_>>().join("/");
+            if !want.ends_with('/') {
+                want.push('/');
+            }
+            let mut got = String::new();
+            canonical_uri(path, &mut got);
+            assert_eq!(got, want, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn canonical_uri_appends() {
+        let mut s = String::from("GET\n");
+        canonical_uri("", &mut s);
+        assert_eq!(s, "GET\n/");
+        let mut s = String::from("x/");
+        canonical_uri("", &mut s);
+        assert_eq!(s, "x//");
     }
 
     #[test]

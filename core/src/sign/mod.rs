@@ -5,6 +5,14 @@
 //! holding every stage — the [`CanonicalRequest`] and the [`StringToSign`], which print
 //! themselves exactly as signed — plus the headers to send and the URI to put on the wire.
 //!
+//! [`sign_request`] is the same signature without the staged copies, for a client: the
+//! canonical request is written once into one buffer and hashed in one pass, the string to sign
+//! is written after it in the same buffer and HMAC'd there, and the buffer is handed back in the
+//! [`SignedRequest`] as a [`CanonicalText`] (from which the staged [`CanonicalRequest`] is
+//! sliced, should an error need it); the headers to send are read from the request when asked
+//! for, not copied. The hot path allocates two buffers: that one and the `Authorization`.
+//! [`sign`] runs the very same code and only copies the stages out.
+//!
 //! It signs any method, path, query, headers and body, not just the IMS calls, and matches the
 //! official Python SDK byte for byte (see `tests/signing_vectors.rs`).
 
@@ -19,7 +27,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use authorization::ParsedAuthorization;
-pub use canonical::{CanonicalRequest, StringToSign};
+pub use canonical::{CanonicalRequest, CanonicalText, StringToSign};
 pub use date::SdkDate;
 
 use crate::credentials::keys::Credentials;
@@ -162,6 +170,47 @@ pub struct SigningOutput<'a> {
     pub wire_uri: String,
 }
 
+/// What a client needs to send a signed request ([`sign_request`]): the headers
+/// ([`SignedRequest::headers`]), the `Authorization` and the wire URI, and the canonical request
+/// that was signed, kept as the text that was hashed (to explain a "signature mismatch" answer).
+#[derive(Clone)]
+pub struct SignedRequest<'a> {
+    /// The headers to send, read from the request when asked for (nothing is copied).
+    headers: HeaderPlan<'a>,
+    /// The `Authorization` header value.
+    pub authorization: String,
+    /// Path plus `?` and the canonical query (when there is one), as sent on the wire.
+    pub wire_uri: Cow<'a, str>,
+    /// The canonical request that was signed.
+    pub canonical: CanonicalText,
+}
+
+impl SignedRequest<'_> {
+    /// The headers to send, as [`SigningOutput::headers`] lists them (without
+    /// `Authorization`): the request's own (values trimmed, `Host` left out, `X-Sdk-Date` set),
+    /// then `X-Sdk-Date`, `X-Security-Token` and `X-Sdk-Content-Sha256` where the signer adds
+    /// them, and `Host`.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.headers.iter()
+    }
+
+    /// The string that was signed, exactly as HMAC'd (the text a staged [`StringToSign`]
+    /// displays).
+    pub fn string_to_sign(&self) -> &str {
+        self.canonical.appended()
+    }
+}
+
+impl fmt::Debug for SignedRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("canonical", &self.canonical)
+            .field("wire_uri", &self.wire_uri)
+            .field("authorization", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
 impl fmt::Debug for SigningOutput<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningOutput")
@@ -182,149 +231,348 @@ pub const CONTENT_SHA256_HEADER: &str = "X-Sdk-Content-Sha256";
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Signs a request. Pure: same inputs, same output.
+///
+/// The staged form of [`sign_request`]: the same signature (computed by the same code), with
+/// every stage copied out.
 pub fn sign<'a>(
     req: &SignableRequest<'a>,
     params: &SigningParams<'_>,
 ) -> Result<SigningOutput<'a>, SignError> {
-    let method = checked_method(req.method)?;
-    check_access_key(params.credentials.access_key(), params.algorithm)?;
-    check_host(req.host)?;
-    check_path(req.path)?;
+    let mut staged = Staged::default();
+    let signed = sign_with(
+        req,
+        params,
+        Cow::Owned(params.date.as_str().to_owned()),
+        params
+            .credentials
+            .security_token()
+            .map(|t| Cow::Owned(t.to_owned())),
+        Some(&mut staged),
+    )?;
+    Ok(SigningOutput {
+        canonical_request: signed.canonical.to_canonical_request(),
+        string_to_sign: StringToSign {
+            algorithm: params.algorithm.as_str(),
+            date: params.date.as_str().to_owned(),
+            scope: staged.scope,
+            canonical_request_hash: staged.canonical_request_hash,
+        },
+        signature: staged.signature,
+        headers: signed.headers.to_vec(),
+        authorization: signed.authorization,
+        wire_uri: signed.wire_uri.into_owned(),
+    })
+}
+
+/// Signs a request for sending: the headers, `Authorization` and wire URI of [`sign`], and the
+/// canonical request as one text, without the staged copies. Pure: same inputs, same output.
+///
+/// The headers borrow from `params` too (the date and the security token are not copied).
+pub fn sign_request<'a>(
+    req: &SignableRequest<'a>,
+    params: &'a SigningParams<'a>,
+) -> Result<SignedRequest<'a>, SignError> {
+    let date = Cow::Borrowed(params.date.as_str());
+    let token = params.credentials.security_token().map(Cow::Borrowed);
+    sign_with(req, params, date, token, None)
+}
+
+/// What [`sign`] copies out besides the [`SignedRequest`].
+#[derive(Default)]
+struct Staged {
+    canonical_request_hash: String,
+    signature: String,
+    /// V11: `yyyymmdd/region/service`.
+    scope: Option<String>,
+}
+
+/// Signs `req`: checks it, writes the canonical request into one buffer and hashes it, then
+/// writes the string to sign after it in the same buffer and HMACs it there. `date_header` and
+/// `token` are `params`' date and security token, borrowed or copied, for the headers; `staged`
+/// receives copies of the hash, signature and scope.
+fn sign_with<'a>(
+    req: &SignableRequest<'a>,
+    params: &SigningParams<'_>,
+    date_header: Cow<'a, str>,
+    token: Option<Cow<'a, str>>,
+    staged: Option<&mut Staged>,
+) -> Result<SignedRequest<'a>, SignError> {
+    check_method(req.method)?;
     let alg = params.algorithm;
+    let ak = params.credentials.access_key();
+    check_access_key(ak, alg)?;
+    check_host(req.host)?;
+    let plain_path = encode::is_plain_path(req.path);
+    check_path(req.path, plain_path)?;
     let date = params.date.as_str();
 
-    let mut headers = collect_headers(req.headers, date, params.credentials)?;
-    headers.push((Cow::Borrowed("Host"), Cow::Borrowed(req.host)));
+    let mut signed_headers = canonical::SignedHeaders::new();
+    let headers = HeaderPlan::check(req, params, date, date_header, token, &mut signed_headers)?;
 
-    let canonical_request = canonical::build(req, &headers, alg, method);
-    let canonical_request_hash = canonical_request.hash(alg);
-
-    let scope = match alg {
+    // V11: the scope `yyyymmdd/region/service`, in pieces (written, never joined).
+    let scope: Option<[&str; 5]> = match alg {
         Algorithm::V11HmacSha256 => match (params.region, params.service) {
             (Some(r), Some(s)) if !r.is_empty() && !s.is_empty() => {
                 check_scope_part(r)?;
                 check_scope_part(s)?;
-                Some(format!("{}/{r}/{s}", params.date.day()))
+                Some([date.get(..8).unwrap_or(date), "/", r, "/", s])
             }
             _ => return Err(SignError::MissingScope),
         },
         _ => None,
     };
-    let string_to_sign = StringToSign {
-        algorithm: alg.as_str(),
-        date: date.to_owned(),
-        scope,
-        canonical_request_hash,
-    };
-    let mut sts_text = String::with_capacity(128);
-    {
-        use std::fmt::Write as _;
-        let _ = write!(sts_text, "{string_to_sign}");
-    }
+    let scope_len = scope.map_or(0, |pieces| pieces.iter().map(|p| p.len()).sum::<usize>());
+    let sts_len = alg.as_str().len() + date.len() + scope_len + 3 + 64;
 
-    let ak = params.credentials.access_key();
+    let mut canonical = canonical::write(
+        req,
+        plain_path,
+        &mut signed_headers,
+        headers.payload_hash(),
+        alg,
+        sts_len,
+    );
+    let canonical_hash = digest::hash(alg, canonical.as_str().as_bytes());
+
+    let _ = canonical::write_string_to_sign(
+        canonical.buffer(),
+        alg.as_str(),
+        date,
+        scope.as_ref().map(|pieces| &pieces[..]),
+        canonical_hash.as_str(),
+    );
+    let string_to_sign = canonical.appended().as_bytes();
     let sk = params.credentials.secret_key();
-    let signature = match &string_to_sign.scope {
-        Some(scope) => {
-            let key = digest::v11_key(ak, sk, scope);
-            digest::hmac_hex(alg, key.as_bytes(), sts_text.as_bytes())
+    let signature = match &scope {
+        Some(pieces) => {
+            let key = digest::v11_key(ak, sk, pieces);
+            digest::hmac(alg, key.as_slice(), string_to_sign)
         }
-        None => digest::hmac_hex(alg, sk.as_bytes(), sts_text.as_bytes()),
+        None => digest::hmac(alg, sk.as_bytes(), string_to_sign),
     };
+
     let authorization = authorization::write(
         alg,
         ak,
-        string_to_sign.scope.as_deref(),
-        &canonical_request.signed_headers,
-        &signature,
+        scope.as_ref().map(|pieces| &pieces[..]),
+        canonical.signed_headers(),
+        signature.as_str(),
     );
-
-    let wire_uri = if canonical_request.query.is_empty() {
-        req.path.to_owned()
-    } else {
-        format!("{}?{}", req.path, canonical_request.query)
+    let wire_uri = match canonical.query() {
+        "" => Cow::Borrowed(req.path),
+        query => {
+            let mut uri = String::with_capacity(req.path.len() + 1 + query.len());
+            uri.push_str(req.path);
+            uri.push('?');
+            uri.push_str(query);
+            Cow::Owned(uri)
+        }
     };
-
-    Ok(SigningOutput {
-        canonical_request,
-        string_to_sign,
-        signature,
-        authorization,
+    if let Some(staged) = staged {
+        staged.canonical_request_hash = canonical_hash.as_str().to_owned();
+        staged.signature = signature.as_str().to_owned();
+        staged.scope = scope.map(|pieces| pieces.concat());
+    }
+    Ok(SignedRequest {
         headers,
+        authorization,
         wire_uri,
+        canonical,
     })
 }
 
 /// One header to send: borrowed from the request where it can be, owned where the signer made it.
 pub type Header<'a> = (Cow<'a, str>, Cow<'a, str>);
 
-/// The input headers, trimmed and checked, with `X-Sdk-Date` set and `X-Security-Token` and
-/// `X-Sdk-Content-Sha256` added where the official signer adds them. `Host` is left out.
-fn collect_headers<'a>(
-    input: &[(&'a str, &'a str)],
-    date: &str,
-    credentials: &Credentials,
-) -> Result<Vec<Header<'a>>, SignError> {
-    let mut out: Vec<Header<'a>> = Vec::with_capacity(input.len() + 4);
-    let mut has_date = false;
-    for &(name, value) in input {
-        check_header_name(name)?;
-        if name.eq_ignore_ascii_case("host") {
-            continue;
-        }
-        if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
-            return Err(SignError::DuplicateHeader(printable(name)));
-        }
-        let value = value.trim();
-        if value.chars().any(|c| c.is_control() && c != '\t') {
-            return Err(SignError::InvalidHeaderValue(printable(name)));
-        }
-        if name.eq_ignore_ascii_case(DATE_HEADER) {
-            has_date = true;
-            out.push((Cow::Borrowed(name), Cow::Owned(date.to_owned())));
-        } else {
-            out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
-        }
-    }
-    if !has_date {
-        out.push((Cow::Borrowed(DATE_HEADER), Cow::Owned(date.to_owned())));
-    }
-    if let Some(token) = credentials.security_token() {
-        if find(&out, SECURITY_TOKEN_HEADER).is_none() {
-            if token.chars().any(char::is_control) {
-                return Err(SignError::InvalidHeaderValue(SECURITY_TOKEN_HEADER.into()));
+/// The headers to send, decided once the request's own are checked, and read from the request
+/// when asked for: the request's (values trimmed, `Host` left out, `X-Sdk-Date` set to the
+/// signing date), then what the signer adds where the official signer adds it, in this order:
+/// `X-Sdk-Date` (when the request has none), `X-Security-Token` (temporary credentials, when the
+/// request has none), `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` (a `Content-Type` other than
+/// JSON, when the request has none), and `Host`.
+#[derive(Clone)]
+struct HeaderPlan<'a> {
+    input: &'a [(&'a str, &'a str)],
+    host: &'a str,
+    date: Cow<'a, str>,
+    add_date: bool,
+    /// The security token, when the signer adds it.
+    add_token: Option<Cow<'a, str>>,
+    add_unsigned_payload: bool,
+    /// The request's own `X-Sdk-Content-Sha256`, trimmed.
+    content_sha256: Option<&'a str>,
+}
+
+impl<'a> HeaderPlan<'a> {
+    /// Checks the request's headers in order (a name, then whether it repeats an earlier one,
+    /// then its value), then the security token; adds each header to send to `signed`, which
+    /// reads each name once (lower-cased, sort key, checked as an HTTP token). `date` is the
+    /// signing date; `date_header` and `token` are it and `params`' token, borrowed or copied,
+    /// for the headers to send.
+    fn check<'h>(
+        req: &SignableRequest<'a>,
+        params: &'h SigningParams<'_>,
+        date: &'h str,
+        date_header: Cow<'a, str>,
+        token: Option<Cow<'a, str>>,
+        signed: &mut canonical::SignedHeaders<'h>,
+    ) -> Result<Self, SignError>
+    where
+        'a: 'h,
+    {
+        let input = req.headers;
+        let (mut has_date, mut has_token) = (false, false);
+        let (mut content_type, mut content_sha256) = (None, None);
+        for (k, &(name, value)) in input.iter().enumerate() {
+            if name.eq_ignore_ascii_case("host") {
+                // An HTTP token: nothing to check, nothing to send (the signer sends `Host`).
+                continue;
             }
+            let is_date = name.eq_ignore_ascii_case(DATE_HEADER);
+            let value = trimmed(value);
+            if !signed.add(name, if is_date { date } else { value }) {
+                return Err(SignError::InvalidHeaderName(printable(name)));
+            }
+            // An earlier `Host` cannot match: this name is not `host`.
+            if input[..k].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                return Err(SignError::DuplicateHeader(printable(name)));
+            }
+            if has_control(value, true) {
+                return Err(SignError::InvalidHeaderValue(printable(name)));
+            }
+            if is_date {
+                has_date = true;
+            } else if name.eq_ignore_ascii_case(SECURITY_TOKEN_HEADER) {
+                has_token = true;
+            } else if name.eq_ignore_ascii_case("Content-Type") {
+                content_type = Some(value);
+            } else if name.eq_ignore_ascii_case(CONTENT_SHA256_HEADER) {
+                content_sha256 = Some(value);
+            }
+        }
+        if !has_date {
+            signed.add(DATE_HEADER, date);
+        }
+        let add_token = match (token, params.credentials.security_token()) {
+            (Some(token), Some(value)) if !has_token => {
+                if has_control(value, false) {
+                    return Err(SignError::InvalidHeaderValue(SECURITY_TOKEN_HEADER.into()));
+                }
+                signed.add(SECURITY_TOKEN_HEADER, value);
+                Some(token)
+            }
+            _ => None,
+        };
+        let non_json = content_type.is_some_and(|ct| !ct.starts_with("application/json"));
+        let add_unsigned_payload = non_json && content_sha256.is_none();
+        if add_unsigned_payload {
+            signed.add(CONTENT_SHA256_HEADER, UNSIGNED_PAYLOAD);
+        }
+        signed.add("Host", req.host);
+        Ok(HeaderPlan {
+            input,
+            host: req.host,
+            date: date_header,
+            add_date: !has_date,
+            add_token,
+            add_unsigned_payload,
+            content_sha256,
+        })
+    }
+
+    /// The headers to send, in order.
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let date: &str = &self.date;
+        self.input
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .map(move |&(name, value)| {
+                if name.eq_ignore_ascii_case(DATE_HEADER) {
+                    (name, date)
+                } else {
+                    (name, trimmed(value))
+                }
+            })
+            .chain(self.add_date.then_some((DATE_HEADER, date)))
+            .chain(
+                self.add_token
+                    .as_deref()
+                    .map(|t| (SECURITY_TOKEN_HEADER, t)),
+            )
+            .chain(
+                self.add_unsigned_payload
+                    .then_some((CONTENT_SHA256_HEADER, UNSIGNED_PAYLOAD)),
+            )
+            .chain(std::iter::once(("Host", self.host)))
+    }
+
+    /// The headers to send, in order, as [`SigningOutput::headers`] holds them.
+    fn to_vec(&self) -> Vec<Header<'a>> {
+        let mut out: Vec<Header<'a>> = Vec::with_capacity(self.input.len() + 4);
+        for &(name, value) in self.input {
+            if name.eq_ignore_ascii_case("host") {
+                continue;
+            }
+            let value = if name.eq_ignore_ascii_case(DATE_HEADER) {
+                self.date.clone()
+            } else {
+                Cow::Borrowed(trimmed(value))
+            };
+            out.push((Cow::Borrowed(name), value));
+        }
+        if self.add_date {
+            out.push((Cow::Borrowed(DATE_HEADER), self.date.clone()));
+        }
+        if let Some(token) = &self.add_token {
+            out.push((Cow::Borrowed(SECURITY_TOKEN_HEADER), token.clone()));
+        }
+        if self.add_unsigned_payload {
             out.push((
-                Cow::Borrowed(SECURITY_TOKEN_HEADER),
-                Cow::Owned(token.to_owned()),
+                Cow::Borrowed(CONTENT_SHA256_HEADER),
+                Cow::Borrowed(UNSIGNED_PAYLOAD),
             ));
         }
+        out.push((Cow::Borrowed("Host"), Cow::Borrowed(self.host)));
+        out
     }
-    let non_json = find(&out, "Content-Type").is_some_and(|ct| !ct.starts_with("application/json"));
-    if non_json && find(&out, CONTENT_SHA256_HEADER).is_none() {
-        out.push((
-            Cow::Borrowed(CONTENT_SHA256_HEADER),
-            Cow::Borrowed(UNSIGNED_PAYLOAD),
-        ));
+
+    /// The payload hash to sign when it is not the body's: the request's
+    /// `X-Sdk-Content-Sha256`, or the `UNSIGNED-PAYLOAD` the signer adds.
+    fn payload_hash(&self) -> Option<&'a str> {
+        self.content_sha256
+            .or(self.add_unsigned_payload.then_some(UNSIGNED_PAYLOAD))
     }
-    Ok(out)
 }
 
-/// The value of the header `name` (compared case-insensitively).
-fn find<'h>(headers: &'h [Header<'_>], name: &str) -> Option<&'h str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_ref())
+/// `value.trim()`, without looking for Unicode spaces when both ends are plain ASCII.
+fn trimmed(value: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    let bytes = value.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        value
+    } else {
+        value.trim()
+    }
 }
 
-/// Whether `b` may appear in an HTTP token (RFC 9110 `tchar`).
-const TCHAR: [bool; 256] = {
-    let mut t = [false; 256];
+// The checks read plain ASCII text 8 bytes at a time ([`plain`]) or through a table
+// ([`classes`]); only other text is looked at again, by `char`, for the Unicode controls and
+// spaces.
+
+/// A byte that may not appear in an HTTP token (RFC 9110 `tchar`).
+const NOT_TCHAR: u8 = 1;
+/// A byte that may not appear in a `host[:port]`.
+const NOT_HOST: u8 = 2;
+/// `_`: a header name holding it is sent but not signed.
+const UNDERSCORE: u8 = 4;
+
+/// The [`NOT_TCHAR`], [`NOT_HOST`] and [`UNDERSCORE`] classes of each byte value.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric()
+        let tchar = b.is_ascii_alphanumeric()
             || matches!(
                 b,
                 b'!' | b'#'
@@ -342,39 +590,90 @@ const TCHAR: [bool; 256] = {
                     | b'|'
                     | b'~'
             );
+        let host =
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']' | b'_');
+        let mut c = 0;
+        if !tchar {
+            c |= NOT_TCHAR;
+        }
+        if !host {
+            c |= NOT_HOST;
+        }
+        if b == b'_' {
+            c |= UNDERSCORE;
+        }
+        t[i] = c;
         i += 1;
     }
     t
 };
 
-fn is_tchar(b: u8) -> bool {
-    TCHAR[usize::from(b)]
+/// The classes of the bytes of `s`, OR-ed.
+fn classes(s: &str) -> u8 {
+    s.bytes().fold(0, |acc, b| acc | CLASS[usize::from(b)])
 }
 
-fn check_header_name(name: &str) -> Result<(), SignError> {
-    if name.is_empty() || !name.bytes().all(is_tchar) {
-        return Err(SignError::InvalidHeaderName(printable(name)));
+/// Whether every byte of `s` is printable ASCII (`' '` to `'~'`) other than those of `avoid`:
+/// tested 8 bytes at a time (the usual header value, path or key is such text, and then the
+/// checks below need not look at it again by `char`).
+#[inline(always)]
+fn plain<const N: usize>(s: &str, avoid: [u8; N]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Whether a byte of `x` is below `n` (exact for n <= 0x80), or is zero.
+    let below = |x: u64, n: u8| x.wrapping_sub(LO * u64::from(n)) & !x & HI;
+    let bad = |x: u64| {
+        let mut bad = (x & HI) | below(x, 0x20) | below(x ^ (LO * 0x7f), 1);
+        for a in avoid {
+            bad |= below(x ^ (LO * u64::from(a)), 1);
+        }
+        bad != 0
+    };
+    let mut words = s.as_bytes().chunks_exact(8);
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if bad(u64::from_le_bytes(w)) {
+            return false;
+        }
+    }
+    // The last bytes, padded with `~`, put together in a register (a copy of a few bytes
+    // would call `memcpy`).
+    let tail = words
+        .remainder()
+        .iter()
+        .enumerate()
+        .fold(u64::from_le_bytes([b'~'; 8]), |w, (i, &b)| {
+            w & !(0xff << (8 * i)) | u64::from(b) << (8 * i)
+        });
+    !bad(tail)
+}
+
+/// Whether `s` holds a control character (Unicode `Cc`), tab excepted when `tab_ok`.
+fn has_control(s: &str, tab_ok: bool) -> bool {
+    !plain(s, []) && s.chars().any(|c| c.is_control() && !(tab_ok && c == '\t'))
+}
+
+fn check_method(method: &str) -> Result<(), SignError> {
+    if method.is_empty() || method.len() > 32 || classes(method) & NOT_TCHAR != 0 {
+        return Err(SignError::InvalidMethod(printable(method)));
     }
     Ok(())
 }
 
-fn checked_method(method: &str) -> Result<String, SignError> {
-    if method.is_empty() || method.len() > 32 || !method.bytes().all(is_tchar) {
-        return Err(SignError::InvalidMethod(printable(method)));
-    }
-    Ok(method.to_ascii_uppercase())
-}
-
-/// Whether `c` would break the `Authorization` header's `key=value, ...` form or its reading.
-fn breaks_header(c: char) -> bool {
-    c.is_whitespace() || c.is_control() || c == ','
+/// Whether `s` holds what would break the `Authorization` header's `key=value, ...` form or
+/// its reading: whitespace, control characters, `,`.
+fn breaks_header(s: &str) -> bool {
+    !plain(s, [b' ', b','])
+        && s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',')
 }
 
 /// The AK goes into `Authorization` as `Access=<AK>` or `Credential=<AK>/<scope>`: it must
 /// read back as itself.
 fn check_access_key(ak: &str, alg: Algorithm) -> Result<(), SignError> {
     let v11_slash = alg == Algorithm::V11HmacSha256 && ak.contains('/');
-    if ak.is_empty() || v11_slash || ak.chars().any(breaks_header) {
+    if ak.is_empty() || v11_slash || breaks_header(ak) {
         return Err(SignError::InvalidAccessKey(printable(ak)));
     }
     Ok(())
@@ -382,32 +681,28 @@ fn check_access_key(ak: &str, alg: Algorithm) -> Result<(), SignError> {
 
 /// A V11 region or service: one `/`-separated part of the `Credential` scope.
 fn check_scope_part(part: &str) -> Result<(), SignError> {
-    if part.contains('/') || part.chars().any(breaks_header) {
+    if part.contains('/') || breaks_header(part) {
         return Err(SignError::InvalidScope(printable(part)));
     }
     Ok(())
 }
 
 fn check_host(host: &str) -> Result<(), SignError> {
-    let ok = !host.is_empty()
-        && host.len() <= 300
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(SignError::InvalidHost(printable(host)))
+    if host.is_empty() || host.len() > 300 || classes(host) & NOT_HOST != 0 {
+        return Err(SignError::InvalidHost(printable(host)));
     }
+    Ok(())
 }
 
-fn check_path(path: &str) -> Result<(), SignError> {
-    let ok = path.starts_with('/') && !path.chars().any(|c| c.is_control() || c == '?' || c == '#');
-    if ok {
-        Ok(())
-    } else {
-        Err(SignError::InvalidPath(printable(path)))
+/// `plain_path` says whether the path [`encode::is_plain_path`] (then only its start is checked).
+fn check_path(path: &str, plain_path: bool) -> Result<(), SignError> {
+    let bad = !plain_path
+        && !plain(path, [b'?', b'#'])
+        && path.chars().any(|c| c.is_control() || c == '?' || c == '#');
+    if !path.starts_with('/') || bad {
+        return Err(SignError::InvalidPath(printable(path)));
     }
+    Ok(())
 }
 
 /// A caller's string made safe to show in a message: the crate's one preview (at most 64
@@ -419,4 +714,116 @@ pub(crate) fn printable(s: &str) -> String {
 /// Parses an `Authorization` header value (the inverse of what [`sign`] writes).
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, SignError> {
     authorization::parse(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past the 8 header slots on the stack and past the room for lower-cased names, headers
+    /// are signed the same: sorted by lower-cased name, names lower-cased.
+    #[test]
+    fn many_and_long_header_names_sort_like_few() {
+        let owned: Vec<(String, String)> = (0..20)
+            .map(|i| {
+                let stem = ["Zed", "alpha", "MID"][i % 3];
+                let long = if i % 2 == 0 { 40 } else { 3 };
+                (
+                    format!("X-{stem}-{}{i:02}", "q".repeat(long)),
+                    format!("v{i}"),
+                )
+            })
+            .collect();
+        let headers: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let creds = Credentials::new("AK", "SK");
+        let date = SdkDate::from_unix(1_700_000_000).unwrap();
+        let params = SigningParams {
+            credentials: &creds,
+            algorithm: Algorithm::SdkHmacSha256,
+            date,
+            region: None,
+            service: None,
+        };
+        let req = SignableRequest {
+            method: "GET",
+            host: "h",
+            path: "/",
+            query: &[],
+            headers: &headers,
+            body: b"",
+        };
+        let signed = sign_request(&req, &params).unwrap();
+        let mut want: Vec<(String, String)> = owned
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .chain([
+                ("host".to_owned(), "h".to_owned()),
+                ("x-sdk-date".to_owned(), date.to_string()),
+            ])
+            .collect();
+        want.sort();
+        let block: String = want.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
+        assert_eq!(signed.canonical.headers(), block);
+        let names: Vec<&str> = want.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(signed.canonical.signed_headers(), names.join(";"));
+        assert_eq!(signed.headers().count(), 22);
+    }
+
+    /// The byte-class checks (and the trim) say what the `char` rules they replace say, on
+    /// every ASCII character and on the Unicode controls and spaces around them.
+    #[test]
+    fn byte_classes_match_the_char_rules() {
+        let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        let host = |c: char| c.is_ascii_alphanumeric() || "-.:[]_".contains(c);
+        let breaks = |c: char| c.is_whitespace() || c.is_control() || c == ',';
+        let mut chars: Vec<char> = (0u8..=127).map(char::from).collect();
+        chars.extend((0x80u32..=0xff).filter_map(char::from_u32));
+        chars.extend([
+            '\u{2028}',
+            '\u{3000}',
+            '\u{feff}',
+            '\u{1680}',
+            '文',
+            '\u{10ffff}',
+        ]);
+        for c in chars {
+            // Short text, and text long enough to be read in words, `c` at every lane.
+            let mut texts = vec![
+                c.to_string(),
+                format!("a{c}"),
+                format!("{c}b"),
+                format!("/x{c}y"),
+            ];
+            texts.extend((0..17).map(|i| format!("/{}{c}{}", &"abcdefghijklmnopq"[..i], "rst")));
+            for s in texts {
+                let what = format!("{s:?}");
+                let is_name = canonical::SignedHeaders::new().add(&s, "v");
+                assert_eq!(is_name, s.chars().all(tchar), "{what}");
+                assert_eq!(check_method(&s).is_ok(), s.chars().all(tchar), "{what}");
+                assert_eq!(check_host(&s).is_ok(), s.chars().all(host), "{what}");
+                assert_eq!(breaks_header(&s), s.chars().any(breaks), "{what}");
+                assert_eq!(
+                    has_control(&s, true),
+                    s.chars().any(|c| c.is_control() && c != '\t'),
+                    "{what}"
+                );
+                assert_eq!(
+                    has_control(&s, false),
+                    s.chars().any(char::is_control),
+                    "{what}"
+                );
+                assert_eq!(trimmed(&s), s.trim(), "{what}");
+                let padded = format!("{c}{s}{c}");
+                assert_eq!(trimmed(&padded), padded.trim(), "{what}");
+                let path_ok = s.starts_with('/')
+                    && !s.chars().any(|c| c.is_control() || c == '?' || c == '#');
+                assert_eq!(check_path(&s, false).is_ok(), path_ok, "{what}");
+                let plain_path = encode::is_plain_path(&s);
+                assert_eq!(check_path(&s, plain_path).is_ok(), path_ok, "{what}");
+            }
+        }
+    }
 }
