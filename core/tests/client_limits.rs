@@ -12,8 +12,10 @@ use ims_emulator::{Api, Fault};
 /// finished exchange's connection is still on its way back to the pool (hyper returns it from
 /// the connection's task) when the next exchange takes the freed slot and opens a new one
 /// (hyperium/hyper#4134). Without the bound, every concurrent call opens its own.
+/// Measured: blocking threads, which run the connections' tasks only while one of them drives
+/// the client's runtime, overshot 32 by up to 14; twice the cap still proves it.
 fn connection_bound(n: u64) -> u64 {
-    n + n / 4 + 1
+    2 * n
 }
 
 #[test]
@@ -53,18 +55,18 @@ fn the_default_bounds_connections_too() {
         .expect("created");
     emu.reset_stats();
     emu.faults()
-        .inject(Api::Job, Fault::Delay(Duration::from_millis(100)), 64);
+        .inject(Api::Job, Fault::Delay(Duration::from_millis(100)), 128);
     std::thread::scope(|s| {
-        for _ in 0..64 {
+        for _ in 0..128 {
             s.spawn(|| client.job(&id).expect("job answered"));
         }
     });
     let stats = emu.stats();
-    assert_eq!(stats.requests_total, 64);
+    assert_eq!(stats.requests_total, 128);
     assert!(
         stats.connections
             <= connection_bound(ims_core::client::DEFAULT_MAX_CONCURRENT_REQUESTS as u64),
-        "64 concurrent calls opened {} connections",
+        "128 concurrent calls opened {} connections",
         stats.connections
     );
 }
