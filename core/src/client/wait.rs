@@ -428,6 +428,34 @@ mod tests {
         }
     }
 
+    /// A sleep of zero (a first poll at once) returns without a timer: tokio rounds a timer up
+    /// to its next millisecond tick, which made every create + wait cycle of 0 s sleep 1 ms.
+    /// With the clock paused, a timer would move it.
+    #[test]
+    fn a_sleep_of_zero_sets_no_timer() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let before = tokio::time::Instant::now();
+            let control = sleep_ticking(
+                Duration::ZERO,
+                Duration::from_millis(100),
+                Instant::now(),
+                &mut Silent,
+            )
+            .await;
+            assert_eq!(control, Control::Continue);
+            assert_eq!(
+                tokio::time::Instant::now(),
+                before,
+                "a zero sleep waited for the timer"
+            );
+        });
+    }
+
     #[test]
     fn jitter_stays_within_bounds() {
         let o = WaitOptions {
