@@ -160,20 +160,17 @@ impl MetadataProvider {
         if resp.status != 200 {
             return Err(self.fail(format!("securitykey answered http {}", resp.status)));
         }
-        let fail = |what: String| self.fail(what);
         let doc: serde_json::Value = serde_json::from_slice(&resp.body)
-            .map_err(|e| fail(format!("securitykey body: {e}")))?;
+            .map_err(|e| self.fail(format!("securitykey body: {e}")))?;
         let c = &doc["credential"];
         let field = |k: &str| c[k].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
         let (Some(ak), Some(sk)) = (field("access"), field("secret")) else {
-            return Err(fail(
-                "securitykey body lacks credential.access/secret".to_owned(),
-            ));
+            return Err(self.fail("securitykey body lacks credential.access/secret".to_owned()));
         };
         let expires = field("expires_at")
             .and_then(|e| parse_rfc3339(&e))
             .ok_or_else(|| {
-                fail("securitykey body lacks a valid credential.expires_at".to_owned())
+                self.fail("securitykey body lacks a valid credential.expires_at".to_owned())
             })?;
         let mut creds = Credentials::new(ak, sk);
         if let Some(t) = field("securitytoken") {
