@@ -237,7 +237,7 @@ impl Inner {
             .collect();
         Ok(RequestPreview {
             method: "POST".to_owned(),
-            url: std::mem::take(&mut prepared.url),
+            url: prepared.url.as_str().to_owned(),
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
         })

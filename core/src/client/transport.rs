@@ -158,7 +158,9 @@ impl Inner {
                 all.extend(signed.headers().map(|(k, v)| (k.to_owned(), v.to_owned())));
                 all.push(("Authorization".to_owned(), signed.authorization));
                 Ok(Prepared {
-                    url: call.endpoint.url_for(&signed.wire_uri),
+                    url: call
+                        .endpoint
+                        .request_url(&call.path, signed.canonical.query()),
                     headers: all,
                     canonical: Some(signed.canonical),
                     clock_offset,
@@ -173,15 +175,10 @@ impl Inner {
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                     .collect();
                 all.push(("X-Auth-Token".to_owned(), token.to_string()));
-                let mut wire = call.path.clone();
                 let mut q = String::new();
                 sign::encode::canonical_query(call.query, &mut q);
-                if !q.is_empty() {
-                    wire.push('?');
-                    wire.push_str(&q);
-                }
                 Ok(Prepared {
-                    url: call.endpoint.url_for(&wire),
+                    url: call.endpoint.request_url(&call.path, &q),
                     headers: all,
                     canonical: None,
                     clock_offset: self.clock_offset.load(Ordering::Relaxed),
@@ -191,7 +188,7 @@ impl Inner {
     }
 
     async fn send_once(&self, call: &Call<'_>, prepared: &Prepared) -> Result<RawResponse> {
-        let mut rb = self.http.request(call.method.clone(), &prepared.url);
+        let mut rb = self.http.request(call.method.clone(), prepared.url.clone());
         for (k, v) in &prepared.headers {
             if !k.eq_ignore_ascii_case("host") {
                 rb = rb.header(k.as_str(), v.as_str());
@@ -293,7 +290,8 @@ fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
 
 /// A signed (or token-authenticated) attempt, ready to send.
 pub(crate) struct Prepared {
-    pub url: String,
+    /// Built on the endpoint's parsed URL: only the path and query are parsed per request.
+    pub url: url::Url,
     pub headers: Vec<(String, String)>,
     /// The canonical request this attempt signed (none for token authentication), for the hint
     /// of a "signature mismatch" answer.
