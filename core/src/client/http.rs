@@ -103,6 +103,10 @@ pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<reqwest::Client
         // A signed request must never be replayed elsewhere: redirects would carry the
         // security token to another host. A 3xx comes back as an API error instead.
         .redirect(reqwest::redirect::Policy::none())
+        // Retries are this client's own (`retry.rs`). reqwest's policy only ever retries
+        // HTTP/2 and HTTP/3 refusals, which this HTTP/1.1 client never sees, yet it would copy
+        // every request (headers and body) in case it did.
+        .retry(reqwest::retry::never().max_retries_per_request(0))
         .https_only(false);
     match &config.proxy {
         Some(p) => {
