@@ -9,7 +9,7 @@
 # 1. a venv target/bench/venv gets the pinned official SDK and maturin (bench/requirements.txt);
 # 2. our wheel is built with `maturin build --release` (as scripts/python-tests.sh does) and
 #    installed into the same venv;
-# 3. `cargo build --release` of the CLI (ims) and of the `cycle` example, and the criterion
+# 3. `cargo build --release` of the CLI (ims), the `cycle` and `loopback_floor` examples, and the criterion
 #    bench `sign` (cargo bench --no-run); the binaries are copied to target/bench/bin so that a
 #    concurrent build in target/ cannot swap them mid-run;
 # 4. bench/harness.py measures, alternating the clients in rounds: signing rate, client CPU per
@@ -50,7 +50,7 @@ fi
 
 step "cargo build --release -p ims-cli, the cycle example, the sign bench"
 cargo build --quiet --release --locked -p ims-cli --bin ims
-cargo build --quiet --release --locked -p ims-core --example cycle
+cargo build --quiet --release --locked -p ims-core --example cycle --example loopback_floor
 sign_bench="$(cargo bench --quiet --locked -p ims-core --bench sign --no-run --message-format=json \
     | "$py" -c '
 import json, sys
@@ -63,6 +63,7 @@ target_dir="$(cargo metadata --format-version 1 --no-deps \
     | "$py" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 cp -f "$target_dir/release/ims" "$work/bin/ims"
 cp -f "$target_dir/release/examples/cycle" "$work/bin/cycle"
+cp -f "$target_dir/release/examples/loopback_floor" "$work/bin/loopback_floor"
 cp -f "$sign_bench" "$work/bin/sign-bench"
 
 step "maturin build --release of python/ into the venv"

@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
     println!(
-        "{{\"client\": \"rust\", \"cycles\": {cycles}, \"polls\": {polls}, \"cpu_s\": {cpu:.4}, \"wall_s\": {wall:.4}, \"cpu_ms_per_cycle\": {:.4}, \"cycles_per_s\": {:.1}}}",
+        "{{\"client\": \"rust\", \"cycles\": {cycles}, \"polls\": {polls}, \"cpu_s\": {cpu:.6}, \"wall_s\": {wall:.4}, \"cpu_ms_per_cycle\": {:.4}, \"cycles_per_s\": {:.1}}}",
         cpu * 1000.0 / f64::from(cycles),
         f64::from(cycles) / wall
     );

@@ -7,9 +7,26 @@ pub fn arg(args: &[String], name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
-/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, in clock ticks
-/// of 10 ms).
+/// CPU seconds this process has run so far: the sum over its threads of the scheduler's own
+/// nanosecond count (Linux `/proc/self/task/*/schedstat`, first field), the clock
+/// `CLOCK_PROCESS_CPUTIME_ID` and Python's `time.process_time()` read. Where that file is
+/// missing, user + system time from `/proc/self/stat`, in clock ticks of 10 ms.
 pub fn cpu_seconds() -> f64 {
+    precise_cpu_seconds().unwrap_or_else(tick_cpu_seconds)
+}
+
+/// The sum of `/proc/self/task/*/schedstat`'s run time, if every thread's could be read.
+fn precise_cpu_seconds() -> Option<f64> {
+    let mut ns: u64 = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns as f64 / 1e9)
+}
+
+/// User + system CPU seconds from `/proc/self/stat` (clock ticks of 10 ms).
+fn tick_cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the `(comm)`: state is field 3; utime and stime are fields 14 and 15.
     let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
