@@ -212,16 +212,19 @@ class Emulator:
 
 
 class Worker:
-    """bench/e2e_worker.py, kept alive across rounds (warm client, one connection)."""
+    """A long-lived measuring process, kept alive across rounds (warm client, one connection):
+    bench/e2e_worker.py for the Python clients, or a Rust example run with --serve (`cycle`,
+    `loopback_floor`). It prints `ready` after 20 warm-up cycles, then answers each number N on
+    stdin with the JSON line of N cycles: cycles, cpu_s (the CPU of those cycles alone), wall_s."""
 
-    def __init__(self, py: str, client: str, url: str) -> None:
+    def __init__(self, cmd: list[str], url: str) -> None:
+        self.name = Path(cmd[-1] if cmd[-1].endswith(".py") else cmd[0]).name
         self.proc = subprocess.Popen(
-            [py, str(BENCH / "e2e_worker.py"), "--client", client, "--url", url, "--ak", AK,
-             "--sk", SK, "--project-id", PROJECT],
+            [*cmd, "--url", url, "--ak", AK, "--sk", SK, "--project-id", PROJECT],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(),
         )
         if self._line() != "ready":
-            raise SystemExit(f"e2e worker {client} did not start")
+            raise SystemExit(f"e2e worker {cmd} did not start")
 
     def _line(self) -> str:
         assert self.proc.stdout is not None
@@ -246,41 +249,23 @@ class Worker:
             self.proc.wait()
 
 
-def run_rust_example(binary: Path, url: str, cycles: int) -> dict[str, Any]:
-    """One run of a Rust example (`cycle` or `loopback_floor`): its own JSON line, whose cpu_s
-    is the CPU of the measured cycles alone (the scheduler's nanosecond count summed over the
-    process's threads, as Python's process_time reads it), plus the whole process's CPU from
-    wait4's rusage (start-up and warm-up included), kept in results.json as a cross-check."""
-    proc = subprocess.Popen(
-        [str(binary), "--url", url, "--cycles", str(cycles), "--ak", AK, "--sk", SK,
-         "--project-id", PROJECT],
-        stdout=subprocess.PIPE, text=True, env=child_env(),
-    )
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{binary.name} exited {proc.returncode}")
-    report = json.loads(out.strip().splitlines()[-1])
-    report["rusage_cpu_s"] = usage.ru_utime + usage.ru_stime
-    return report
-
-
 def bench_e2e(py: str, bins: Path, url: str, cfg: dict[str, Any]) -> dict[str, Any]:
     n = cfg["e2e_cycles"]
-    workers = {c: Worker(py, c, url) for c in ("official", "ours")}
-    samples: dict[str, list[dict[str, Any]]] = {"official": [], "ours": [], "rust": [],
-                                                 "floor": []}
-    runs: dict[str, Callable[[], None]] = {
-        "official": lambda: samples["official"].append(workers["official"].run(n)),
-        "ours": lambda: samples["ours"].append(workers["ours"].run(n)),
-        "rust": lambda: samples["rust"].append(run_rust_example(bins / "cycle", url, n)),
+    worker = str(BENCH / "e2e_worker.py")
+    workers = {
+        "official": Worker([py, worker, "--client", "official"], url),
+        "ours": Worker([py, worker, "--client", "ours"], url),
+        "rust": Worker([str(bins / "cycle"), "--serve"], url),
         # The same two exchanges per cycle with bare TcpStream reads and writes: the kernel's
         # share, under which no client of the emulator can go.
-        "floor": lambda: samples["floor"].append(
-            run_rust_example(bins / "loopback_floor", url, n)),
+        "floor": Worker([str(bins / "loopback_floor"), "--serve"], url),
     }
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in workers}
+
+    def runner(name: str) -> Callable[[], None]:
+        return lambda: samples[name].append(workers[name].run(n))
+
+    runs = {name: runner(name) for name in workers}
     try:
         for r in range(cfg["e2e_rounds"]):
             for name in rotate(list(runs), r):
@@ -303,7 +288,6 @@ def bench_e2e(py: str, bins: Path, url: str, cfg: dict[str, Any]) -> dict[str, A
         "cpu_s_per_cycle": {k: spread(v) for k, v in cpu.items()},
         "cycles_per_s": {k: spread(v) for k, v in rate.items()},
         "ours_thread_s_per_cycle": spread([s["thread_s"] / s["cycles"] for s in samples["ours"]]),
-        "rust_process_rusage_cpu_s": spread([s["rusage_cpu_s"] for s in samples["rust"]]),
         "official_polls_per_cycle": med(
             [s["polls"] / s["cycles"] for s in samples["official"]]),
         "cpu_ratio_official_over": {

@@ -1,25 +1,25 @@
 //! Client CPU per create + wait cycle against a running emulator (`ims emulator --job-seconds 0`).
 //!
 //! ```text
-//! cargo run --release -p ims-core --example cycle -- --url http://127.0.0.1:PORT [--cycles 500]
+//! cargo run --release -p ims-core --example cycle -- --url http://127.0.0.1:PORT [--cycles 500 | --serve]
 //! ```
 //!
 //! The emulator runs in another process, so this process's CPU time (user + system, from
-//! `/proc/self/stat`) is the client's alone. Prints one JSON line.
+//! `common::cpu_seconds`) is the client's alone. Prints one JSON line; with `--serve`, one per
+//! number read from stdin, after `ready` (`common::run_batches`).
 #![allow(clippy::print_stdout)]
 
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{arg, cpu_seconds};
+use common::{arg, cpu_seconds, run_batches};
 use ims_core::model::WholeImageRequest;
 use ims_core::{Client, Credentials, WaitOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let url = arg(&args, "--url").ok_or("--url URL is required")?;
-    let cycles: u32 = arg(&args, "--cycles").map_or(Ok(500), |v| v.parse())?;
     let ak = arg(&args, "--ak").unwrap_or_else(|| "IMSDEMOAK00000000000".to_owned());
     let sk = arg(&args, "--sk")
         .unwrap_or_else(|| "ims-demo-secret-key-0000000000000000000000".to_owned());
@@ -47,21 +47,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let id = client.create_whole_image(&request)?;
         client.wait(&id, &wait)?;
     }
-    let (cpu0, wall0) = (cpu_seconds(), Instant::now());
-    let mut polls = 0u64;
-    for _ in 0..cycles {
-        let id = client.create_whole_image(&request)?;
-        let mut count = |_: &ims_core::client::Progress<'_>| {
-            polls += 1;
-            ims_core::client::Control::Continue
-        };
-        client.wait_with(&id, &wait, &mut count)?;
-    }
-    let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
-    println!(
-        "{{\"client\": \"rust\", \"cycles\": {cycles}, \"polls\": {polls}, \"cpu_s\": {cpu:.6}, \"wall_s\": {wall:.4}, \"cpu_ms_per_cycle\": {:.4}, \"cycles_per_s\": {:.1}}}",
-        cpu * 1000.0 / f64::from(cycles),
-        f64::from(cycles) / wall
-    );
-    Ok(())
+    run_batches(&args, |cycles| {
+        let (cpu0, wall0) = (cpu_seconds(), Instant::now());
+        let mut polls = 0u64;
+        for _ in 0..cycles {
+            let id = client.create_whole_image(&request)?;
+            let mut count = |_: &ims_core::client::Progress<'_>| {
+                polls += 1;
+                ims_core::client::Control::Continue
+            };
+            client.wait_with(&id, &wait, &mut count)?;
+        }
+        let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
+        Ok(format!(
+            "{{\"client\": \"rust\", \"cycles\": {cycles}, \"polls\": {polls}, \"cpu_s\": {cpu:.6}, \"wall_s\": {wall:.4}, \"cpu_ms_per_cycle\": {:.4}, \"cycles_per_s\": {:.1}}}",
+            cpu * 1000.0 / f64::from(cycles),
+            f64::from(cycles) / wall
+        ))
+    })
 }

@@ -4,14 +4,15 @@
 //! running emulator (`ims emulator --job-seconds 0`).
 //!
 //! ```text
-//! cargo run --release -p ims-core --example loopback_floor -- --url http://127.0.0.1:PORT [--cycles 500]
+//! cargo run --release -p ims-core --example loopback_floor -- --url http://127.0.0.1:PORT [--cycles 500 | --serve]
 //! ```
 //!
 //! Each cycle sends two signed `GET`s of one job (prepared and signed once; the emulator accepts
 //! a signature for 15 minutes) and reads each answer to the end of its `Content-Length`. What a
 //! cycle costs here is what the kernel charges a client for two loopback exchanges, plus a few
 //! copies: no client that talks HTTP over TCP to the emulator can spend less. Prints one JSON
-//! line, with the CPU of the cycles alone (see `common::cpu_seconds`).
+//! line, with the CPU of the cycles alone (see `common::cpu_seconds`); with `--serve`, one per
+//! number read from stdin, after `ready` (`common::run_batches`).
 #![allow(clippy::print_stdout)]
 
 use std::io::{Read, Write};
@@ -20,7 +21,7 @@ use std::time::Instant;
 
 mod common;
 
-use common::{arg, cpu_seconds};
+use common::{arg, cpu_seconds, run_batches};
 use ims_core::Credentials;
 use ims_core::model::WholeImageRequest;
 use ims_core::sign::{Algorithm, SdkDate, SignableRequest, SigningParams, sign_request};
@@ -28,7 +29,6 @@ use ims_core::sign::{Algorithm, SdkDate, SignableRequest, SigningParams, sign_re
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let url = arg(&args, "--url").ok_or("--url URL is required")?;
-    let cycles: u32 = arg(&args, "--cycles").map_or(Ok(500), |v| v.parse())?;
     let ak = arg(&args, "--ak").unwrap_or_else(|| "IMSDEMOAK00000000000".to_owned());
     let sk = arg(&args, "--sk")
         .unwrap_or_else(|| "ims-demo-secret-key-0000000000000000000000".to_owned());
@@ -112,19 +112,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..20 {
         exchange(&mut stream)?;
     }
-    let (cpu0, wall0) = (cpu_seconds(), Instant::now());
-    for _ in 0..cycles {
-        exchange(&mut stream)?;
-        exchange(&mut stream)?;
-    }
-    let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
-    let n = f64::from(cycles);
-    println!(
-        "{{\"client\": \"floor\", \"cycles\": {cycles}, \"cpu_s\": {cpu:.6}, \"wall_s\": {wall:.4}, \"cpu_ms_per_cycle\": {:.4}, \"cycles_per_s\": {:.1}}}",
-        cpu / n * 1e3,
-        n / wall
-    );
-    Ok(())
+    run_batches(&args, |cycles| {
+        let (cpu0, wall0) = (cpu_seconds(), Instant::now());
+        for _ in 0..cycles {
+            exchange(&mut stream)?;
+            exchange(&mut stream)?;
+        }
+        let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
+        let n = f64::from(cycles);
+        Ok(format!(
+            "{{\"client\": \"floor\", \"cycles\": {cycles}, \"cpu_s\": {cpu:.6}, \"wall_s\": {wall:.4}, \"cpu_ms_per_cycle\": {:.4}, \"cycles_per_s\": {:.1}}}",
+            cpu / n * 1e3,
+            n / wall
+        ))
+    })
 }
 
 /// The length of the first complete answer in `buf` (head and `Content-Length` bytes of body).

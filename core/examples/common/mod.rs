@@ -37,3 +37,29 @@ fn tick_cpu_seconds() -> f64 {
         .sum();
     ticks / 100.0
 }
+
+/// Runs the measured batches, as `bench/e2e_worker.py` does for Python: with `--serve` in
+/// `args`, prints `ready`, then for each line of stdin (a number N) runs `batch(N)` and prints
+/// its JSON line, until EOF, so that a long-lived, warm process is measured round after round;
+/// without it, runs one batch of `--cycles` (default 500) and prints its line.
+#[allow(dead_code)] // each example compiles this module; many_waits has no batches
+pub fn run_batches(
+    args: &[String],
+    mut batch: impl FnMut(u32) -> Result<String, Box<dyn std::error::Error>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::{BufRead, Write};
+    let mut out = std::io::stdout().lock();
+    if !args.iter().any(|a| a == "--serve") {
+        let cycles: u32 = arg(args, "--cycles").map_or(Ok(500), |v| v.parse())?;
+        writeln!(out, "{}", batch(cycles)?)?;
+        return Ok(());
+    }
+    writeln!(out, "ready")?;
+    out.flush()?;
+    for line in std::io::stdin().lock().lines() {
+        let cycles: u32 = line?.trim().parse()?;
+        writeln!(out, "{}", batch(cycles)?)?;
+        out.flush()?;
+    }
+    Ok(())
+}
