@@ -478,7 +478,7 @@ def table(res: dict[str, Any]) -> str:
         f"less [{rc['rust']['min']:.1f}–{rc['rust']['max']:.1f}] "
         f"| Python ≥ 20× less: {verdict(rc['ours']['median'] >= 20)}; "
         f"Rust ≥ 25× less: {verdict(rc['rust']['median'] >= 25)} |")
-    add(f"| floor: the same 2 exchanges per cycle with bare `TcpStream` writes and reads "
+    add(f"| floor: 2 loopback exchanges per cycle (two job queries, prepared once) with bare `TcpStream` writes and reads "
         f"(`loopback_floor`: no HTTP library, runtime, signing or JSON) | | | "
         f"{fmt_us(c['floor']['median'])} | official ÷ floor **{rc['floor']['median']:.1f}×** "
         f"[{rc['floor']['min']:.1f}–{rc['floor']['max']:.1f}], the most any client could reach; "

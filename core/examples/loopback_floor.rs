@@ -1,5 +1,5 @@
-//! The floor under the client's CPU per create + wait cycle: the same two HTTP exchanges on one
-//! kept-alive loopback connection, made with nothing but blocking `std::net::TcpStream` writes
+//! The floor under the client's CPU per create + wait cycle: two HTTP exchanges, as a cycle makes,
+//! on one kept-alive loopback connection, made with nothing but blocking `std::net::TcpStream` writes
 //! and reads of prepared bytes (no HTTP library, no runtime, no signing, no JSON), against a
 //! running emulator (`ims emulator --job-seconds 0`).
 //!
@@ -10,7 +10,7 @@
 //! Each cycle sends two signed `GET`s of one job (prepared and signed once; the emulator accepts
 //! a signature for 15 minutes) and reads each answer to the end of its `Content-Length`. What a
 //! cycle costs here is what the kernel charges a client for two loopback exchanges, plus a few
-//! copies: no client that talks HTTP over TCP to the emulator can spend less. Prints one JSON
+//! copies: no client that talks HTTP over TCP to the emulator can spend much less. Prints one JSON
 //! line, with the CPU of the cycles alone (see `common::cpu_seconds`); with `--serve`, one per
 //! number read from stdin, after `ready` (`common::run_batches`).
 #![allow(clippy::print_stdout)]
