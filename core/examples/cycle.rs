@@ -13,29 +13,14 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{arg, cpu_seconds, run_batches};
-use ims_core::model::WholeImageRequest;
-use ims_core::{Client, Credentials, WaitOptions};
+use common::{Target, cpu_seconds, ecs_request, run_batches};
+use ims_core::WaitOptions;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = arg(&args, "--url").ok_or("--url URL is required")?;
-    let ak = arg(&args, "--ak").unwrap_or_else(|| "IMSDEMOAK00000000000".to_owned());
-    let sk = arg(&args, "--sk")
-        .unwrap_or_else(|| "ims-demo-secret-key-0000000000000000000000".to_owned());
-    let project =
-        arg(&args, "--project-id").unwrap_or_else(|| "0123456789abcdef0123456789abcdef".to_owned());
-    let client = Client::builder()
-        .endpoint(url)
-        .project_id(project)
-        .credentials(Credentials::new(ak, sk))
-        .build()?;
-    let request = WholeImageRequest::from_ecs(
-        "bench-cycle",
-        "877a2cda-ba63-4e1e-b95f-e67e48b6129a",
-        "de9fcf45-11b2-432c-8562-5c5428574600",
-    )
-    .build()?;
+    let target = Target::from_args(&args)?;
+    let client = target.builder().build()?;
+    let request = ecs_request("bench-cycle")?;
     // Polls at once (the emulator's jobs of 0 s are done by then); the interval must be above
     // zero, and 1 ms is never slept when the first poll already sees SUCCESS.
     let wait = WaitOptions {

@@ -21,45 +21,28 @@ use std::time::Instant;
 
 mod common;
 
-use common::{arg, cpu_seconds, run_batches};
-use ims_core::Credentials;
-use ims_core::model::WholeImageRequest;
+use common::{Target, cpu_seconds, ecs_request, run_batches};
 use ims_core::sign::{Algorithm, SdkDate, SignableRequest, SigningParams, sign_request};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = arg(&args, "--url").ok_or("--url URL is required")?;
-    let ak = arg(&args, "--ak").unwrap_or_else(|| "IMSDEMOAK00000000000".to_owned());
-    let sk = arg(&args, "--sk")
-        .unwrap_or_else(|| "ims-demo-secret-key-0000000000000000000000".to_owned());
-    let project =
-        arg(&args, "--project-id").unwrap_or_else(|| "0123456789abcdef0123456789abcdef".to_owned());
-    let host = url
+    let target = Target::from_args(&args)?;
+    let host = target
+        .url
         .strip_prefix("http://")
         .ok_or("--url must be http://127.0.0.1:PORT")?
         .trim_end_matches('/')
         .to_owned();
-    let credentials = Credentials::new(ak, sk);
 
     // One job to query, made by the real client.
-    let client = ims_core::Client::builder()
-        .endpoint(url.as_str())
-        .project_id(project.as_str())
-        .credentials(credentials.clone())
-        .build()?;
-    let request = WholeImageRequest::from_ecs(
-        "bench-floor",
-        "877a2cda-ba63-4e1e-b95f-e67e48b6129a",
-        "de9fcf45-11b2-432c-8562-5c5428574600",
-    )
-    .build()?;
-    let job = client.create_whole_image(&request)?;
+    let client = target.builder().build()?;
+    let job = client.create_whole_image(&ecs_request("bench-floor")?)?;
 
     // The job query, signed once, as bytes.
     let path = format!("/v1/cloudimages/job/{}", job.as_str());
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
     let params = SigningParams {
-        credentials: &credentials,
+        credentials: &target.credentials,
         algorithm: Algorithm::SdkHmacSha256,
         date: SdkDate::from_unix(i64::try_from(now.as_secs())?)?,
         region: None,
@@ -67,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let headers = [
         ("Content-Type", "application/json;charset=utf-8"),
-        ("X-Project-Id", project.as_str()),
+        ("X-Project-Id", target.project_id.as_str()),
     ];
     let signable = SignableRequest {
         method: "GET",

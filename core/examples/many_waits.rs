@@ -20,9 +20,8 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{arg, cpu_seconds};
-use ims_core::model::WholeImageRequest;
-use ims_core::{AsyncClient, Client, Credentials, WaitOptions};
+use common::{Target, arg, cpu_seconds, ecs_request};
+use ims_core::{AsyncClient, WaitOptions};
 
 /// A `kB` field of `/proc/self/status`, or the `Threads` count.
 fn status_field(name: &str) -> u64 {
@@ -42,15 +41,7 @@ struct Outcome {
 }
 
 async fn run(client: AsyncClient, jobs: u32, wait: WaitOptions) -> Outcome {
-    let request = Arc::new(
-        WholeImageRequest::from_ecs(
-            "bench-many",
-            "877a2cda-ba63-4e1e-b95f-e67e48b6129a",
-            "de9fcf45-11b2-432c-8562-5c5428574600",
-        )
-        .build()
-        .expect("a valid request"),
-    );
+    let request = Arc::new(ecs_request("bench-many").expect("a valid request"));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..jobs {
         let (client, request) = (client.clone(), request.clone());
@@ -88,20 +79,15 @@ async fn run(client: AsyncClient, jobs: u32, wait: WaitOptions) -> Outcome {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = arg(&args, "--url").ok_or("--url URL is required")?;
+    let target = Target::from_args(&args)?;
     let jobs: u32 = arg(&args, "--jobs").map_or(Ok(10_000), |v| v.parse())?;
     let flavour = arg(&args, "--runtime").unwrap_or_else(|| "current".to_owned());
     let job_seconds: f64 = arg(&args, "--job-seconds").map_or(Ok(30.0), |v| v.parse())?;
     let first_delay: f64 = arg(&args, "--first-delay").map_or(Ok(10.0), |v| v.parse())?;
     let interval: f64 = arg(&args, "--interval").map_or(Ok(4.0), |v| v.parse())?;
     let max_concurrent: usize = arg(&args, "--max-concurrent").map_or(Ok(32), |v| v.parse())?;
-    let client = Client::builder()
-        .endpoint(url)
-        .project_id("0123456789abcdef0123456789abcdef")
-        .credentials(Credentials::new(
-            "IMSDEMOAK00000000000",
-            "ims-demo-secret-key-0000000000000000000000",
-        ))
+    let client = target
+        .builder()
         .max_concurrent_requests(max_concurrent)
         .build_async()?;
     let wait = WaitOptions {

@@ -1,4 +1,54 @@
-//! What the benchmark examples share: their argument reader and this process's CPU time.
+//! What the benchmark examples share: their argument reader, the emulator account they use,
+//! the create request they send, their batches and this process's CPU time.
+
+use ims_core::model::WholeImageRequest;
+use ims_core::{ClientBuilder, Credentials};
+
+/// The emulator and the account an example talks to: `--url` (required), and `--ak`, `--sk`,
+/// `--project-id`, which default to the emulator's demo account.
+pub struct Target {
+    /// The emulator's base URL.
+    pub url: String,
+    /// The AK/SK to sign with.
+    pub credentials: Credentials,
+    /// The project id.
+    pub project_id: String,
+}
+
+impl Target {
+    /// Reads the target from the command line.
+    pub fn from_args(args: &[String]) -> Result<Self, Box<dyn std::error::Error>> {
+        Ok(Target {
+            url: arg(args, "--url").ok_or("--url URL is required")?,
+            credentials: Credentials::new(
+                arg(args, "--ak").unwrap_or_else(|| "IMSDEMOAK00000000000".to_owned()),
+                arg(args, "--sk")
+                    .unwrap_or_else(|| "ims-demo-secret-key-0000000000000000000000".to_owned()),
+            ),
+            project_id: arg(args, "--project-id")
+                .unwrap_or_else(|| "0123456789abcdef0123456789abcdef".to_owned()),
+        })
+    }
+
+    /// A client builder pointed at the target.
+    pub fn builder(&self) -> ClientBuilder {
+        ims_core::Client::builder()
+            .endpoint(self.url.as_str())
+            .project_id(self.project_id.as_str())
+            .credentials(self.credentials.clone())
+    }
+}
+
+/// The create request every example sends (from an ECS, with the seed page's ids), named `name`.
+pub fn ecs_request(name: &str) -> Result<WholeImageRequest, Box<dyn std::error::Error>> {
+    WholeImageRequest::from_ecs(
+        name,
+        "877a2cda-ba63-4e1e-b95f-e67e48b6129a",
+        "de9fcf45-11b2-432c-8562-5c5428574600",
+    )
+    .build()
+    .map_err(Into::into)
+}
 
 /// The value after `name` in `args`, if any.
 pub fn arg(args: &[String], name: &str) -> Option<String> {
