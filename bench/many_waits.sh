@@ -51,7 +51,7 @@ if [ ! -x "$py" ] || ! "$py" -c "import ims; ims.AsyncClient" 2>/dev/null; then
   echo "== python: building the wheel into target/bench/venv"
   [ -x "$py" ] || python3 -m venv target/bench/venv
   "$py" -m pip install -q maturin
-  target/bench/venv/bin/maturin build --release -q -m python/Cargo.toml -o target/bench/wheels
+  target/bench/venv/bin/maturin build --profile wheel -q -m python/Cargo.toml -o target/bench/wheels
   "$py" -m pip install -q --force-reinstall target/bench/wheels/ims-*.whl
 fi
 emulator_run "python, asyncio.gather of $cycles cycles" "$py" bench/async_gather.py \

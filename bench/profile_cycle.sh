@@ -10,8 +10,9 @@
 # --src DIR     a checkout of this repository whose Python package is profiled (default: this
 #               one), e.g. a `git worktree` of an older commit, to compare before and after;
 # --target DIR  its cargo target directory (default: DIR/target). The native module is built
-#               there with `cargo build --release -p ims-python`: the same code as the wheel,
-#               but with its symbols (the wheel is stripped), so the profile can name functions.
+#               there with `cargo build --profile wheel -p ims-python` (`--profile release`
+#               for a checkout without that profile): the wheel's code and build settings, but
+#               with its symbols (the wheel is stripped), so the profile can name functions.
 #
 # The package is run from a temporary copy (DIR/python/python/ims plus that module) put first
 # on PYTHONPATH. The interpreter is target/bench/venv's (bench/run.sh makes it; it also has the
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
         --client) client="$2"; shift 2 ;;
         --src) src="$(cd "$2" && pwd)"; shift 2 ;;
         --target) target="$2"; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "usage: bench/profile_cycle.sh [--cycles N] [--client ours|official] [--src DIR] [--target DIR]" >&2; exit 2 ;;
     esac
 done
@@ -44,10 +45,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$src" && CARGO_TARGET_DIR="$target" cargo build --quiet --release -p ims-python -p ims-cli)
+profile=release
+grep -q '^\[profile.wheel\]' "$src/Cargo.toml" && profile=wheel
+(cd "$src" && CARGO_TARGET_DIR="$target" cargo build --quiet --profile "$profile" -p ims-python \
+    && CARGO_TARGET_DIR="$target" cargo build --quiet --release -p ims-cli)
 cp -r "$src/python/python/ims" "$work/ims"
 rm -f "$work"/ims/_ims*.so
-cp "$target/release/lib_ims.so" "$work/ims/_ims.abi3.so"
+cp "$target/$profile/lib_ims.so" "$work/ims/_ims.abi3.so"
 
 "$target/release/ims" emulator --job-seconds 0 >"$work/emulator.out" 2>/dev/null &
 emu_pid=$!
@@ -57,6 +61,6 @@ url="$(head -n1 "$work/emulator.out")"
 printf '%s\n' "$cycles" | PYTHONPATH="$work" perf record -q -e cpu-clock -F 4999 -g \
     -o "$work/perf.data" -- "$py" "$root/bench/e2e_worker.py" --client "$client" --url "$url" \
     | tail -n1 >&2
-echo "== $client, $cycles cycles, package from $src ($(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "== $client, $cycles cycles, package from $src ($(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?'), profile $profile)"
 perf report -i "$work/perf.data" --no-children -g none --stdio --sort dso,sym \
     -F overhead,dso,sym 2>/dev/null | "$py" "$root/bench/profile_summary.py"

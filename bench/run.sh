@@ -7,7 +7,7 @@
 #   bench/run.sh --quick    # smoke run: fewer rounds and cycles
 #
 # 1. a venv target/bench/venv gets the pinned official SDK and maturin (bench/requirements.txt);
-# 2. our wheel is built with `maturin build --release` (as scripts/python-tests.sh does) and
+# 2. our wheel is built with `maturin build --profile wheel` (as scripts/python-tests.sh does) and
 #    installed into the same venv;
 # 3. `cargo build --release` of the CLI (ims), the `cycle` and `loopback_floor` examples, and the criterion
 #    bench `sign` (cargo bench --no-run); the binaries are copied to target/bench/bin so that a
@@ -66,9 +66,9 @@ cp -f "$target_dir/release/examples/cycle" "$work/bin/cycle"
 cp -f "$target_dir/release/examples/loopback_floor" "$work/bin/loopback_floor"
 cp -f "$sign_bench" "$work/bin/sign-bench"
 
-step "maturin build --release of python/ into the venv"
+step "maturin build --profile wheel of python/ into the venv"
 rm -rf "$work/wheels"
-"$venv/bin/maturin" build --quiet --release --locked -m python/Cargo.toml -i "$py" \
+"$venv/bin/maturin" build --quiet --profile wheel --locked -m python/Cargo.toml -i "$py" \
     -o "$work/wheels" >&2
 "$py" -m pip install --quiet --force-reinstall --no-deps "$work"/wheels/ims-*.whl
 

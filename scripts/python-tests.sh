@@ -63,8 +63,8 @@ step "build venv: $("$base" --version) + maturin"
 "$base" -m venv "$work/build"
 "$work/build/bin/python" -m pip install --quiet "maturin>=1.9.4,<2"
 
-step "build the abi3 wheel (maturin build --release)"
-"$work/build/bin/maturin" build --release --locked -m python/Cargo.toml \
+step "build the abi3 wheel (maturin build --profile wheel)"
+"$work/build/bin/maturin" build --profile wheel --locked -m python/Cargo.toml \
     -i "$work/build/bin/python" -o "$work/wheels"
 wheel="$(ls "$work"/wheels/ims-*.whl)"
 echo "wheel: $(basename "$wheel")"
