@@ -214,11 +214,11 @@ class Emulator:
 class Worker:
     """A long-lived measuring process, kept alive across rounds (warm client, one connection):
     bench/e2e_worker.py for the Python clients, or a Rust example run with --serve (`cycle`,
-    `loopback_floor`). It prints `ready` after 20 warm-up cycles, then answers each number N on
-    stdin with the JSON line of N cycles: cycles, cpu_s (the CPU of those cycles alone), wall_s."""
+    `loopback_floor`). It prints `ready` after warming up (20 cycles; the floor, 20 exchanges),
+    then answers each number N on stdin with the JSON line of N cycles: cycles, cpu_s (the CPU
+    of those cycles alone), wall_s."""
 
     def __init__(self, cmd: list[str], url: str) -> None:
-        self.name = Path(cmd[-1] if cmd[-1].endswith(".py") else cmd[0]).name
         self.proc = subprocess.Popen(
             [*cmd, "--url", url, "--ak", AK, "--sk", SK, "--project-id", PROJECT],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(),
@@ -256,8 +256,8 @@ def bench_e2e(py: str, bins: Path, url: str, cfg: dict[str, Any]) -> dict[str, A
         "official": Worker([py, worker, "--client", "official"], url),
         "ours": Worker([py, worker, "--client", "ours"], url),
         "rust": Worker([str(bins / "cycle"), "--serve"], url),
-        # The same two exchanges per cycle with bare TcpStream reads and writes: the kernel's
-        # share, under which no client of the emulator can go.
+        # Two exchanges per cycle too (two job queries prepared once), with bare TcpStream
+        # writes and reads: what the kernel charges any client of the emulator.
         "floor": Worker([str(bins / "loopback_floor"), "--serve"], url),
     }
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name in workers}
@@ -478,8 +478,9 @@ def table(res: dict[str, Any]) -> str:
         f"less [{rc['rust']['min']:.1f}–{rc['rust']['max']:.1f}] "
         f"| Python ≥ 20× less: {verdict(rc['ours']['median'] >= 20)}; "
         f"Rust ≥ 25× less: {verdict(rc['rust']['median'] >= 25)} |")
-    add(f"| floor: 2 loopback exchanges per cycle (two job queries, prepared once) with bare `TcpStream` writes and reads "
-        f"(`loopback_floor`: no HTTP library, runtime, signing or JSON) | | | "
+    add(f"| floor: 2 loopback exchanges per cycle (two job queries, prepared once) with bare "
+        f"`TcpStream` writes and reads (`loopback_floor`: no HTTP library, runtime, signing or "
+        f"JSON) | | | "
         f"{fmt_us(c['floor']['median'])} | official ÷ floor **{rc['floor']['median']:.1f}×** "
         f"[{rc['floor']['min']:.1f}–{rc['floor']['max']:.1f}], the most any client could reach; "
         f"Python {rf['ours']['median']:.2f}×, Rust {rf['rust']['median']:.2f}× the floor | |")

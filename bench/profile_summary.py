@@ -1,8 +1,9 @@
 """Summarise a `perf report --no-children -g none --stdio --sort dso,sym -F overhead,dso,sym`
 listing (read from stdin) into the shares of CPU samples that bench/README.md reports: by
 library (kernel, Python interpreter, the native module `_ims`, libc, others), and, for the
-native module and libc's allocator, by part of the stack. Used by bench/profile_cycle.sh; `--native NAME` counts the binary NAME (a Rust example) as the
-native code instead of the Python module.
+native module and libc's allocator, by part of the stack. Used by bench/profile_cycle.sh;
+`--native NAME` counts the binary NAME (a Rust example) as the native code instead of the
+Python module.
 
 The parts are read off the symbol names (rustc's demangled paths), first match wins; what no
 rule names is counted as "other". Prints plain text, one share per line, in percent of all
@@ -31,17 +32,18 @@ PARTS: list[tuple[str, str]] = [
     ("Rust std, allocation and formatting", r"\bcore::|\balloc::|\bstd::|__rust|memcpy|memmove"),
 ]
 
-# The native code's file names: the Python module, or a Rust example given with --native NAME.
-NATIVE: tuple[str, ...] = ("_ims", "lib_ims")
+# The Python module's file names (the wheel's `_ims.abi3.so`, cargo's `lib_ims.so`).
+PYTHON_MODULE: tuple[str, ...] = ("_ims", "lib_ims")
 
-LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+\[(.)\]\s+(.*)$")
+LINE = re.compile(r"^\s*([0-9.]+)%\s+(\S+)\s+\[.\]\s+(.*)$")
 
 
-def library(dso: str) -> str:
+def library(dso: str, native: tuple[str, ...]) -> str:
+    """The library a sample's file `dso` belongs to; `native` names the native code's files."""
     if dso.startswith("[kernel"):
         return "kernel (syscalls, loopback TCP, scheduling)"
-    if dso.startswith(NATIVE):
-        return "native module _ims (Rust core, pyo3)" if NATIVE[0] == "_ims" else f"native code ({dso})"
+    if dso.startswith(native):
+        return f"native code ({dso})"
     if re.match(r"(lib)?python3", dso):
         return "Python interpreter"
     if dso.startswith("libc.so") or dso.startswith("ld-linux"):
@@ -50,9 +52,9 @@ def library(dso: str) -> str:
 
 
 def main() -> None:
-    global NATIVE
+    native = PYTHON_MODULE
     if len(sys.argv) == 3 and sys.argv[1] == "--native":
-        NATIVE = (sys.argv[2],)
+        native = (sys.argv[2],)
     by_lib: dict[str, float] = defaultdict(float)
     by_part: dict[str, float] = defaultdict(float)
     libc_alloc = 0.0
@@ -61,9 +63,9 @@ def main() -> None:
         m = LINE.match(raw)
         if not m:
             continue
-        share, dso, _kind, sym = float(m.group(1)), m.group(2), m.group(3), m.group(4).strip()
+        share, dso, sym = float(m.group(1)), m.group(2), m.group(3).strip()
         total += share
-        lib = library(dso)
+        lib = library(dso, native)
         by_lib[lib] += share
         if lib.startswith("native"):
             part = next((name for name, pat in PARTS if re.search(pat, sym)), "other")
@@ -76,8 +78,7 @@ def main() -> None:
     for name, share in sorted(by_lib.items(), key=lambda kv: -kv[1]):
         print(f"  {share:5.1f} %  {name}")
     print(f"  (of libc: {libc_alloc:.1f} % in malloc/free)")
-    native = sum(by_part.values())
-    print(f"inside the native module ({native:.1f} % of all samples):")
+    print(f"inside the native code ({sum(by_part.values()):.1f} % of all samples):")
     for name, share in sorted(by_part.items(), key=lambda kv: -kv[1]):
         print(f"  {share:5.1f} %  {name}")
 

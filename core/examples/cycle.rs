@@ -4,8 +4,8 @@
 //! cargo run --release -p ims-core --example cycle -- --url http://127.0.0.1:PORT [--cycles 500 | --serve]
 //! ```
 //!
-//! The emulator runs in another process, so this process's CPU time (user + system, from
-//! `common::cpu_seconds`) is the client's alone. Prints one JSON line; with `--serve`, one per
+//! The emulator runs in another process, so this process's CPU time (`common::cpu_seconds`) is
+//! the client's alone. Prints one JSON line; with `--serve`, one per
 //! number read from stdin, after `ready` (`common::run_batches`).
 #![allow(clippy::print_stdout)]
 
