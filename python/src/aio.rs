@@ -20,6 +20,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use ims_core::client::{Control, Progress, WaitObserver};
 use ims_core::model::{Job as CoreJob, WholeImageRequest};
@@ -53,10 +54,16 @@ pub const MAX_BLOCKING_THREADS: usize = 2;
 
 static RUNTIME: PyOnceLock<tokio::runtime::Runtime> = PyOnceLock::new();
 
+/// How long the exit hook waits for the blocking pool to leave Python (see [`quiesce_at_exit`]).
+const EXIT_WAIT: Duration = Duration::from_secs(2);
+
 /// Starts the runtime on first use and hands it to pyo3-async-runtimes; a failure is a
-/// `ConfigError` (never a panic).
+/// `ConfigError` (never a panic). The first start also registers [`quiesce_at_exit`] with
+/// `atexit`.
 fn start_runtime(py: Python<'_>) -> PyResult<()> {
+    let mut started = false;
     let runtime = RUNTIME.get_or_try_init(py, || {
+        started = true;
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKER_THREADS)
             .max_blocking_threads(MAX_BLOCKING_THREADS)
@@ -67,7 +74,53 @@ fn start_runtime(py: Python<'_>) -> PyResult<()> {
     })?;
     // Set once; later calls find it set, which is fine.
     let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
+    if started {
+        let hook = wrap_pyfunction!(quiesce_at_exit, py)?;
+        py.import("atexit")?.call_method1("register", (hook,))?;
+    }
     Ok(())
+}
+
+/// Runs at interpreter exit (`atexit`, before finalization): keeps the runtime's threads out of
+/// Python from then on.
+///
+/// pyo3-async-runtimes hands each result to asyncio from a blocking-pool thread, and
+/// `call_soon_threadsafe` releases the GIL while it wakes the event loop. When the loop has
+/// already run the callback and the program ends, that thread wakes up in a finalizing
+/// interpreter, which ends it with `pthread_exit`; unwinding a thread that Rust started aborts
+/// the process (or crashed it in CPython's teardown). `tests/test_async.py::
+/// test_the_interpreter_exits_cleanly_right_after_gathered_calls` saw this in about one exit in
+/// five. The hook occupies every thread of the blocking pool ([`MAX_BLOCKING_THREADS`]) with a
+/// task that never returns, waiting (GIL released, at most [`EXIT_WAIT`]) until each has
+/// started: each thread has then left Python, and no later result can enter it. A result still
+/// in flight is dropped, as the process is ending anyway.
+#[pyfunction]
+fn quiesce_at_exit(py: Python<'_>) {
+    let Some(runtime) = RUNTIME.get(py) else {
+        return;
+    };
+    let handle = runtime.handle().clone();
+    py.detach(move || {
+        let (started, parked) = std::sync::mpsc::channel();
+        for _ in 0..MAX_BLOCKING_THREADS {
+            let started = started.clone();
+            drop(handle.spawn_blocking(move || {
+                let _ = started.send(());
+                loop {
+                    std::thread::park();
+                }
+            }));
+        }
+        let deadline = Instant::now() + EXIT_WAIT;
+        for _ in 0..MAX_BLOCKING_THREADS {
+            if parked
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
 }
 
 /// A core result, turned into the Python value, or the exception of the blocking client's

@@ -370,3 +370,40 @@ def test_import_ims_does_not_import_the_async_client() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["False", "True"]
+
+
+EXIT_RACE = """
+import asyncio, sys, ims
+
+async def main(url, ak, sk, project_id, run):
+    client = ims.AsyncClient(endpoint=url, ak=ak, sk=sk, project_id=project_id)
+
+    async def one(i):
+        backup_id = f"backup-{run}-{i}"
+        job_id = await client.create_whole_image(name=f"exit-{i}", backup_id=backup_id)
+        return await client.job_status(job_id)
+
+    await asyncio.gather(*(one(i) for i in range(50)))
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="asyncio subprocess details")
+def test_the_interpreter_exits_cleanly_right_after_gathered_calls() -> None:
+    # The program ends as soon as its last result arrives, while the runtime thread that handed
+    # it over may still be on its way out of Python. Before the atexit hook of the async
+    # runtime, about one exit in five ended in SIGABRT (or SIGSEGV) in the interpreter's
+    # teardown: 9 of 40 runs of this program; twenty runs then all pass with odds below 1 %.
+    import subprocess
+
+    with Emulator(job_seconds=0) as emu:
+        for run in range(20):
+            done = subprocess.run(
+                [sys.executable, "-c", EXIT_RACE, emu.url, emu.ak, emu.sk, emu.project_id]
+                + [str(run)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, (run, done.returncode, done.stderr[-2000:])
