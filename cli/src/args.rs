@@ -185,6 +185,10 @@ pub struct EmulatorArgs {
     /// Refuse every signed request as "signature expired" (clock tests).
     #[arg(long)]
     pub always_expired: bool,
+    /// Refuse a request whose X-Sdk-Date is more than this many seconds from the emulator's
+    /// clock (default: the documented 900).
+    #[arg(long, value_name = "SECS")]
+    pub signature_window_secs: Option<u32>,
     /// Send exactly this Date header text on every answer (any text, for hostile-clock tests).
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub date_override: Option<String>,

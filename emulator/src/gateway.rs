@@ -56,6 +56,11 @@ pub struct GatewayBehaviour {
     pub date_override: Option<String>,
     /// Throttling answers give `Retry-After` as an HTTP date (IMF-fixdate) instead of seconds.
     pub retry_after_http_date: bool,
+    /// How far (seconds) a request's `X-Sdk-Date` may be from the gateway's clock before it is
+    /// refused as "signature expired" (`None`: the documented 15 minutes,
+    /// [`crate::MAX_CLOCK_SKEW_SECS`]). A short window plays a request that waited too long
+    /// between signing and sending without waiting 15 minutes.
+    pub signature_window_secs: Option<u32>,
 }
 
 #[cfg(test)]

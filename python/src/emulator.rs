@@ -108,6 +108,7 @@ fn apply_settings(s: &mut Settings, kwargs: Option<&Bound<'_, PyDict>>) -> PyRes
                 s.gateway.prefix = prefix.parse().map_err(PyValueError::new_err)?;
             }
             "always_expired" => s.gateway.always_expired = arg(&key, v)?,
+            "signature_window_secs" => s.gateway.signature_window_secs = arg(&key, v)?,
             "date_override" => s.gateway.date_override = arg(&key, v)?,
             "retry_after_http_date" => s.gateway.retry_after_http_date = arg(&key, v)?,
             "idle_close_ms" => s.idle_close_ms = arg(&key, v)?,
@@ -194,7 +195,7 @@ impl Emulator {
 
     /// Changes the settings while it runs: the same keywords as the constructor's settings
     /// (`ak` and `sk` together, `security_token`, `project_id`, `region`, `job_seconds`,
-    /// `auth_token`, `gateway_prefix`, `always_expired`, `date_override`,
+    /// `auth_token`, `gateway_prefix`, `always_expired`, `signature_window_secs`, `date_override`,
     /// `retry_after_http_date`, `idle_close_ms`, `close_after_answer`, `echo_unredacted`,
     /// `metadata_enabled`, `known_instances`, `known_vaults`, `known_backups`, `projects`,
     /// `next_job_id`). All are checked before any is applied.

@@ -42,6 +42,7 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
         .parse()
         .map_err(|e| Failure::usage(format!("--gateway-prefix: {e}")))?;
     s.gateway.always_expired = a.always_expired;
+    s.gateway.signature_window_secs = a.signature_window_secs;
     s.gateway.date_override = a.date_override.clone();
     s.gateway.retry_after_http_date = a.retry_after_http_date;
     s.idle_close_ms = a.idle_close_ms;

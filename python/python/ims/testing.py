@@ -74,6 +74,8 @@ class EmulatorSettings(_t.TypedDict, total=False):
     """Gateway error codes use the ``APIGW.`` (default) or ``APIG.`` prefix."""
     always_expired: bool
     """Every signed request is refused as "signature expired"."""
+    signature_window_secs: int | None
+    """Refuse an ``X-Sdk-Date`` further than this from the emulator's clock (``None``: 900 s)."""
     date_override: str | None
     """Every answer carries exactly this ``Date`` text (``None``: the emulator's clock)."""
     retry_after_http_date: bool
