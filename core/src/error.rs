@@ -35,7 +35,7 @@ pub enum ErrorKind {
     JobFailed,
     /// The waiter gave up before the job ended.
     WaitTimeout,
-    /// The caller cancelled the wait.
+    /// The caller cancelled the wait, or interrupted a blocking call.
     Cancelled,
 }
 
@@ -198,6 +198,16 @@ pub enum Error {
         /// The last job document seen, if any.
         last: Option<Box<Job>>,
     },
+    /// The caller stopped a blocking call before its answer came (see
+    /// [`crate::client::Interrupt`]). Its [`Error::kind`] is [`ErrorKind::Cancelled`].
+    #[error("{operation} interrupted before its answer came{}", if *may_have_been_sent { ": the request may have been sent and processed" } else { "; nothing was sent" })]
+    Interrupted {
+        /// What was stopped (`"create_whole_image"`, `"job"`, ...).
+        operation: &'static str,
+        /// Whether the request may have reached the service (for a create: an image may be
+        /// on its way; look for it before creating it again).
+        may_have_been_sent: bool,
+    },
 }
 
 impl Error {
@@ -214,7 +224,62 @@ impl Error {
             Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,
             Error::JobFailed { .. } => ErrorKind::JobFailed,
             Error::WaitTimeout { .. } => ErrorKind::WaitTimeout,
-            Error::Cancelled { .. } => ErrorKind::Cancelled,
+            Error::Cancelled { .. } | Error::Interrupted { .. } => ErrorKind::Cancelled,
+        }
+    }
+
+    /// A copy of this error for another caller that waited for the same outcome (a shared
+    /// project lookup): every field but the underlying `source`, which cannot be copied.
+    #[cfg(feature = "client")]
+    pub(crate) fn shared_copy(&self) -> Error {
+        match self {
+            Error::Validation(v) => Error::Validation(v.clone()),
+            Error::Credentials(m) => Error::Credentials(m.clone()),
+            Error::Config(m) => Error::Config(m.clone()),
+            Error::Signing(e) => Error::Signing(e.clone()),
+            Error::Transport {
+                message, not_sent, ..
+            } => Error::Transport {
+                message: message.clone(),
+                not_sent: *not_sent,
+                source: None,
+            },
+            Error::Tls { message, .. } => Error::Tls {
+                message: message.clone(),
+                source: None,
+            },
+            Error::Timeout(d) => Error::Timeout(*d),
+            Error::Api(api) => Error::Api(api.clone()),
+            Error::InvalidResponse {
+                status,
+                message,
+                request_id,
+            } => Error::InvalidResponse {
+                status: *status,
+                message: message.clone(),
+                request_id: request_id.clone(),
+            },
+            Error::JobFailed { job } => Error::JobFailed { job: job.clone() },
+            Error::WaitTimeout {
+                job_id,
+                elapsed,
+                last,
+            } => Error::WaitTimeout {
+                job_id: job_id.clone(),
+                elapsed: *elapsed,
+                last: last.clone(),
+            },
+            Error::Cancelled { job_id, last } => Error::Cancelled {
+                job_id: job_id.clone(),
+                last: last.clone(),
+            },
+            Error::Interrupted {
+                operation,
+                may_have_been_sent,
+            } => Error::Interrupted {
+                operation,
+                may_have_been_sent: *may_have_been_sent,
+            },
         }
     }
 

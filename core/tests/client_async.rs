@@ -1,4 +1,4 @@
-//! What only the async door has: the blocking client's refusal inside a runtime, futures dropped
+//! What only the async door has: futures dropped
 //! mid-wait and mid-exchange, `Send` futures spawned by the hundred on both runtime flavours,
 //! the observer's timer, instance-metadata credentials inside a runtime, and clients dropped on
 //! a runtime thread. Each test asserts on what the emulator saw (requests, connections) or on
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use ims_core::client::{Control, Progress, WaitObserver};
 use ims_core::credentials::{CredentialProvider, MetadataProvider};
 use ims_core::model::JobStatus;
-use ims_core::{AsyncClient, Client, ErrorKind, JobId, WaitOptions};
+use ims_core::{AsyncClient, Client, WaitOptions};
 use ims_emulator::{Api as Ep, Emulator, Fault};
 
 mod common;
@@ -81,64 +81,7 @@ fn drop_and_expect_no_task_left(rt: &tokio::runtime::Runtime, client: AsyncClien
     });
 }
 
-// ---- 1: the blocking client inside a runtime ----
-
-#[test]
-fn blocking_client_inside_a_runtime_points_to_async_client() {
-    let emu = emulator(Duration::ZERO);
-    let c = builder(&emu).build().expect("client builds");
-    let id = JobId::new("0123456789abcdef0123456789abcdef").expect("id");
-    let request = ecs("refused");
-    let all_calls = |c: &Client| -> Vec<(&'static str, ims_core::Error)> {
-        vec![
-            (
-                "create",
-                c.create_whole_image(&request).expect_err("create refused"),
-            ),
-            ("job", c.job(&id).expect_err("job refused")),
-            (
-                "wait",
-                c.wait(&id, &quick_wait()).expect_err("wait refused"),
-            ),
-        ]
-    };
-    for kind in FLAVOURS {
-        let rt = runtime(kind);
-        // On the runtime's own thread, and in a task (a worker thread on the multi-thread one).
-        let mut refused = rt.block_on(async { all_calls(&c) });
-        let in_task = c.clone();
-        let request = request.clone();
-        let id = id.clone();
-        let from_task = rt.block_on(rt.spawn(async move {
-            vec![
-                (
-                    "create in a task",
-                    in_task.create_whole_image(&request).expect_err("create"),
-                ),
-                ("job in a task", in_task.job(&id).expect_err("job")),
-                (
-                    "wait in a task",
-                    in_task.wait(&id, &quick_wait()).expect_err("wait"),
-                ),
-            ]
-        }));
-        refused.extend(from_task.expect("task ends"));
-        for (call, err) in refused {
-            assert_eq!(err.kind(), ErrorKind::Config, "{kind:?} {call}: {err}");
-            let text = err.to_string();
-            assert!(text.contains("AsyncClient"), "{kind:?} {call}: {text}");
-        }
-    }
-    let stats = emu.stats();
-    assert_eq!(
-        (stats.requests_total, stats.connections),
-        (0, 0),
-        "nothing may reach the emulator"
-    );
-    // Outside the runtime the same client works: the refusal left nothing behind.
-    let created = c.create_whole_image(&request).expect("outside a runtime");
-    c.wait(&created, &quick_wait()).expect("outside a runtime");
-}
+// ---- 1: the blocking client inside a runtime: see client_threads.rs (it works there) ----
 
 // ---- 2: a dropped wait stops polling ----
 
@@ -434,16 +377,21 @@ fn metadata_credentials_work_inside_a_runtime() {
         let emu = emulator(Duration::ZERO);
         let temporary = emu.temporary_credentials().expect("a temporary triple");
         let rt = runtime(kind);
-        // The sync method inside a runtime: refused, naming the async one, nothing sent.
-        let err = rt
+        // The sync method inside spawn_blocking (where tokio sets the runtime's context) and
+        // on the runtime's own thread: it refreshes on a thread of its own, so both work.
+        let in_spawn_blocking = rt
+            .block_on(async {
+                let url = emu.url();
+                tokio::task::spawn_blocking(move || MetadataProvider::new(url).credentials()).await
+            })
+            .expect("task ends")
+            .expect("credentials inside spawn_blocking");
+        assert_eq!(in_spawn_blocking.access_key(), temporary.access, "{kind:?}");
+        let on_runtime_thread = rt
             .block_on(async { MetadataProvider::new(emu.url()).credentials() })
-            .expect_err("refused inside a runtime");
-        assert_eq!(err.kind(), ErrorKind::Credentials, "{kind:?}");
-        assert!(
-            err.to_string().contains("credentials_async"),
-            "{kind:?}: {err}"
-        );
-        assert_eq!(emu.stats().requests_total, 0, "{kind:?}: nothing sent");
+            .expect("credentials on a runtime thread");
+        assert_eq!(on_runtime_thread.access_key(), temporary.access, "{kind:?}");
+        emu.reset_stats();
 
         // Fifty first calls at once through one client: one fetch serves them all (the
         // metadata answer is held back so that they all arrive while it is under way).

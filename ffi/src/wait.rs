@@ -61,11 +61,13 @@ pub struct ims_progress {
     pub job: *const ims_job,
 }
 
-/// The progress callback of `ims_wait_job`: called on the waiting thread after each poll;
-/// return 0 to keep waiting, non-zero to cancel (`ims_wait_job` then returns
-/// `IMS_ERR_CANCELLED`). It must not unwind (C++ exceptions, longjmp) into the library. It
-/// may call other `ims_` functions, and may even free the client being waited on: the wait
-/// holds its own reference to the client's shared state and never touches the handle again.
+/// The progress callback of `ims_wait_job`: called on the waiting thread after each poll,
+/// outside the library's I/O (which runs on a thread of the library's own); return 0 to keep
+/// waiting, non-zero to cancel (`ims_wait_job` then returns `IMS_ERR_CANCELLED`). It must not
+/// unwind (C++ exceptions, longjmp) into the library. It may call any `ims_` function, on this
+/// client too (a query of another job, say), block, sleep or take locks: no other thread's call
+/// waits for it. It may even free the client being waited on: the wait holds its own reference
+/// to the client's shared state and never touches the handle again.
 pub type ims_progress_cb =
     Option<unsafe extern "C" fn(progress: *const ims_progress, user_data: *mut c_void) -> c_int>;
 

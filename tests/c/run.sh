@@ -85,6 +85,7 @@ build test_null gcc "${CFLAGS[@]}" "$SRC/test_null.c" "${SHARED[@]}" -o "$WORK/t
 build test_secrets gcc "${CFLAGS[@]}" "$SRC/test_secrets.c" "${SHARED[@]}" -o "$WORK/test_secrets"
 build test_tls gcc "${CFLAGS[@]}" "$SRC/test_tls.c" "${SHARED[@]}" -o "$WORK/test_tls"
 build test_threads gcc "${CFLAGS[@]}" -pthread "$SRC/test_threads.c" "${SHARED[@]}" -o "$WORK/test_threads"
+build test_callbacks gcc "${CFLAGS[@]}" -pthread "$SRC/test_callbacks.c" "${SHARED[@]}" -o "$WORK/test_callbacks"
 build test_cpp g++ "${CXXFLAGS[@]}" -pthread "$SRC/test_cpp.cpp" "${SHARED[@]}" -o "$WORK/test_cpp"
 # shellcheck disable=SC2086 # NATIVE_LIBS is a list of flags
 build test_static gcc "${CFLAGS[@]}" "$SRC/test_static.c" "$LIB_DIR/libims.a" $NATIVE_LIBS -o "$WORK/test_static"

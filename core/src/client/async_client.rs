@@ -77,7 +77,7 @@ impl AsyncClient {
     /// then `POST /v1/cloudimages/wholeimages/action`. Retried only when the request surely
     /// did not reach the service, or was throttled, so it never creates two images.
     pub async fn create_whole_image(&self, request: &WholeImageRequest) -> Result<JobId> {
-        self.inner.create_whole_image(request).await
+        self.inner.create_whole_image(request, None).await
     }
 
     /// What [`AsyncClient::create_whole_image`] would send, without sending it: the request is

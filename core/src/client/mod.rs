@@ -12,8 +12,9 @@ mod async_client;
 mod blocking;
 mod builder;
 mod config;
-pub(crate) mod driver;
 pub(crate) mod http;
+pub(crate) mod io;
+mod process;
 mod project;
 mod proxy;
 mod response;
@@ -24,14 +25,14 @@ mod transport;
 mod wait;
 
 use std::fmt;
-use std::sync::Mutex;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicBool, AtomicI64};
+use std::sync::{Arc, Mutex};
 
 use reqwest::Method;
 
 pub use crate::model::{JOB_ID_MAX_CHARS, JobId};
 pub use async_client::AsyncClient;
-pub use blocking::Client;
+pub use blocking::{Client, Interrupt};
 pub use builder::ClientBuilder;
 pub use config::{
     ClientAuth, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -76,7 +77,11 @@ impl fmt::Display for RequestPreview {
 /// The state both doors share: settings, the HTTP client, the project id once known and the
 /// clock offset learned from the gateway. Every operation is an async method here.
 pub(crate) struct Inner {
-    http: reqwest::Client,
+    /// What belongs to this process and never crosses a `fork()`: the connection pool, the
+    /// request slots, the project lookup in progress ([`process::PerProcess`]).
+    process: Mutex<Arc<process::PerProcess>>,
+    /// The settings, to build [`Inner::process`] anew in a forked child.
+    config: ClientConfig,
     endpoint: Endpoint,
     iam_endpoint: std::result::Result<Endpoint, String>,
     region: Option<String>,
@@ -87,8 +92,6 @@ pub(crate) struct Inner {
     job_endpoint: JobEndpoint,
     retry: RetryPolicy,
     timeout: std::time::Duration,
-    /// One permit per exchange in flight ([`ClientConfig::max_concurrent_requests`]).
-    in_flight: tokio::sync::Semaphore,
     /// Seconds added to the local clock when signing (learned from the gateway's `Date`).
     clock_offset: AtomicI64,
 }
@@ -140,7 +143,7 @@ impl Inner {
             }
             (None, None) => Err("no IAM endpoint (no region known)".to_owned()),
         };
-        let http = http::for_config(&b)?;
+        let process = process::PerProcess::new(&b)?;
         let user_agent = match &b.user_agent_suffix {
             Some(s) if !s.trim().is_empty() => {
                 format!("ims/{} {}", env!("CARGO_PKG_VERSION"), s.trim())
@@ -159,7 +162,8 @@ impl Inner {
             .filter(|p| !p.trim().is_empty())
             .map(|p| p.trim().to_owned());
         Ok(Inner {
-            http,
+            process: Mutex::new(Arc::new(process)),
+            config: b.clone(),
             endpoint,
             iam_endpoint,
             region,
@@ -170,7 +174,6 @@ impl Inner {
             job_endpoint: b.job_endpoint,
             retry: b.retry,
             timeout: b.timeout,
-            in_flight: tokio::sync::Semaphore::new(b.max_concurrent_requests),
             clock_offset: AtomicI64::new(0),
         })
     }
@@ -181,12 +184,17 @@ impl Inner {
     }
 
     /// Validates, then `POST /v1/cloudimages/wholeimages/action` (see
-    /// [`AsyncClient::create_whole_image`]).
-    async fn create_whole_image(&self, request: &WholeImageRequest) -> Result<JobId> {
+    /// [`AsyncClient::create_whole_image`]). `sending` is set when an attempt starts sending.
+    async fn create_whole_image(
+        &self,
+        request: &WholeImageRequest,
+        sending: Option<&AtomicBool>,
+    ) -> Result<JobId> {
         request.validate()?;
         let body = request.to_json_vec();
         let project = self.project_id().await?;
-        let call = self.create_call(&body, &project);
+        let mut call = self.create_call(&body, &project);
+        call.sending = sending;
         let resp = self.execute(&call).await?;
         let doc = response::json_body(&resp)?;
         match doc
@@ -260,6 +268,7 @@ impl Inner {
             project_id: Some(&project),
             service: "ims",
             idempotency: Idempotency::Safe,
+            sending: None,
         };
         let resp = self.execute(&call).await?;
         read_job_body(resp.status, &resp.body, resp.request_id.as_deref())
@@ -311,6 +320,7 @@ impl Inner {
             project_id: Some(project),
             service: "ims",
             idempotency: Idempotency::CreateOnce,
+            sending: None,
         }
     }
 }

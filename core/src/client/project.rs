@@ -2,12 +2,14 @@
 //! (`GET /v3/projects?name={region}`), cached for the process per access key, region and IAM
 //! endpoint (two IAM endpoints may well know two different projects of the same name).
 //!
-//! No lock is held while IAM is asked: the client's slot and the process cache are locked only
-//! to read or store a value, so a slow lookup (with its retries) never holds up another thread
-//! (a dry run, or a client with another key). Threads that find no id at the same time may
-//! each look it up; the first answer is kept.
+//! Concurrent first calls share one lookup: one call asks IAM while the others wait for its
+//! answer (10,000 first polls send one IAM request, not 10,000). A call that waited for a lookup
+//! that failed gets that failure too, rather than asking again at once. The client's slot and
+//! the process cache are locked only to read or store a value, so a slow lookup never holds up
+//! a call that needs no lookup (a dry run, or a client with another key).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 use reqwest::Method;
@@ -22,20 +24,55 @@ type CacheKey = (String, String, String);
 
 static CACHE: LazyLock<Mutex<HashMap<CacheKey, String>>> = LazyLock::new(Mutex::default);
 
+/// The lookup in progress, shared by concurrent first calls (one per client and process).
+#[derive(Default)]
+pub(crate) struct Lookup {
+    /// Lookups finished so far: a call that saw this number before it waited, and finds a
+    /// higher one, waited for a lookup that ended.
+    finished: AtomicU64,
+    /// Held while IAM is asked; holds the last lookup's failure, if it failed.
+    gate: tokio::sync::Mutex<Option<Error>>,
+}
+
 impl Inner {
-    /// The project id to send, resolving it on first use.
+    /// The project id to send, resolving it on first use (one lookup for all concurrent calls).
     pub(crate) async fn project_id(&self) -> Result<String> {
-        let known = self
-            .project_id
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some(p) = known {
+        if let Some(p) = self.known_project_id() {
             return Ok(p);
         }
-        let resolved = self.resolve_project().await?;
-        let mut slot = self.project_id.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(slot.get_or_insert(resolved).clone())
+        let process = self.process()?;
+        let lookup = &process.project_lookup;
+        let before = lookup.finished.load(Ordering::Acquire);
+        let mut last_failure = lookup.gate.lock().await;
+        if let Some(p) = self.known_project_id() {
+            return Ok(p);
+        }
+        if lookup.finished.load(Ordering::Acquire) != before {
+            if let Some(e) = last_failure.as_ref() {
+                return Err(e.shared_copy());
+            }
+        }
+        let resolved = self.resolve_project().await;
+        lookup.finished.fetch_add(1, Ordering::AcqRel);
+        match resolved {
+            Ok(id) => {
+                *last_failure = None;
+                let mut slot = self.project_id.lock().unwrap_or_else(|p| p.into_inner());
+                Ok(slot.get_or_insert(id).clone())
+            }
+            Err(e) => {
+                *last_failure = Some(e.shared_copy());
+                Err(e)
+            }
+        }
+    }
+
+    /// The project id once known (given, or looked up before).
+    fn known_project_id(&self) -> Option<String> {
+        self.project_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The project id when it is known without asking IAM.
@@ -58,7 +95,7 @@ impl Inner {
         };
         // Credentials first: a chain then knows which of its sources answers, without asking
         // a network source (instance metadata) through its blocking method.
-        let creds = provider.credentials_async().await?;
+        let creds = crate::credentials::ask(provider).await?;
         if let Some(p) = provider.project_id() {
             return Ok(p);
         }
@@ -83,6 +120,7 @@ impl Inner {
             project_id: None,
             service: "iam",
             idempotency: Idempotency::Safe,
+            sending: None,
         };
         let resp = self.execute(&call).await?;
         let doc = super::response::json_body(&resp)?;

@@ -1,7 +1,7 @@
 //! One logical call: sign afresh, send, read, and retry by the call's idempotency. Clock skew
 //! reported by the gateway is corrected once, within ±24 h (see [`super::skew`]).
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -32,24 +32,38 @@ pub(crate) struct Call<'a> {
     pub project_id: Option<&'a str>,
     pub service: &'static str,
     pub idempotency: Idempotency,
+    /// Set when an attempt starts sending (the request may then have reached the service).
+    pub sending: Option<&'a AtomicBool>,
 }
 
 impl Inner {
-    /// Sends `call` until it succeeds (2xx) or fails for good: each attempt is signed afresh;
-    /// an expired signature may correct the clock once ([`Inner::correct_skew`]); what is
-    /// retried is [`retry::may_retry`]'s decision alone.
+    /// Sends `call` until it succeeds (2xx) or fails for good: each attempt takes a request
+    /// slot, then is signed afresh (so a call that queued for a slot never sends a signature
+    /// dated before its wait); an expired signature may correct the clock once
+    /// ([`Inner::correct_skew`]); what is retried is [`retry::may_retry`]'s decision alone.
     ///
     /// Cancel-safe: dropping the future stops the call between two awaits; nothing it holds
     /// outlives it, and a connection with an exchange half done is closed, never pooled.
     pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<RawResponse> {
         let mut attempt = 0u32;
         let mut skew_corrected = false;
+        let process = self.process()?;
         loop {
             attempt += 1;
             let creds = self.credentials().await?;
+            // Never closed, so acquiring only waits; a failure would be a bug, reported as one.
+            let slot = process
+                .in_flight
+                .acquire()
+                .await
+                .map_err(|e| Error::Config(format!("request slots: {e}")))?;
             let prepared = self.prepare(call, creds.as_ref())?;
             let started = Instant::now();
-            let outcome = self.send_once(call, &prepared).await;
+            if let Some(sending) = call.sending {
+                sending.store(true, Ordering::Relaxed);
+            }
+            let outcome = self.send_once(&process.http, call, &prepared).await;
+            drop(slot);
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let err = match outcome {
                 Ok(resp) => {
@@ -118,7 +132,7 @@ impl Inner {
     /// The credentials to sign the next attempt with (none for token authentication).
     pub(crate) async fn credentials(&self) -> Result<Option<Credentials>> {
         match &self.auth {
-            ClientAuth::AkSk(provider) => provider.credentials_async().await.map(Some),
+            ClientAuth::AkSk(provider) => crate::credentials::ask(provider).await.map(Some),
             ClientAuth::Token(_) => Ok(None),
         }
     }
@@ -187,8 +201,13 @@ impl Inner {
         }
     }
 
-    async fn send_once(&self, call: &Call<'_>, prepared: &Prepared) -> Result<RawResponse> {
-        let mut rb = self.http.request(call.method.clone(), prepared.url.clone());
+    async fn send_once(
+        &self,
+        http: &reqwest::Client,
+        call: &Call<'_>,
+        prepared: &Prepared,
+    ) -> Result<RawResponse> {
+        let mut rb = http.request(call.method.clone(), prepared.url.clone());
         for (k, v) in &prepared.headers {
             if !k.eq_ignore_ascii_case("host") {
                 rb = rb.header(k.as_str(), v.as_str());
@@ -197,12 +216,6 @@ impl Inner {
         if let Some(body) = call.body {
             rb = rb.body(body.to_vec());
         }
-        // Never closed, so acquiring only waits; a failure would be a bug, reported as one.
-        let _slot = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|e| Error::Config(format!("request slots: {e}")))?;
         let resp = match http::send(rb, MAX_BODY).await {
             Ok(resp) => resp,
             Err(http::SendError::Http(e)) => return Err(transport_error(e, self.timeout)),

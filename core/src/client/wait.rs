@@ -4,6 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::retry::RetryPolicy;
+
 use super::{Inner, JobId};
 use crate::error::{Error, Result};
 use crate::model::{Job, JobStatus};
@@ -226,9 +228,176 @@ impl WaitObserver for Silent {
     }
 }
 
+/// The waiter's rules, once for both doors, without I/O: when to poll, how long a poll may
+/// take, and what each poll's result means (pacing, the error budget, the deadline,
+/// cancellation). The async door runs its steps on the caller's task
+/// ([`Inner::wait_with`]); the blocking door sleeps and calls the observer on the caller's
+/// thread and hands each poll to the I/O runtime ([`super::Client::wait_with`]).
+///
+/// The timeout is a deadline for the whole wait: sleeps end by it, and a poll (with its slot
+/// queue, credential and project lookups, attempts and backoffs) is cut when it passes. The
+/// last sleep ends a little before the deadline (a tenth of the timeout, at most 1 s), so that
+/// the last poll has time to be answered.
+pub(crate) struct Waiter<'a> {
+    job_id: &'a JobId,
+    options: &'a WaitOptions,
+    retry: &'a RetryPolicy,
+    start: Instant,
+    deadline: Instant,
+    /// The latest time a poll starts: the deadline less the reserve for its answer.
+    last_start: Instant,
+    last: Option<Job>,
+    polls: u32,
+    transient: u32,
+    next_sleep: Duration,
+}
+
+/// The waiter's next step.
+pub(crate) enum Next {
+    /// Sleep until then, and poll.
+    PollAt(Instant),
+    /// Sleep until then (the deadline), and give up with [`Waiter::timed_out`].
+    TimeOutAt(Instant),
+}
+
+/// What a poll's result means for the wait.
+pub(crate) enum Verdict {
+    /// Poll again after the next sleep.
+    Again,
+    /// The wait is over, with this result (boxed: a job document is large).
+    Over(Box<Result<Job>>),
+}
+
+impl<'a> Waiter<'a> {
+    /// A wait starting now; [`Error::Validation`] for options that break
+    /// [`WaitOptions::validate`].
+    pub(crate) fn new(
+        inner: &'a Inner,
+        job_id: &'a JobId,
+        options: &'a WaitOptions,
+    ) -> Result<Waiter<'a>> {
+        options.validate()?;
+        let start = Instant::now();
+        // Validated: the timeout is at most a year, so neither overflows.
+        let deadline = start.checked_add(options.timeout).unwrap_or(start);
+        let reserve = (options.timeout / 10).min(Duration::from_secs(1));
+        Ok(Waiter {
+            job_id,
+            options,
+            retry: &inner.retry,
+            start,
+            deadline,
+            last_start: deadline.checked_sub(reserve).unwrap_or(deadline),
+            last: None,
+            polls: 0,
+            transient: 0,
+            next_sleep: options.first_delay,
+        })
+    }
+
+    /// When the wait began.
+    pub(crate) fn start(&self) -> Instant {
+        self.start
+    }
+
+    /// When the wait gives up: no poll outlives it.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// What comes next: a poll at some time, or (when no poll fits before the deadline any
+    /// more) the end of the wait at the deadline, so that a wait that times out has always
+    /// waited its whole timeout.
+    pub(crate) fn next(&self) -> Next {
+        let now = Instant::now();
+        let tried = self.polls > 0 || self.transient > 0;
+        if now >= self.deadline || (tried && now >= self.last_start) {
+            return Next::TimeOutAt(self.deadline);
+        }
+        let scheduled = now.checked_add(self.next_sleep).unwrap_or(self.last_start);
+        Next::PollAt(scheduled.min(self.last_start).max(now))
+    }
+
+    /// The error of a wait whose deadline passed.
+    pub(crate) fn timed_out(&self) -> Error {
+        Error::WaitTimeout {
+            job_id: self.job_id.to_string(),
+            elapsed: self.start.elapsed(),
+            last: self.last.clone().map(Box::new),
+        }
+    }
+
+    /// The error of a wait the observer cancelled.
+    pub(crate) fn cancelled(&self) -> Error {
+        Error::Cancelled {
+            job_id: self.job_id.to_string(),
+            last: self.last.clone().map(Box::new),
+        }
+    }
+
+    /// Takes a poll's result: reports it to `observer` and says whether to poll again. The
+    /// job's own outcome wins over the observer's answer: a final poll (SUCCESS or FAIL) ends
+    /// the wait with that outcome even when the observer cancels on it.
+    pub(crate) fn after_poll<O: WaitObserver + ?Sized>(
+        &mut self,
+        result: Result<Job>,
+        observer: &mut O,
+    ) -> Verdict {
+        match result {
+            Ok(job) => {
+                self.transient = 0;
+                self.polls += 1;
+                let progress = Progress {
+                    job: &job,
+                    status: &job.status,
+                    percent: job.process_percent(),
+                    elapsed: self.start.elapsed(),
+                    polls: self.polls,
+                };
+                let control = observer.on_progress(&progress);
+                match job.status {
+                    JobStatus::Success => return Verdict::Over(Box::new(Ok(job))),
+                    JobStatus::Fail => {
+                        return Verdict::Over(Box::new(Err(Error::JobFailed {
+                            job: Box::new(job),
+                        })));
+                    }
+                    _ => {}
+                }
+                self.last = Some(job);
+                if control == Control::Cancel {
+                    return Verdict::Over(Box::new(Err(self.cancelled())));
+                }
+                self.next_sleep = self
+                    .options
+                    .jittered(self.options.interval_after(self.polls));
+                Verdict::Again
+            }
+            Err(e) if is_transient(&e) && self.transient < self.options.transient_error_budget => {
+                self.transient += 1;
+                tracing::debug!(target: "ims", job_id = %self.job_id, error = %e, transient = self.transient, "transient error while waiting");
+                if observer.on_retry(&e, self.start.elapsed()) == Control::Cancel {
+                    return Verdict::Over(Box::new(Err(self.cancelled())));
+                }
+                // At least the client's retry backoff (or the server's `Retry-After`, capped
+                // as for any retry), and never less than the poll schedule.
+                let retry_after = e.api().and_then(|api| api.retry_after);
+                let backoff = self.retry.delay(self.transient, retry_after);
+                let schedule = self.options.jittered(
+                    self.options
+                        .interval_after(self.polls.max(1).saturating_add(self.transient)),
+                );
+                self.next_sleep = schedule.max(backoff);
+                Verdict::Again
+            }
+            Err(e) => Verdict::Over(Box::new(Err(e))),
+        }
+    }
+}
+
 impl Inner {
-    /// The waiter, once for both doors: polls until SUCCESS or FAIL (see
-    /// [`super::Client::wait`]). Generic over the observer so that the future is `Send`
+    /// The async door's waiter: [`Waiter`]'s steps on the caller's task (see
+    /// [`super::AsyncClient::wait`]). Generic over the observer so that the future is `Send`
     /// exactly when the observer is.
     pub(crate) async fn wait_with<O: WaitObserver + ?Sized>(
         &self,
@@ -236,68 +405,25 @@ impl Inner {
         options: &WaitOptions,
         observer: &mut O,
     ) -> Result<Job> {
-        options.validate()?;
-        let start = Instant::now();
-        let mut last: Option<Job> = None;
-        let mut polls = 0u32;
-        let mut transient = 0u32;
-        let mut next_sleep = options.first_delay;
+        let mut waiter = Waiter::new(self, job_id, options)?;
         loop {
-            let cancelled = |last: &Option<Job>| Error::Cancelled {
-                job_id: job_id.to_string(),
-                last: last.clone().map(Box::new),
+            let (at, give_up) = match waiter.next() {
+                Next::PollAt(at) => (at, false),
+                Next::TimeOutAt(at) => (at, true),
             };
-            let remaining = options.timeout.saturating_sub(start.elapsed());
-            if remaining.is_zero() && (polls > 0 || transient > 0) {
-                return Err(Error::WaitTimeout {
-                    job_id: job_id.to_string(),
-                    elapsed: start.elapsed(),
-                    last: last.map(Box::new),
-                });
+            if sleep_ticking(at, options.tick, waiter.start(), observer).await == Control::Cancel {
+                return Err(waiter.cancelled());
             }
-            if sleep_ticking(next_sleep.min(remaining), options.tick, start, observer).await
-                == Control::Cancel
-            {
-                return Err(cancelled(&last));
+            if give_up {
+                return Err(waiter.timed_out());
             }
-            match self.job_via(job_id, self.job_endpoint).await {
-                Ok(job) => {
-                    transient = 0;
-                    polls += 1;
-                    let progress = Progress {
-                        job: &job,
-                        status: &job.status,
-                        percent: job.process_percent(),
-                        elapsed: start.elapsed(),
-                        polls,
-                    };
-                    let control = observer.on_progress(&progress);
-                    match job.status {
-                        JobStatus::Success => return Ok(job),
-                        JobStatus::Fail => return Err(Error::JobFailed { job: Box::new(job) }),
-                        _ => {}
-                    }
-                    last = Some(job);
-                    if control == Control::Cancel {
-                        return Err(cancelled(&last));
-                    }
-                    next_sleep = options.jittered(options.interval_after(polls));
-                }
-                Err(e) if is_transient(&e) && transient < options.transient_error_budget => {
-                    transient += 1;
-                    tracing::debug!(target: "ims", job_id = %job_id, error = %e, transient, "transient error while waiting");
-                    if observer.on_retry(&e, start.elapsed()) == Control::Cancel {
-                        return Err(cancelled(&last));
-                    }
-                    // At least the client's retry backoff (or the server's `Retry-After`,
-                    // capped as for any retry), and never less than the poll schedule.
-                    let retry_after = e.api().and_then(|api| api.retry_after);
-                    let backoff = self.retry.delay(transient, retry_after);
-                    let schedule = options
-                        .jittered(options.interval_after(polls.max(1).saturating_add(transient)));
-                    next_sleep = schedule.max(backoff);
-                }
-                Err(e) => return Err(e),
+            let poll = self.job_via(job_id, self.job_endpoint);
+            let result = match tokio::time::timeout_at(waiter.deadline().into(), poll).await {
+                Ok(result) => result,
+                Err(_) => return Err(waiter.timed_out()),
+            };
+            if let Verdict::Over(result) = waiter.after_poll(result, observer) {
+                return *result;
             }
         }
     }
@@ -307,21 +433,18 @@ fn is_transient(e: &Error) -> bool {
     super::retry::may_retry(e, super::retry::Asker::Waiter)
 }
 
-/// Sleeps `total` on a timer, calling `on_tick` every `tick` when the observer wants ticks;
-/// stops early on cancel.
+/// Sleeps until `end` on a timer, calling `on_tick` every `tick` when the observer wants
+/// ticks; stops early on cancel.
 async fn sleep_ticking<O: WaitObserver + ?Sized>(
-    total: Duration,
+    end: Instant,
     tick: Duration,
     start: Instant,
     observer: &mut O,
 ) -> Control {
-    // A huge total must not overflow the clock: cap it (validated options never come near).
-    let now = Instant::now();
-    let end = now.checked_add(total.min(MAX_WAIT_DURATION)).unwrap_or(now);
     if !observer.wants_ticks() {
         // No timer for a sleep of zero (a first poll at once): tokio's timer would still round
         // it up to its next millisecond tick, and park the runtime for it.
-        if total.is_zero() {
+        if end <= Instant::now() {
             return Control::Continue;
         }
         tokio::time::sleep_until(end.into()).await;
@@ -441,7 +564,7 @@ mod tests {
         rt.block_on(async {
             let before = tokio::time::Instant::now();
             let control = sleep_ticking(
-                Duration::ZERO,
+                Instant::now(),
                 Duration::from_millis(100),
                 Instant::now(),
                 &mut Silent,

@@ -4,7 +4,6 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use super::{CredentialProvider, Credentials, CredentialsFuture};
-use crate::client::driver::Driver;
 use crate::client::http::{self, SendError};
 use crate::env::{ENV_METADATA_ENDPOINT, EnvSource};
 use crate::error::{Error, Result};
@@ -20,14 +19,14 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// they expire.
 ///
 /// One async fetch serves both doors: [`CredentialProvider::credentials_async`] awaits it on
-/// the caller's runtime, and [`CredentialProvider::credentials`] drives it on a runtime of its
-/// own. Its HTTP client keeps no idle connection, so the two never share one across runtimes.
+/// the caller's runtime, and [`CredentialProvider::credentials`] drives it on a thread and
+/// runtime of its own, made for that refresh (so it works from any thread, inside
+/// `spawn_blocking` and `block_in_place` too, and after `fork()`). Its HTTP client keeps no idle
+/// connection, so no connection is ever shared across runtimes.
 pub struct MetadataProvider {
     base: String,
     /// Built on first use, so a chain that never reaches this step starts nothing.
     http: OnceLock<std::result::Result<reqwest::Client, String>>,
-    /// For [`CredentialProvider::credentials`] only, built on its first use.
-    driver: OnceLock<Result<Driver>>,
     cache: Mutex<Option<(Credentials, i64)>>,
     /// Held while fetching, so that concurrent callers wait for one fetch instead of each
     /// asking the service.
@@ -48,7 +47,6 @@ impl MetadataProvider {
         MetadataProvider {
             base: base.into().trim_end_matches('/').to_owned(),
             http: OnceLock::new(),
-            driver: OnceLock::new(),
             cache: Mutex::new(None),
             fetching: tokio::sync::Mutex::new(()),
         }
@@ -196,18 +194,26 @@ impl CredentialProvider for MetadataProvider {
         if let Some(c) = self.fresh() {
             return Ok(c);
         }
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(self.fail(
-                "credentials() was called inside an async runtime, where it would block: await credentials_async() instead".to_owned(),
-            ));
-        }
-        match self.driver.get_or_init(Driver::new) {
-            Ok(driver) => driver.block_on(self.get()),
-            Err(e) => Err(self.fail(e.to_string())),
-        }
+        // A thread of its own, never in any runtime's context, with a runtime made for this
+        // refresh: refreshes are rare (about once an hour), and nothing survives them.
+        std::thread::scope(|scope| {
+            let refresh = scope.spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| self.fail(format!("cannot start a runtime: {e}")))?
+                    .block_on(self.get())
+            });
+            refresh
+                .join()
+                .unwrap_or_else(|_| Err(self.fail("the refresh panicked".to_owned())))
+        })
     }
     fn credentials_async(&self) -> CredentialsFuture<'_> {
         Box::pin(self.get())
+    }
+    fn answers_at_once(&self) -> bool {
+        true
     }
     fn name(&self) -> &'static str {
         "instance metadata"

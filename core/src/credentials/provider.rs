@@ -39,6 +39,9 @@ impl CredentialProvider for StaticProvider {
     fn name(&self) -> &'static str {
         "explicit"
     }
+    fn answers_at_once(&self) -> bool {
+        true
+    }
 }
 
 /// `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN` and
@@ -80,6 +83,9 @@ impl CredentialProvider for EnvProvider {
     fn name(&self) -> &'static str {
         "environment"
     }
+    fn answers_at_once(&self) -> bool {
+        true
+    }
 }
 
 /// The profile file: `$HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`,
@@ -118,6 +124,9 @@ impl CredentialProvider for ProfileProvider {
     }
     fn name(&self) -> &'static str {
         "profile file"
+    }
+    fn answers_at_once(&self) -> bool {
+        true
     }
 }
 
@@ -169,13 +178,14 @@ impl ChainProvider {
     }
 
     /// [`ChainProvider::choose`] through each provider's async method.
+    #[cfg(feature = "client")]
     async fn choose_async(&self) -> Result<&Arc<dyn CredentialProvider>> {
         if let Some(p) = self.chosen.get() {
             return Ok(p);
         }
         let mut why = Vec::new();
         for p in &self.providers {
-            match p.credentials_async().await {
+            match super::ask(p).await {
                 Ok(_) => return Ok(self.chosen.get_or_init(|| p.clone())),
                 Err(e) => why.push(format!("{}: {}", p.name(), strip_prefix(&e))),
             }
@@ -200,8 +210,15 @@ impl CredentialProvider for ChainProvider {
     fn credentials(&self) -> Result<Credentials> {
         self.choose()?.credentials()
     }
+    #[cfg(feature = "client")]
     fn credentials_async(&self) -> super::CredentialsFuture<'_> {
-        Box::pin(async move { self.choose_async().await?.credentials_async().await })
+        Box::pin(async move { super::ask(self.choose_async().await?).await })
+    }
+    /// Its async method asks each provider as the clients would (a provider that may block, on
+    /// a blocking thread), so it never blocks a runtime thread itself.
+    #[cfg(feature = "client")]
+    fn answers_at_once(&self) -> bool {
+        true
     }
     fn project_id(&self) -> Option<String> {
         self.choose().ok().and_then(|p| p.project_id())
