@@ -13,7 +13,7 @@ use crate::convert;
 use crate::errors::{self, IntoPyResult};
 use crate::job::Job;
 use crate::logs;
-use crate::observer::PyObserver;
+use crate::observer::{PyObserver, interrupted, with_signals};
 use crate::settings::{Draft, KEYWORDS};
 
 /// An IMS client. Thread-safe: share one across threads (it keeps one connection pool).
@@ -252,9 +252,20 @@ impl Client {
     fn create(&self, py: Python<'_>, request: &WholeImageRequest) -> PyResult<String> {
         logs::sync_level(py);
         let client = &self.inner;
-        py.detach(|| client.create_whole_image(request))
-            .map(|id| id.as_str().to_owned())
-            .into_py_result(py)
+        let (result, raised) = py.detach(|| {
+            with_signals(|interrupt| client.create_whole_image_interruptible(request, interrupt))
+        });
+        if let Some(e) = raised {
+            let sent = matches!(
+                result,
+                Err(ims_core::Error::Interrupted {
+                    may_have_been_sent: true,
+                    ..
+                })
+            );
+            return Err(interrupted(py, e, "create_whole_image", sent));
+        }
+        result.map(|id| id.as_str().to_owned()).into_py_result(py)
     }
 }
 
@@ -360,14 +371,17 @@ impl Client {
         self.create(py, &request)
     }
 
-    /// Queries a job once.
+    /// Queries a job once. Ctrl-C (`KeyboardInterrupt`) is answered within 100 ms.
     fn job_status(&self, py: Python<'_>, job_id: &str) -> PyResult<Job> {
         let id = JobId::new(job_id).into_py_result(py)?;
         logs::sync_level(py);
         let client = &self.inner;
-        py.detach(|| client.job(&id))
-            .map(Job::new)
-            .into_py_result(py)
+        let (result, raised) =
+            py.detach(|| with_signals(|interrupt| client.job_interruptible(&id, interrupt)));
+        if let Some(e) = raised {
+            return Err(e);
+        }
+        result.map(Job::new).into_py_result(py)
     }
 
     /// Waits for a job to end and returns it on SUCCESS.
@@ -375,9 +389,12 @@ impl Client {
     /// Polls after `first_delay` (default: `interval` when given, else 10 s), then every
     /// `interval` (default 10 s) growing ×1.5 up to 60 s, for at most `timeout` seconds.
     /// `on_progress(job)` is called after each poll: returning `False` cancels the wait
-    /// (`CancelledError`); an exception it raises stops the wait and propagates. Ctrl-C
-    /// (`KeyboardInterrupt`) is answered within one 100 ms tick while the waiter sleeps (during a
-    /// poll, when the poll returns). Bad numbers (NaN, infinite, negative, an `interval` of 0,
+    /// (`CancelledError`); an exception it raises stops the wait and propagates, except on the
+    /// final report (SUCCESS or FAIL), where the job's outcome wins and the exception goes to
+    /// `sys.unraisablehook`. The callback runs on the waiting thread between polls, and may call
+    /// this client or any other, block or take locks: no other thread's call waits for it.
+    /// Ctrl-C (`KeyboardInterrupt`) is answered within one 100 ms tick, while the waiter sleeps
+    /// and while a poll is out. Bad numbers (NaN, infinite, negative, an `interval` of 0,
     /// more than 366 days) raise `ValidationError` naming the argument; nothing is sent.
     ///
     /// Raises `JobFailedError` (`.job`) on FAIL, `WaitTimeoutError` (`.job`: the last seen, or
@@ -397,13 +414,18 @@ impl Client {
         check_callable(py, on_progress.as_ref())?;
         logs::sync_level(py);
         let client = &self.inner;
-        let (result, raised) = py.detach(|| {
+        let (result, raised, unraisable) = py.detach(|| {
             let mut observer = PyObserver::new(on_progress.as_ref());
             let result = client.wait_with(&id, &options, &mut observer);
-            (result, observer.error)
+            (result, observer.error, observer.final_error)
         });
         if let Some(e) = raised {
             return Err(e);
+        }
+        // The job's outcome wins over an exception its final report raised: the callback's
+        // exception goes to sys.unraisablehook, as Python does for exceptions it cannot raise.
+        if let Some(e) = unraisable {
+            e.write_unraisable(py, on_progress.as_ref().map(|cb| cb.bind(py)));
         }
         result.map(Job::new).into_py_result(py)
     }
