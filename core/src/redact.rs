@@ -89,27 +89,61 @@ fn is_delimiter(b: u8) -> bool {
         )
 }
 
-/// The user info of a URL (`user:pw` of `http://user:pw@host`), when there is one.
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
-pub(crate) fn userinfo(url: &str) -> Option<&str> {
-    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    rest[..authority_end].rfind('@').map(|at| &rest[..at])
+/// The text after a URL's scheme (`user:pw@host` of `http://user:pw@host`), or all of it.
+fn after_scheme(url: &str) -> &str {
+    url.find("://").map_or(url, |i| &url[i + 3..])
 }
 
-/// A proxy (or any) URL with its user info replaced: `http://user:pw@host:8080` →
-/// `http://<redacted>@host:8080`. Text without user info is returned as is.
+/// The user info of a URL (`user:pw` of `http://user:pw@host`), when there is one: everything
+/// after the scheme up to the LAST `@`. A password may hold `#`, `/`, `?` and `@` (a URL parser
+/// would end the host part at the first of the first three), so this takes the widest reading:
+/// nothing that may be a password is left out (an `@` in a path is taken for one too).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn userinfo(url: &str) -> Option<&str> {
+    let rest = after_scheme(url);
+    rest.rfind('@').map(|at| &rest[..at])
+}
+
+/// Whether the user info of `url` ([`userinfo`]) holds a `#`, `/` or `?`: a URL parser ends
+/// the host part at the first of them, so the URL names another host than the one after the
+/// `@` (`http://bob:12#x@proxy:3128` reads as host `bob`, port 12).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn userinfo_is_ambiguous(url: &str) -> bool {
+    userinfo(url).is_some_and(|info| info.contains(['#', '/', '?']))
+}
+
+/// A URL with its user info ([`userinfo`]) replaced: `http://user:pw@host:8080` →
+/// `http://<redacted>@host:8080`. Text without an `@` is returned as is.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn url_userinfo(url: &str) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => url.split_at(i + 3),
-        None => ("", url),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}{REDACTED}{}", &rest[at..]),
-        None => url.to_owned(),
+    let scheme = &url[..url.len() - after_scheme(url).len()];
+    match url.rfind('@') {
+        Some(at) if at >= scheme.len() => format!("{scheme}{REDACTED}{}", &url[at..]),
+        _ => url.to_owned(),
     }
+}
+
+/// `text` with its percent-encoded bytes decoded (invalid UTF-8 replaced): the password of a
+/// proxy URL as a server or library may show it.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: Option<&u8>| b.and_then(|&b| (b as char).to_digit(16));
+        match (bytes[i], hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -163,6 +197,40 @@ mod tests {
         );
         assert_eq!(url_userinfo("user:pw@proxy:3128"), "<redacted>@proxy:3128");
         assert_eq!(url_userinfo("http://proxy:3128"), "http://proxy:3128");
-        assert_eq!(url_userinfo("http://proxy/a@b"), "http://proxy/a@b");
+        // An `@` after a `/` may be in a password (`http://bob:a/b@proxy`): taken for one.
+        assert_eq!(url_userinfo("http://proxy/a@b"), "http://<redacted>@b");
+    }
+
+    /// A password may hold `#`, `/`, `?` and `@` (spelled as is or percent-encoded): the user
+    /// info ends at the last `@`, and none of it shows.
+    #[test]
+    fn user_info_with_url_delimiters_is_scrubbed_whole() {
+        for (url, shown) in [
+            (
+                "http://bob:S3cr#tPW@proxy:3128",
+                "http://<redacted>@proxy:3128",
+            ),
+            ("bob:12#xPW@proxy:3128", "<redacted>@proxy:3128"),
+            (
+                "http://bob:a/b?cPW@proxy:3128/",
+                "http://<redacted>@proxy:3128/",
+            ),
+            (
+                "http://bob:p@s#s/PW?@proxy:3128",
+                "http://<redacted>@proxy:3128",
+            ),
+            (
+                "http://bob:S3cr%23tPW@proxy:3128",
+                "http://<redacted>@proxy:3128",
+            ),
+            ("https://:s3cretPW@host", "https://<redacted>@host"),
+        ] {
+            assert_eq!(url_userinfo(url), shown, "{url}");
+            let info = userinfo(url).unwrap_or_default();
+            assert!(
+                info.ends_with("PW") || info.ends_with("PW?"),
+                "{url}: {info:?}"
+            );
+        }
     }
 }

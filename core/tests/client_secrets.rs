@@ -234,6 +234,84 @@ fn proxy_passwords_never_show_in_debug_or_config_errors(kind: DoorKind) {
     }
 }
 
+// ---- C11: a proxy password holding `#`, `/`, `?` or `@` never shows either ----
+
+doors!(proxy_passwords_with_url_delimiters_never_show);
+fn proxy_passwords_with_url_delimiters_never_show(kind: DoorKind) {
+    const HEAD: &str = "hunter2";
+    const TAIL: &str = "Zq9xw";
+    // (proxy URL, whether it names its host unambiguously)
+    let urls = [
+        (format!("http://bob:{HEAD}#{TAIL}@127.0.0.1:3128"), false),
+        // Read as a URL, this is the proxy `bob:12` (the rest a fragment): refused, not used.
+        (format!("http://bob:12#{TAIL}@127.0.0.1:3128"), false),
+        (format!("http://bob:{HEAD}/{TAIL}@127.0.0.1:3128"), false),
+        (format!("http://bob:{HEAD}?{TAIL}@127.0.0.1:3128"), false),
+        (format!("bob:{HEAD}#{TAIL}@127.0.0.1:3128"), false),
+        (format!("http://bob:{HEAD}%23{TAIL}@127.0.0.1:3128"), true),
+        (format!("http://bob:{HEAD}@{TAIL}@127.0.0.1:3128"), true),
+    ];
+    for (url, unambiguous) in &urls {
+        let b = Client::builder()
+            .region("cn-north-4")
+            .credentials(Credentials::new("AK", "SK"))
+            .env(ims_core::env::EnvSource::from_map::<&str, &str>([]))
+            .proxy(url.as_str());
+        let mut shown = vec![format!("{b:?}"), format!("{:?}", b.config())];
+        match b.build_door(kind) {
+            Ok(c) => {
+                assert!(
+                    unambiguous,
+                    "{url} must be refused, not read as another proxy"
+                );
+                shown.push(format!("{c:?}"));
+            }
+            Err(e) => {
+                assert!(!unambiguous, "{url}: {e}");
+                assert_eq!(e.kind(), ErrorKind::Config, "{url}: {e}");
+                assert!(e.to_string().contains("proxy"), "{url}: {e}");
+                shown.extend([e.to_string(), format!("{e:?}")]);
+            }
+        }
+        for text in &shown {
+            assert!(!text.contains(HEAD), "{url}: {text}");
+            assert!(!text.contains(TAIL), "{url}: {text}");
+        }
+    }
+    // The same proxy from the environment is refused the same way, naming the variable.
+    let err = Client::builder()
+        .region("cn-north-4")
+        .credentials(Credentials::new("AK", "SK"))
+        .env(ims_core::env::EnvSource::from_map([(
+            "HTTPS_PROXY",
+            urls[1].0.as_str(),
+        )]))
+        .build_door(kind)
+        .expect_err("ambiguous proxy");
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(err.to_string().contains("HTTPS_PROXY"), "{err}");
+    assert!(!format!("{err} {err:?}").contains(TAIL), "{err:?}");
+}
+
+doors!(an_endpoint_with_user_info_is_refused_without_showing_it);
+fn an_endpoint_with_user_info_is_refused_without_showing_it(kind: DoorKind) {
+    for endpoint in [
+        "https://:s3cretPW@ims.example.com",
+        "https://bob:s3cr#etPW@ims.example.com",
+    ] {
+        let b = Client::builder()
+            .endpoint(endpoint)
+            .iam_endpoint(endpoint)
+            .credentials(Credentials::new("AK", "SK"));
+        let debug = format!("{b:?}");
+        let err = b.build_door(kind).expect_err(endpoint);
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        for text in [debug, err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("etPW"), "{endpoint}: {text}");
+        }
+    }
+}
+
 // ---- J: the secrets sweep, Rust door ----
 
 const SWEEP_TOKEN: &str = "gQpjbi1ub3J0aC00SWEEPTOKENvalue0123456789abcdefXYZ";
