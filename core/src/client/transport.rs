@@ -375,10 +375,24 @@ fn is_expired(api: &ApiError) -> bool {
     m.contains("expire")
 }
 
-/// A reqwest failure as an [`Error`]: connect failures are marked as never sent.
+/// A reqwest failure as an [`Error`]. A failure while connecting (TCP, the TLS handshake)
+/// comes before the request was written: marked as never sent, a refused handshake as
+/// [`Error::Tls`]. Any later failure, a TLS one included (a record that does not decrypt, a
+/// fatal alert while the answer is read), may come after the service received the request:
+/// [`Error::Transport`] with `not_sent: false`, so a create is never sent again (see
+/// [`retry::may_retry`]).
 fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
     if e.is_timeout() && !e.is_connect() {
         return Error::Timeout(timeout);
+    }
+    let tls = super::tls::find(&e).map(|tls| (super::tls::handshake_words(tls), tls.to_string()));
+    if e.is_connect() {
+        if let Some((words, _)) = tls {
+            return Error::Tls {
+                message: format!("cannot connect securely: {words}"),
+                source: Some(Box::new(e)),
+            };
+        }
     }
     let what = if e.is_connect() {
         "cannot connect"
@@ -387,16 +401,13 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
     } else {
         "request failed"
     };
-    if let Some(words) = super::tls::describe(&e) {
-        return Error::Tls {
-            message: format!("cannot connect securely: {words}"),
-            source: Some(Box::new(e)),
-        };
-    }
     // The causes only: reqwest's own text repeats the URL, which the caller knows.
-    let message = match std::error::Error::source(&e) {
-        Some(cause) => format!("{what}: {}", crate::error::error_chain(cause)),
-        None => what.to_owned(),
+    let message = match (tls, std::error::Error::source(&e)) {
+        (Some((_, tls)), _) => format!(
+            "{what}: the TLS connection failed after it was set up, while the request was sent or its answer read ({tls}); the request may have been processed"
+        ),
+        (None, Some(cause)) => format!("{what}: {}", crate::error::error_chain(cause)),
+        (None, None) => what.to_owned(),
     };
     Error::Transport {
         message,
