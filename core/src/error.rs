@@ -135,7 +135,8 @@ pub enum Error {
     /// The request could not be signed.
     #[error("cannot sign request: {0}")]
     Signing(#[from] crate::sign::SignError),
-    /// The exchange failed below HTTP: the connection could not be made, or it broke. A TLS
+    /// The exchange failed below HTTP: the connection could not be made (a proxy that refused
+    /// the tunnel is named, with the host and its status when known), or it broke. A TLS
     /// failure once the connection was set up (a record that does not decrypt, a fatal alert
     /// while the answer is read) is one of these, with `not_sent: false`: the request may have
     /// been processed.

@@ -3,14 +3,15 @@
 //! cannot be read. Each client test runs through every door (`doors!`: blocking, async on
 //! either runtime flavour).
 //!
-//! A TLS server of the test's own breaks the connection once it has read a request.
+//! A TLS server of the test's own breaks the connection once it has read a request, and a
+//! proxy of its own refuses the tunnel.
 
 mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ims_core::env::EnvSource;
@@ -470,6 +471,96 @@ fn a_tls_failure_after_the_request_was_sent_is_never_not_sent(kind: DoorKind) {
             "{after:?}: {err:?}"
         );
         assert_eq!(stand_in.requests.load(Ordering::SeqCst), 1 + 4, "{after:?}");
+    }
+}
+
+// ---- C14: a proxy that refuses the tunnel is named, with the host and its status ----
+
+/// A proxy of the test's own: answers every CONNECT with `answer` and hangs up. Its address,
+/// and the request heads it read.
+fn refusing_proxy(answer: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bound");
+    let addr = listener.local_addr().expect("address").to_string();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&heads);
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { break };
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
+            if let Ok(head) = read_request(&mut tcp) {
+                seen.lock().expect("heads").push(head);
+                let _ = tcp.write_all(answer.as_bytes());
+            }
+        }
+    });
+    (addr, heads)
+}
+
+doors!(a_proxy_refusing_the_tunnel_is_named_with_the_host_and_its_status);
+fn a_proxy_refusing_the_tunnel_is_named_with_the_host_and_its_status(kind: DoorKind) {
+    const PASSWORD: &str = "wr0ng-Pass";
+    const TARGET: &str = "ims.cn-north-4.myhuaweicloud.com";
+    let answers = [
+        (
+            "HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\n\r\n",
+            true,
+        ),
+        (
+            "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\nContent-Length: 0\r\n\r\n",
+            true,
+        ),
+        ("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", false),
+    ];
+    for (answer, is_407) in answers {
+        let (addr, heads) = refusing_proxy(answer);
+        let proxy = format!("http://bob:{PASSWORD}@{addr}");
+        let base = || {
+            Client::builder()
+                .endpoint(format!("https://{TARGET}"))
+                .project_id("0123456789abcdef0123456789abcdef")
+                .credentials(Credentials::new("AK", "SK"))
+                .retry_policy(fast_retry())
+                .timeout(Duration::from_secs(5))
+        };
+        let explicit = base()
+            .env(EnvSource::from_map::<&str, &str>([]))
+            .proxy(proxy.as_str());
+        let from_env = base().env(EnvSource::from_map([("HTTPS_PROXY", proxy.as_str())]));
+        for (how, b) in [("explicit", explicit), ("HTTPS_PROXY", from_env)] {
+            let err = b
+                .build_door(kind)
+                .expect("client builds")
+                .create_whole_image(&ecs("behind-a-proxy"))
+                .expect_err("the proxy refuses");
+            assert!(
+                matches!(err, Error::Transport { not_sent: true, .. }),
+                "{how}: {err:?}"
+            );
+            let text = err.to_string();
+            let context = format!("{how}, {}: {text}", answer.lines().next().unwrap_or(""));
+            assert!(text.contains(&addr), "names the proxy: {context}");
+            assert!(text.contains(TARGET), "names the host: {context}");
+            assert!(text.contains("proxy"), "{context}");
+            for shown in [text.clone(), format!("{err:?}")] {
+                assert!(!shown.contains(PASSWORD), "{context}: {shown}");
+            }
+            if is_407 {
+                assert!(text.contains("407"), "{context}");
+                assert!(
+                    text.contains("check the proxy's user and password"),
+                    "{context}"
+                );
+            } else {
+                assert!(!text.contains("407"), "{context}");
+            }
+        }
+        let heads = heads.lock().expect("heads");
+        assert!(
+            heads
+                .iter()
+                .all(|h| h.starts_with(&format!("CONNECT {TARGET}:443 "))),
+            "{heads:?}"
+        );
     }
 }
 

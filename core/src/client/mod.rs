@@ -90,6 +90,8 @@ pub(crate) struct Inner {
     job_endpoint: JobEndpoint,
     retry: RetryPolicy,
     timeout: std::time::Duration,
+    /// The proxy https requests are tunnelled through, as errors show it (user info redacted).
+    tunnel_proxy: Option<String>,
     /// One permit per exchange in flight ([`ClientConfig::max_concurrent_requests`]).
     in_flight: tokio::sync::Semaphore,
     /// Seconds added to the local clock when signing (learned from the gateway's `Date`).
@@ -173,6 +175,7 @@ impl Inner {
             job_endpoint: b.job_endpoint,
             retry: b.retry,
             timeout: b.timeout,
+            tunnel_proxy: proxy::tunnel_proxy_shown(&b),
             in_flight: tokio::sync::Semaphore::new(b.max_concurrent_requests),
             clock_offset: AtomicI64::new(0),
         })

@@ -7,8 +7,11 @@
 //! (the emulator, a tunnel) must not go through the proxy, while the remote IAM project lookup
 //! of the same client must.
 //!
-//! A proxy URL whose user info would be read as part of another host is refused.
+//! Also the words of a proxy's failure: a proxy URL whose user info would be read as part of
+//! another host, and a proxy that refuses to open a tunnel, named (never with its user info)
+//! with the host the tunnel was for.
 
+use super::config::ClientConfig;
 use crate::env::EnvSource;
 use crate::error::{Error, Result};
 use crate::redact;
@@ -73,4 +76,70 @@ pub(crate) fn from_env(
         http = http.proxy(proxy.no_proxy(reqwest::NoProxy::from_string(&bypass)));
     }
     Ok(http)
+}
+
+/// The proxy that https requests of a client with `config` are tunnelled through, as errors
+/// show it (user info redacted): the explicit proxy, else `HTTPS_PROXY` / `ALL_PROXY` of its
+/// environment. Which hosts bypass it does not matter: only a request that went through a
+/// proxy can fail to open a tunnel.
+pub(crate) fn tunnel_proxy_shown(config: &ClientConfig) -> Option<String> {
+    match &config.proxy {
+        Some(p) => Some(redact::url_userinfo(p.as_str())),
+        None => env_proxies(&config.env)
+            .0
+            .map(|url| redact::url_userinfo(&url)),
+    }
+}
+
+/// A failed tunnel (`CONNECT`) through a proxy, in words that name the proxy (`proxy`, as
+/// [`tunnel_proxy_shown`] gives it), the host the tunnel was for and the proxy's status when it
+/// is known: `None` when `err` is no such failure.
+///
+/// reqwest (through hyper-util's `Tunnel`) reports a 407 answer apart, but any other refusal
+/// only as "unsuccessful", without the status; its error type is not public, so it is read by
+/// its words ("tunnel error: ...").
+pub(crate) fn tunnel_failure(err: &reqwest::Error, proxy: Option<&str>) -> Option<String> {
+    let mut next = std::error::Error::source(err);
+    let (what, cause) = loop {
+        let e = next?;
+        if let Some(what) = e.to_string().strip_prefix("tunnel error: ") {
+            break (what.to_owned(), e.source());
+        }
+        next = e.source();
+    };
+    let proxy = proxy.map_or_else(|| "the proxy".to_owned(), |p| format!("the proxy {p}"));
+    let target = err
+        .url()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+        .unwrap_or_else(|| "the endpoint".to_owned());
+    let because = || {
+        cause
+            .map(|c| format!(": {}", crate::error::error_chain(c)))
+            .unwrap_or_default()
+    };
+    Some(match what.as_str() {
+        "proxy authorization required" => format!(
+            "{proxy} refused to open a tunnel to {target}: it answered 407 Proxy Authentication Required; check the proxy's user and password"
+        ),
+        "unsuccessful" => format!(
+            "{proxy} refused to open a tunnel to {target} (the HTTP stack passes on no status but an authentication demand); check that the proxy allows tunnels to that host and port"
+        ),
+        "unexpected end of file" => format!(
+            "{proxy} closed the connection instead of answering CONNECT for a tunnel to {target}"
+        ),
+        "failed to create underlying connection" => {
+            format!(
+                "cannot reach {proxy} (for a tunnel to {target}){}",
+                because()
+            )
+        }
+        "io error establishing tunnel" => format!(
+            "the connection to {proxy} broke while it opened a tunnel to {target}{}",
+            because()
+        ),
+        other => format!(
+            "{proxy} did not open a tunnel to {target}: {other}{}",
+            because()
+        ),
+    })
 }

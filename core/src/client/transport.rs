@@ -205,7 +205,13 @@ impl Inner {
             .map_err(|e| Error::Config(format!("request slots: {e}")))?;
         let resp = match http::send(rb, MAX_BODY).await {
             Ok(resp) => resp,
-            Err(http::SendError::Http(e)) => return Err(transport_error(e, self.timeout)),
+            Err(http::SendError::Http(e)) => {
+                return Err(transport_error(
+                    e,
+                    self.timeout,
+                    self.tunnel_proxy.as_deref(),
+                ));
+            }
             Err(http::SendError::TooLarge {
                 status,
                 headers,
@@ -375,13 +381,14 @@ fn is_expired(api: &ApiError) -> bool {
     m.contains("expire")
 }
 
-/// A reqwest failure as an [`Error`]. A failure while connecting (TCP, the TLS handshake)
-/// comes before the request was written: marked as never sent, a refused handshake as
-/// [`Error::Tls`]. Any later failure, a TLS one included (a record that does not decrypt, a
-/// fatal alert while the answer is read), may come after the service received the request:
-/// [`Error::Transport`] with `not_sent: false`, so a create is never sent again (see
-/// [`retry::may_retry`]).
-fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
+/// A reqwest failure as an [`Error`]. A failure while connecting (TCP, a proxy's tunnel, the
+/// TLS handshake) comes before the request was written: marked as never sent, a refused
+/// handshake as [`Error::Tls`], a proxy's refusal naming the proxy (`tunnel_proxy`, user info
+/// redacted), the host and the status when known. Any later failure, a TLS one included (a
+/// record that does not decrypt, a fatal alert while the answer is read), may come after the
+/// service received the request: [`Error::Transport`] with `not_sent: false`, so a create is
+/// never sent again (see [`retry::may_retry`]).
+fn transport_error(e: reqwest::Error, timeout: Duration, tunnel_proxy: Option<&str>) -> Error {
     if e.is_timeout() && !e.is_connect() {
         return Error::Timeout(timeout);
     }
@@ -390,6 +397,13 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
         if let Some((words, _)) = tls {
             return Error::Tls {
                 message: format!("cannot connect securely: {words}"),
+                source: Some(Box::new(e)),
+            };
+        }
+        if let Some(words) = super::proxy::tunnel_failure(&e, tunnel_proxy) {
+            return Error::Transport {
+                message: format!("cannot connect: {words}"),
+                not_sent: true,
                 source: Some(Box::new(e)),
             };
         }
