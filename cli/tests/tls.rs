@@ -166,3 +166,39 @@ fn the_demo_shows_the_https_path() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("https://127.0.0.1:"), "{out}");
 }
+
+/// Behind a proxy that refuses the tunnel (a wrong password: 407), the message names the proxy
+/// (never its password), the host the tunnel was for, and what to check.
+#[test]
+fn a_proxy_refusing_the_tunnel_is_named_with_the_host_and_what_to_check() {
+    use std::io::{Read, Write};
+    const PASSWORD: &str = "wr0ng-Pass";
+    const TARGET: &str = "ims.cn-north-4.myhuaweicloud.com";
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bound");
+    let addr = listener.local_addr().expect("address").to_string();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { break };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && tcp.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = tcp.write_all(
+                b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\nContent-Length: 0\r\n\r\n",
+            );
+        }
+    });
+    let (code, out, err) = create(
+        ims(None)
+            .args(["--endpoint", &format!("https://{TARGET}")])
+            .args(["--project-id", ims_emulator::DEMO_PROJECT_ID])
+            .env("HTTPS_PROXY", format!("http://bob:{PASSWORD}@{addr}")),
+    );
+    assert_eq!(code, 4, "{out}{err}");
+    assert!(err.contains(&addr), "names the proxy: {err}");
+    assert!(err.contains(TARGET), "names the host: {err}");
+    assert!(err.contains("407"), "{err}");
+    assert!(err.contains("check the proxy's user and password"), "{err}");
+    assert!(!format!("{out}{err}").contains(PASSWORD), "{out}{err}");
+}

@@ -77,25 +77,42 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Parses an endpoint URL. `https` is required; `http` is accepted only for loopback hosts
-    /// or when `allow_http` is set. A bare `host[:port]` means `https://host[:port]`.
+    /// or when `allow_http` is set. A bare `host[:port]` means `https://host[:port]`. User info
+    /// of any form (`user@`, `user:password@`, `:password@`, a bare `@`) is refused, and no
+    /// error shows it (a password may hold `#`, `/` or `?`: everything up to the last `@` is
+    /// redacted).
     pub fn parse(text: &str, allow_http: bool) -> Result<Self> {
         let text = text.trim();
+        // What errors show of `text`: never its user info.
+        let shown = crate::redact::url_userinfo(text);
         let with_scheme = if text.contains("://") {
             text.to_owned()
         } else {
             format!("https://{text}")
         };
         let url = Url::parse(&with_scheme)
-            .map_err(|e| Error::Config(format!("endpoint {text:?} is not a url: {e}")))?;
+            .map_err(|e| Error::Config(format!("endpoint {shown:?} is not a url: {e}")))?;
+        // The parser drops an empty user info (`https://@host`); the text still had one.
+        let authority = with_scheme
+            .split_once("://")
+            .map_or("", |(_, rest)| rest)
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default();
+        if !url.username().is_empty() || url.password().is_some() || authority.contains('@') {
+            return Err(Error::Config(format!(
+                "endpoint {shown:?} must not carry user info (a user name or password before '@'): the client authenticates with AK/SK or a token"
+            )));
+        }
         let host_str = url
             .host_str()
-            .ok_or_else(|| Error::Config(format!("endpoint {text:?} has no host")))?;
+            .ok_or_else(|| Error::Config(format!("endpoint {shown:?} has no host")))?;
         match url.scheme() {
             "https" => {}
             "http" if allow_http || is_loopback_host(host_str) => {}
             "http" => {
                 return Err(Error::Config(format!(
-                    "endpoint {text:?} uses plain http; https is required except for loopback addresses (or opt in with allow_http)"
+                    "endpoint {shown:?} uses plain http; https is required except for loopback addresses (or opt in with allow_http)"
                 )));
             }
             other => {
@@ -104,9 +121,9 @@ impl Endpoint {
                 )));
             }
         }
-        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::Config(format!(
-                "endpoint {text:?} must not carry a query, fragment or user info"
+                "endpoint {shown:?} must not carry a query or fragment"
             )));
         }
         let host = match url.port() {
@@ -243,6 +260,34 @@ mod tests {
                 .ok(),
             Some("ims.example.com".into())
         );
+    }
+
+    /// An endpoint carries no user info of any form (a password would be sent nowhere, and
+    /// shown everywhere the endpoint is), and refusing it never shows the password.
+    #[test]
+    fn user_info_is_refused_without_showing_it() {
+        for text in [
+            "https://:s3cretPW@ims.example.com",
+            "https://user:s3cretPW@ims.example.com",
+            "https://s3cretPW@ims.example.com",
+            "https://@ims.example.com",
+            "https://:s3cr#etPW@ims.example.com",
+            "https://u:s3cr/etPW@ims.example.com",
+            "https://u:s3cr?etPW@ims.example.com",
+            "https://u:s3cr%23etPW@ims.example.com",
+            "http://:s3cretPW@127.0.0.1:8080",
+            ":s3cretPW@ims.example.com",
+        ] {
+            let err = Endpoint::parse(text, false)
+                .map(|e| e.as_str().to_owned())
+                .expect_err(text);
+            assert_eq!(err.kind(), crate::error::ErrorKind::Config, "{text}: {err}");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("etPW"), "{text}: {shown}");
+            assert!(!shown.contains("s3cr"), "{text}: {shown}");
+        }
+        // An `@` in the path is not user info.
+        assert!(Endpoint::parse("https://gw.example.com/a@b", false).is_ok());
     }
 
     #[test]

@@ -135,21 +135,27 @@ pub enum Error {
     /// The request could not be signed.
     #[error("cannot sign request: {0}")]
     Signing(#[from] crate::sign::SignError),
-    /// The exchange failed below HTTP.
+    /// The exchange failed below HTTP: the connection could not be made (a proxy that refused
+    /// the tunnel is named, with the host and its status when known), or it broke. A TLS
+    /// failure once the connection was set up (a record that does not decrypt, a fatal alert
+    /// while the answer is read) is one of these, with `not_sent: false`: the request may have
+    /// been processed.
     #[error("transport: {message}")]
     Transport {
         /// What failed, in one sentence.
         message: String,
-        /// Whether the request surely never reached the service (connect failure).
+        /// Whether the request surely never reached the service (a failure while connecting,
+        /// before the request was written).
         not_sent: bool,
         /// The underlying error.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
-    /// The TLS handshake failed: the server's certificate is not trusted, is for another host,
-    /// has expired, or the two sides share no protocol. Its [`Error::kind`] is
-    /// [`ErrorKind::Transport`]; unlike other transport errors it is never retried (nothing was
-    /// sent, and trying again cannot change the certificate).
+    /// The TLS handshake failed, while connecting: the server's certificate is not trusted, is
+    /// for another host, has expired, or the two sides share no protocol. Its [`Error::kind`]
+    /// is [`ErrorKind::Transport`]; unlike other transport errors it is never retried (nothing
+    /// was sent, and trying again cannot change the certificate). A TLS failure after the
+    /// handshake is an [`Error::Transport`] that may have been processed, never this.
     #[error("transport: {message}")]
     Tls {
         /// What was refused, and what to do about it.

@@ -234,6 +234,214 @@ fn proxy_passwords_never_show_in_debug_or_config_errors(kind: DoorKind) {
     }
 }
 
+// ---- C11: a proxy password holding `#`, `/`, `?` or `@` never shows either ----
+
+doors!(proxy_passwords_with_url_delimiters_never_show);
+fn proxy_passwords_with_url_delimiters_never_show(kind: DoorKind) {
+    const HEAD: &str = "hunter2";
+    const TAIL: &str = "Zq9xw";
+    // (proxy URL, whether it names its host unambiguously)
+    let urls = [
+        (format!("http://bob:{HEAD}#{TAIL}@127.0.0.1:3128"), false),
+        // Read as a URL, this is the proxy `bob:12` (the rest a fragment): refused, not used.
+        (format!("http://bob:12#{TAIL}@127.0.0.1:3128"), false),
+        (format!("http://bob:{HEAD}/{TAIL}@127.0.0.1:3128"), false),
+        (format!("http://bob:{HEAD}?{TAIL}@127.0.0.1:3128"), false),
+        (format!("bob:{HEAD}#{TAIL}@127.0.0.1:3128"), false),
+        (format!("http://bob:{HEAD}%23{TAIL}@127.0.0.1:3128"), true),
+        (format!("http://bob:{HEAD}@{TAIL}@127.0.0.1:3128"), true),
+    ];
+    for (url, unambiguous) in &urls {
+        let b = Client::builder()
+            .region("cn-north-4")
+            .credentials(Credentials::new("AK", "SK"))
+            .env(ims_core::env::EnvSource::from_map::<&str, &str>([]))
+            .proxy(url.as_str());
+        let mut shown = vec![format!("{b:?}"), format!("{:?}", b.config())];
+        match b.build_door(kind) {
+            Ok(c) => {
+                assert!(
+                    unambiguous,
+                    "{url} must be refused, not read as another proxy"
+                );
+                shown.push(format!("{c:?}"));
+            }
+            Err(e) => {
+                assert!(!unambiguous, "{url}: {e}");
+                assert_eq!(e.kind(), ErrorKind::Config, "{url}: {e}");
+                assert!(e.to_string().contains("proxy"), "{url}: {e}");
+                shown.extend([e.to_string(), format!("{e:?}")]);
+            }
+        }
+        for text in &shown {
+            assert!(!text.contains(HEAD), "{url}: {text}");
+            assert!(!text.contains(TAIL), "{url}: {text}");
+        }
+    }
+    // The same proxy from the environment is refused the same way, naming the variable.
+    let err = Client::builder()
+        .region("cn-north-4")
+        .credentials(Credentials::new("AK", "SK"))
+        .env(ims_core::env::EnvSource::from_map([(
+            "HTTPS_PROXY",
+            urls[1].0.as_str(),
+        )]))
+        .build_door(kind)
+        .expect_err("ambiguous proxy");
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(err.to_string().contains("HTTPS_PROXY"), "{err}");
+    assert!(!format!("{err} {err:?}").contains(TAIL), "{err:?}");
+}
+
+doors!(an_endpoint_with_user_info_is_refused_without_showing_it);
+fn an_endpoint_with_user_info_is_refused_without_showing_it(kind: DoorKind) {
+    for endpoint in [
+        "https://:s3cretPW@ims.example.com",
+        "https://bob:s3cr#etPW@ims.example.com",
+    ] {
+        let b = Client::builder()
+            .endpoint(endpoint)
+            .iam_endpoint(endpoint)
+            .credentials(Credentials::new("AK", "SK"));
+        let debug = format!("{b:?}");
+        let err = b.build_door(kind).expect_err(endpoint);
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        for text in [debug, err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("etPW"), "{endpoint}: {text}");
+        }
+    }
+}
+
+// ---- C12: escaped tokens, and every server text scrubbed with this client's secrets ----
+
+/// A security token with `/` and `+`, as IAM makes them, and its pieces (none may show).
+const SLASHED_TOKEN: &str = "gQpjZ7/AbCwq+SECRETtokenPART/Kk09mm+Tt5Y==";
+const SLASHED_PIECES: [&str; 5] = ["gQpjZ7", "AbCwq", "SECRETtokenPART", "Kk09mm", "Tt5Y"];
+/// The token as a JSON text may spell it: `\/` for `/`, `\u002B` for `+`.
+const ESCAPED_TOKEN: &str = r"gQpjZ7\/AbCwq\u002BSECRETtokenPART\/Kk09mm\u002bTt5Y==";
+const STAND_IN_SK: &str = "stand-in-secret-key-0123456789abcdefXYZ";
+
+/// A server of the test's own that answers the n-th request with the n-th of `answers`
+/// (status, body), closing each connection after its answer.
+fn answering(answers: Vec<(u16, String)>) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (n, tcp) in listener.incoming().enumerate() {
+            let Ok(mut tcp) = tcp else { break };
+            let mut reader = BufReader::new(tcp.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let (status, body) = answers.get(n).or(answers.last()).cloned().unwrap();
+            let head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = tcp.write_all(head.as_bytes());
+            let _ = tcp.write_all(body.as_bytes());
+        }
+    });
+    url
+}
+
+doors!(every_server_text_is_scrubbed_of_escaped_tokens_and_our_secrets);
+fn every_server_text_is_scrubbed_of_escaped_tokens_and_our_secrets(kind: DoorKind) {
+    let echo = format!(r#"\"X-Security-Token\":\"{ESCAPED_TOKEN}\", sk {STAND_IN_SK}"#);
+    let failed_job = format!(
+        r#"{{"job_id":"0123456789abcdef0123456789abcdef","job_type":"imsCreateWholeImageByInstanceJob","status":"FAIL","error_code":"IMS.0001","fail_reason":"echo POST\nx-security-token:{ESCAPED_TOKEN}\nx-sdk-date:1; sk {STAND_IN_SK}","entities":{{"error":"{echo}","addition_error_msg":"{STAND_IN_SK}"}}}}"#
+    );
+    let url = answering(vec![
+        // A create answer whose job id is unusable: kept whole in the error.
+        (200, format!(r#"{{"job_id":"has space","echo":"{echo}"}}"#)),
+        // A create answer that is not JSON: a snippet.
+        (200, format!("not json: {echo}")),
+        // A failed job, queried and waited for.
+        (200, failed_job.clone()),
+        (200, failed_job),
+        // A job answer that is not JSON.
+        (200, format!("<html>{echo}</html>")),
+        // An API error.
+        (
+            400,
+            format!(r#"{{"error_code":"IMS.0001","error_msg":"bad: {echo}"}}"#),
+        ),
+    ]);
+    let c = Client::builder()
+        .endpoint(url)
+        .project_id("0123456789abcdef0123456789abcdef")
+        .credentials(Credentials::new("AK", STAND_IN_SK).with_security_token(SLASHED_TOKEN))
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(5))
+        .build_door(kind)
+        .unwrap();
+    let id = JobId::new("0123456789abcdef0123456789abcdef").unwrap();
+    let mut shown = Vec::new();
+    let odd_id = c.create_whole_image(&ecs("a")).expect_err("odd id");
+    assert_eq!(odd_id.kind(), ErrorKind::InvalidResponse, "{odd_id}");
+    assert!(odd_id.to_string().contains("has space"), "{odd_id}");
+    let not_json = c.create_whole_image(&ecs("b")).expect_err("not JSON");
+    assert_eq!(not_json.kind(), ErrorKind::InvalidResponse, "{not_json}");
+    let job = c.job(&id).expect("a job document");
+    assert_eq!(job.status.as_str(), "FAIL");
+    assert!(
+        job.fail_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("echo POST"),
+        "{job:?}"
+    );
+    let job_json: serde_json::Value = serde_json::from_str(&job.to_json()).unwrap();
+    assert_eq!(job_json["status"], "FAIL", "the document is still JSON");
+    shown.extend([
+        format!("{job:?}"),
+        job.to_json(),
+        job.raw.as_str().to_owned(),
+        job.fail_reason.clone().unwrap_or_default(),
+    ]);
+    let failed = c
+        .wait(
+            &id,
+            &ims_core::WaitOptions::fixed(Duration::from_millis(10), Duration::from_secs(10)),
+        )
+        .expect_err("the job failed");
+    assert_eq!(failed.kind(), ErrorKind::JobFailed, "{failed}");
+    let html = c.job(&id).expect_err("not JSON");
+    assert_eq!(html.kind(), ErrorKind::InvalidResponse, "{html}");
+    let api = c.create_whole_image(&ecs("c")).expect_err("API error");
+    assert_eq!(api.kind(), ErrorKind::Api, "{api}");
+    for e in [&odd_id, &not_json, &failed, &html, &api] {
+        shown.extend([e.to_string(), format!("{e:?}")]);
+        if let Some(j) = e.job() {
+            shown.extend([format!("{j:?}"), j.to_json()]);
+        }
+    }
+    let leaks: Vec<&String> = shown
+        .iter()
+        .filter(|text| {
+            text.contains(STAND_IN_SK) || SLASHED_PIECES.iter().any(|p| text.contains(p))
+        })
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "{} of {} texts show the SK or a piece of the token: {leaks:#?}",
+        leaks.len(),
+        shown.len()
+    );
+}
+
 // ---- J: the secrets sweep, Rust door ----
 
 const SWEEP_TOKEN: &str = "gQpjbi1ub3J0aC00SWEEPTOKENvalue0123456789abcdefXYZ";

@@ -2,9 +2,16 @@
 //! trusted or not, with a certificate for another host or an expired one, and CA files that
 //! cannot be read. Each client test runs through every door (`doors!`: blocking, async on
 //! either runtime flavour).
+//!
+//! A TLS server of the test's own breaks the connection once it has read a request, and a
+//! proxy of its own refuses the tunnel.
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ims_core::env::EnvSource;
@@ -263,6 +270,298 @@ fn the_transport_error_is_classified_for_every_door(kind: DoorKind) {
         .expect_err("untrusted");
     assert!(matches!(err, Error::Tls { .. }), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Transport);
+}
+
+// ---- C13: a TLS failure after the request was written is not "nothing was sent" ----
+
+/// What the stand-in TLS server does once it has read a whole request.
+#[derive(Debug, Clone, Copy)]
+enum AfterRequest {
+    /// Sends an application-data record the client cannot decrypt (a bad record MAC).
+    CorruptRecord,
+    /// Sends a fatal alert (bad_record_mac), encrypted as a TLS 1.3 alert after the handshake is.
+    FatalAlert,
+}
+
+/// A TLS server of the test's own: completes the handshake (its CA is [`TlsStandIn::ca_pem`]),
+/// reads one whole request, then breaks the connection as `after` says.
+struct TlsStandIn {
+    url: String,
+    ca_pem: String,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
+}
+
+/// A CA and a server certificate it signed for 127.0.0.1, and the server's key.
+fn stand_in_certificates() -> (
+    String,
+    Vec<rustls::pki_types::CertificateDer<'static>>,
+    rustls::pki_types::PrivateKeyDer<'static>,
+) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "stand-in CA");
+    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+    let key = KeyPair::generate().expect("server key");
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("server params");
+    let cert = server
+        .signed_by(&key, &ca_cert, &ca_key)
+        .expect("server certificate");
+    (
+        ca_cert.pem(),
+        vec![cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+}
+
+fn tls_stand_in(after: AfterRequest) -> TlsStandIn {
+    let (ca_pem, chain, key) = stand_in_certificates();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("server config"),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bound");
+    let url = format!("https://{}", listener.local_addr().expect("address"));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (seen, served) = (Arc::clone(&connections), Arc::clone(&requests));
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { break };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let (config, served) = (Arc::clone(&config), Arc::clone(&served));
+            std::thread::spawn(move || {
+                // A failure here shows in the client's error, which the test checks.
+                let _ = serve_then_break(tcp, config, after, &served);
+            });
+        }
+    });
+    TlsStandIn {
+        url,
+        ca_pem,
+        connections,
+        requests,
+    }
+}
+
+fn serve_then_break(
+    mut tcp: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    after: AfterRequest,
+    requests: &AtomicUsize,
+) -> std::io::Result<()> {
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp)?;
+    }
+    read_request(&mut rustls::Stream::new(&mut conn, &mut tcp))?;
+    requests.fetch_add(1, Ordering::SeqCst);
+    while conn.wants_write() {
+        conn.write_tls(&mut tcp)?;
+    }
+    // An application-data record of 32 bytes that no key of this session encrypted.
+    let mut bogus = vec![0x17, 0x03, 0x03, 0x00, 0x20];
+    bogus.extend([0x5a; 32]);
+    match after {
+        AfterRequest::CorruptRecord => tcp.write_all(&bogus)?,
+        AfterRequest::FatalAlert => {
+            // Fed the bogus record, rustls fails to decrypt it and queues the fatal alert
+            // (bad_record_mac) it sends its peer, encrypted with the session's keys.
+            conn.read_tls(&mut bogus.as_slice())?;
+            assert!(conn.process_new_packets().is_err(), "the record is refused");
+            while conn.wants_write() {
+                conn.write_tls(&mut tcp)?;
+            }
+        }
+    }
+    tcp.flush()?;
+    // Until the client hangs up.
+    let mut sink = [0u8; 1024];
+    while tcp.read(&mut sink)? > 0 {}
+    Ok(())
+}
+
+/// Reads one request: its head, then as many body bytes as its `Content-Length` says.
+fn read_request(stream: &mut impl Read) -> std::io::Result<String> {
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        got.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&got).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body)?;
+    Ok(head)
+}
+
+/// A builder for `stand_in` that trusts its CA and reads no environment.
+fn stand_in_builder(stand_in: &TlsStandIn) -> ClientBuilder {
+    Client::builder()
+        .endpoint(stand_in.url.as_str())
+        .project_id("0123456789abcdef0123456789abcdef")
+        .credentials(Credentials::new("AK", "SK"))
+        .retry_policy(fast_retry())
+        .timeout(Duration::from_secs(5))
+        .env(EnvSource::from_map::<&str, &str>([]))
+        .add_root_certificate_pem(stand_in.ca_pem.as_str())
+}
+
+doors!(a_tls_failure_after_the_request_was_sent_is_never_not_sent);
+fn a_tls_failure_after_the_request_was_sent_is_never_not_sent(kind: DoorKind) {
+    for after in [AfterRequest::CorruptRecord, AfterRequest::FatalAlert] {
+        let stand_in = tls_stand_in(after);
+        let c = stand_in_builder(&stand_in)
+            .build_door(kind)
+            .expect("client builds");
+        let err = c
+            .create_whole_image(&ecs("maybe-created"))
+            .expect_err("the answer is broken");
+        assert!(
+            matches!(
+                err,
+                Error::Transport {
+                    not_sent: false,
+                    ..
+                }
+            ),
+            "{after:?}: the request was written, so it may have been processed: {err:?}"
+        );
+        assert_eq!(err.kind(), ErrorKind::Transport);
+        let text = err.to_string();
+        assert!(text.contains("TLS"), "{after:?}: says it was TLS: {text}");
+        assert!(!text.contains("handshake"), "{after:?}: {text}");
+        assert_eq!(
+            stand_in.requests.load(Ordering::SeqCst),
+            1,
+            "{after:?}: a create that may have been processed is never sent again: {err}"
+        );
+        assert_eq!(stand_in.connections.load(Ordering::SeqCst), 1, "{after:?}");
+        // A read is sent again, as after any broken connection (four attempts).
+        let err = c
+            .job(&ims_core::JobId::new("0123456789abcdef0123456789abcdef").expect("id"))
+            .expect_err("the answer is broken");
+        assert!(
+            matches!(
+                err,
+                Error::Transport {
+                    not_sent: false,
+                    ..
+                }
+            ),
+            "{after:?}: {err:?}"
+        );
+        assert_eq!(stand_in.requests.load(Ordering::SeqCst), 1 + 4, "{after:?}");
+    }
+}
+
+// ---- C14: a proxy that refuses the tunnel is named, with the host and its status ----
+
+/// A proxy of the test's own: answers every CONNECT with `answer` and hangs up. Its address,
+/// and the request heads it read.
+fn refusing_proxy(answer: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bound");
+    let addr = listener.local_addr().expect("address").to_string();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&heads);
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { break };
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
+            if let Ok(head) = read_request(&mut tcp) {
+                seen.lock().expect("heads").push(head);
+                let _ = tcp.write_all(answer.as_bytes());
+            }
+        }
+    });
+    (addr, heads)
+}
+
+doors!(a_proxy_refusing_the_tunnel_is_named_with_the_host_and_its_status);
+fn a_proxy_refusing_the_tunnel_is_named_with_the_host_and_its_status(kind: DoorKind) {
+    const PASSWORD: &str = "wr0ng-Pass";
+    const TARGET: &str = "ims.cn-north-4.myhuaweicloud.com";
+    let answers = [
+        (
+            "HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\n\r\n",
+            true,
+        ),
+        (
+            "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\nContent-Length: 0\r\n\r\n",
+            true,
+        ),
+        ("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", false),
+    ];
+    for (answer, is_407) in answers {
+        let (addr, heads) = refusing_proxy(answer);
+        let proxy = format!("http://bob:{PASSWORD}@{addr}");
+        let base = || {
+            Client::builder()
+                .endpoint(format!("https://{TARGET}"))
+                .project_id("0123456789abcdef0123456789abcdef")
+                .credentials(Credentials::new("AK", "SK"))
+                .retry_policy(fast_retry())
+                .timeout(Duration::from_secs(5))
+        };
+        let explicit = base()
+            .env(EnvSource::from_map::<&str, &str>([]))
+            .proxy(proxy.as_str());
+        let from_env = base().env(EnvSource::from_map([("HTTPS_PROXY", proxy.as_str())]));
+        for (how, b) in [("explicit", explicit), ("HTTPS_PROXY", from_env)] {
+            let err = b
+                .build_door(kind)
+                .expect("client builds")
+                .create_whole_image(&ecs("behind-a-proxy"))
+                .expect_err("the proxy refuses");
+            assert!(
+                matches!(err, Error::Transport { not_sent: true, .. }),
+                "{how}: {err:?}"
+            );
+            let text = err.to_string();
+            let context = format!("{how}, {}: {text}", answer.lines().next().unwrap_or(""));
+            assert!(text.contains(&addr), "names the proxy: {context}");
+            assert!(text.contains(TARGET), "names the host: {context}");
+            assert!(text.contains("proxy"), "{context}");
+            for shown in [text.clone(), format!("{err:?}")] {
+                assert!(!shown.contains(PASSWORD), "{context}: {shown}");
+            }
+            if is_407 {
+                assert!(text.contains("407"), "{context}");
+                assert!(
+                    text.contains("check the proxy's user and password"),
+                    "{context}"
+                );
+            } else {
+                assert!(!text.contains("407"), "{context}");
+            }
+        }
+        let heads = heads.lock().expect("heads");
+        assert!(
+            heads
+                .iter()
+                .all(|h| h.starts_with(&format!("CONNECT {TARGET}:443 "))),
+            "{heads:?}"
+        );
+    }
 }
 
 /// A fresh directory under the system temp dir, removed at exit of the test process.

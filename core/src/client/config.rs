@@ -188,8 +188,19 @@ impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")
             .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .field("iam_endpoint", &self.iam_endpoint)
+            // An endpoint with user info is refused when the client is built; until then it
+            // may hold a password.
+            .field(
+                "endpoint",
+                &self.endpoint.as_deref().map(crate::redact::url_userinfo),
+            )
+            .field(
+                "iam_endpoint",
+                &self
+                    .iam_endpoint
+                    .as_deref()
+                    .map(crate::redact::url_userinfo),
+            )
             .field("project_id", &self.project_id)
             .field("auth", &self.auth)
             .field("algorithm", &self.algorithm)
@@ -230,12 +241,25 @@ mod tests {
             proxy: Some(ProxyUrl::new("http://user:pr0xy-pass@proxy.example:3128")),
             auth: Some(ClientAuth::token("t0ken-value")),
             ca_pems: vec![b"-----BEGIN CERTIFICATE-----".to_vec()],
+            endpoint: Some("https://:end-point-pass@ims.example.com".to_owned()),
+            iam_endpoint: Some("https://u:iam#point-pass@iam.example.com".to_owned()),
             ..ClientConfig::default()
         };
         let text = format!("{config:?}");
         assert!(!text.contains("pr0xy-pass"), "{text}");
+        assert!(!text.contains("point-pass"), "{text}");
+        assert!(text.contains("ims.example.com"), "{text}");
         assert!(!text.contains("t0ken-value"), "{text}");
         assert!(text.contains("ca_pems: 1"), "{text}");
+        let text = format!(
+            "{:?}",
+            ClientConfig {
+                proxy: Some(ProxyUrl::new("http://bob:pr0xy#pass@proxy.example:3128")),
+                ..ClientConfig::default()
+            }
+        );
+        assert!(!text.contains("pr0xy"), "{text}");
+        assert!(text.contains("proxy.example:3128"), "{text}");
         let creds = ClientAuth::credentials(Credentials::new("AK", "s3cret-sk"));
         assert!(!format!("{creds:?}").contains("s3cret-sk"));
     }

@@ -110,14 +110,28 @@ pub(crate) fn for_config(config: &ClientConfig) -> crate::Result<reqwest::Client
         .https_only(false);
     match &config.proxy {
         Some(p) => {
+            let shown = crate::redact::url_userinfo(p.as_str());
+            if crate::redact::userinfo_is_ambiguous(p.as_str()) {
+                return Err(Error::Config(format!(
+                    "proxy {shown:?}: {}",
+                    super::proxy::AMBIGUOUS_USERINFO
+                )));
+            }
             let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
-                let known: Vec<&str> = crate::redact::userinfo(p.as_str())
-                    .into_iter()
-                    .flat_map(|u| [u, u.split_once(':').map_or(u, |(_, pw)| pw)])
-                    .collect();
+                // The user info and the password, as written and percent-decoded.
+                let mut secrets: Vec<zeroize::Zeroizing<String>> = Vec::new();
+                if let Some(info) = crate::redact::userinfo(p.as_str()) {
+                    let password = info.split_once(':').map_or(info, |(_, pw)| pw);
+                    for secret in [info, password] {
+                        secrets.push(zeroize::Zeroizing::new(secret.to_owned()));
+                        secrets.push(zeroize::Zeroizing::new(crate::redact::percent_decoded(
+                            secret,
+                        )));
+                    }
+                }
+                let known: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
                 Error::Config(format!(
-                    "proxy {:?}: {}",
-                    crate::redact::url_userinfo(p.as_str()),
+                    "proxy {shown:?}: {}",
                     crate::redact::scrub(&crate::error::error_chain(&e), &known)
                 ))
             })?;

@@ -24,6 +24,7 @@ pub mod tls;
 mod transport;
 mod wait;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::{Arc, Mutex};
@@ -47,7 +48,9 @@ use transport::Call;
 
 use crate::endpoint::{Endpoint, is_loopback_host};
 use crate::error::{Error, Result};
+use crate::model::job::RawDocument;
 use crate::model::{Job, WholeImageRequest};
+use crate::redact::KnownSecrets;
 use crate::sign::{Algorithm, encode};
 
 /// A request as it would be sent, with its secrets redacted (see [`Client::preview_create`]).
@@ -92,6 +95,8 @@ pub(crate) struct Inner {
     job_endpoint: JobEndpoint,
     retry: RetryPolicy,
     timeout: std::time::Duration,
+    /// The proxy https requests are tunnelled through, as errors show it (user info redacted).
+    tunnel_proxy: Option<String>,
     /// Seconds added to the local clock when signing (learned from the gateway's `Date`).
     clock_offset: AtomicI64,
 }
@@ -174,6 +179,7 @@ impl Inner {
             job_endpoint: b.job_endpoint,
             retry: b.retry,
             timeout: b.timeout,
+            tunnel_proxy: proxy::tunnel_proxy_shown(&b),
             clock_offset: AtomicI64::new(0),
         })
     }
@@ -196,28 +202,32 @@ impl Inner {
         let mut call = self.create_call(&body, &project);
         call.sending = sending;
         let resp = self.execute(&call).await?;
-        let doc = response::json_body(&resp)?;
-        match doc
+        // What the answer shows in an error is scrubbed of this client's secrets, looked up
+        // only then.
+        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&resp.body) else {
+            return Err(response::not_json(&resp, &self.known_secrets().await));
+        };
+        let id = doc
             .get("job_id")
             .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty())
-        {
-            // The image exists: an id our rules refuse is the service's oddity, not the
-            // caller's, so it is reported with the whole answer for the caller to act on.
-            Some(id) => JobId::new(id).map_err(|_| Error::InvalidResponse {
-                status: resp.status,
-                message: format!(
-                    "the job_id in the answer is not one safe path segment (the image may exist); answer: {}",
-                    response::raw_text(&resp.body)
-                ),
-                request_id: resp.request_id.clone(),
-            }),
-            None => Err(Error::InvalidResponse {
-                status: resp.status,
-                message: format!("no job_id in {}", response::snippet(&resp.body)),
-                request_id: resp.request_id,
-            }),
+            .filter(|s| !s.is_empty());
+        if let Some(Ok(id)) = id.map(JobId::new) {
+            return Ok(id);
         }
+        let known = self.known_secrets().await;
+        Err(Error::InvalidResponse {
+            status: resp.status,
+            message: match id {
+                // The image exists: an id our rules refuse is the service's oddity, not the
+                // caller's, so it is reported with the whole answer for the caller to act on.
+                Some(_) => format!(
+                    "the job_id in the answer is not one safe path segment (the image may exist); answer: {}",
+                    response::raw_text(&resp.body, &known)
+                ),
+                None => format!("no job_id in {}", response::snippet(&resp.body, &known)),
+            },
+            request_id: resp.request_id.clone(),
+        })
     }
 
     /// What the create would send, secrets redacted (see [`AsyncClient::preview_create`]).
@@ -271,20 +281,47 @@ impl Inner {
             sending: None,
         };
         let resp = self.execute(&call).await?;
-        read_job_body(resp.status, &resp.body, resp.request_id.as_deref())
+        let known = self.known_secrets().await;
+        read_job_body_scrubbed(resp.status, &resp.body, resp.request_id.as_deref(), &known)
     }
 }
 
 /// Reads a job answer's body exactly as [`Client::job`] does: a job document, else
 /// [`Error::InvalidResponse`] (with `status`, `request_id` and a short snippet of the body).
+/// Secrets the server wrote into it (token values after their names, however escaped) are
+/// scrubbed from the document, [`Job::raw`](crate::model::Job::raw) included, and from the
+/// snippet; the client also scrubs its own SK and tokens.
 ///
 /// Any bytes give one of the two, in memory bounded by a small multiple of the body's size
 /// (the document is read straight from the text, never into a whole `Value` tree). Public so
 /// that the fuzzer (`fuzz/`) drives the very function the client calls.
 pub fn read_job_body(status: u16, body: &[u8], request_id: Option<&str>) -> Result<Job> {
-    let parsed = std::str::from_utf8(body)
-        .ok()
-        .map(|text| (text, Job::from_json(text)));
+    read_job_body_scrubbed(status, body, request_id, &KnownSecrets::default())
+}
+
+/// [`read_job_body`], scrubbing `known` too.
+fn read_job_body_scrubbed(
+    status: u16,
+    body: &[u8],
+    request_id: Option<&str>,
+    known: &KnownSecrets,
+) -> Result<Job> {
+    let parsed = std::str::from_utf8(body).ok().map(|text| {
+        let scrubbed = known.scrub_cow(text);
+        let job = match Job::from_json(&scrubbed) {
+            Err(_) if matches!(scrubbed, Cow::Owned(_)) => {
+                // What was scrubbed broke the JSON (a secret's name before a number): the
+                // document as received, every text of it scrubbed, without the raw text.
+                Job::from_json(text).map(|mut job| {
+                    job.scrub_texts(&|t| known.scrub(t));
+                    job.raw = RawDocument::default();
+                    job
+                })
+            }
+            read => read,
+        };
+        (text, job)
+    });
     match parsed {
         Some((_, Ok(job))) => Ok(job),
         Some((text, Err(e))) => {
@@ -295,13 +332,19 @@ pub fn read_job_body(status: u16, body: &[u8], request_id: Option<&str>) -> Resu
             };
             Err(Error::InvalidResponse {
                 status,
-                message: format!("expected {what}, got: {} ({e})", response::snippet(body)),
+                message: format!(
+                    "expected {what}, got: {} ({e})",
+                    response::snippet(body, known)
+                ),
                 request_id: request_id.map(str::to_owned),
             })
         }
         None => Err(Error::InvalidResponse {
             status,
-            message: format!("expected a JSON body, got: {}", response::snippet(body)),
+            message: format!(
+                "expected a JSON body, got: {}",
+                response::snippet(body, known)
+            ),
             request_id: request_id.map(str::to_owned),
         }),
     }
@@ -353,6 +396,31 @@ mod tests {
         assert!(JobId::new("").is_err());
         assert!(JobId::new("a b").is_err());
         assert!(JobId::new("a\u{0}").is_err());
+    }
+
+    /// A job document that scrubbing would break (a secret's name before a number) is still
+    /// read, every text of it scrubbed, and shown in its clean shape instead of as received.
+    #[test]
+    fn a_job_document_that_scrubbing_would_break_is_read_and_scrubbed() {
+        let body = br#"{"job_id":"j1","status":"FAIL","fail_reason":"x-auth-token: abc123secret","entities":{"error":"X-Auth-Token=sub0secret","sub_jobs_result":[{"job_id":"s1","status":"FAIL","fail_reason":"x-auth-token=sub1secret"}]},"signature":12345}"#;
+        let job = read_job_body(200, body, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(job.job_id, "j1");
+        assert_eq!(job.fail_reason.as_deref(), Some("x-auth-token: <redacted>"));
+        assert_eq!(job.entities.sub_jobs_result.len(), 1);
+        let json = job.to_json();
+        serde_json::from_str::<serde_json::Value>(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        for text in [json, format!("{job:?}")] {
+            for secret in ["abc123secret", "sub0secret", "sub1secret", "12345"] {
+                assert!(!text.contains(secret), "{secret}: {text}");
+            }
+        }
+        // A document scrubbing leaves whole keeps its text, scrubbed where it stood.
+        let body = br#"{"job_id":"j2","status":"FAIL","fail_reason":"x-auth-token: abc123secret"}"#;
+        let job = read_job_body(200, body, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            job.raw.as_str(),
+            r#"{"job_id":"j2","status":"FAIL","fail_reason":"x-auth-token: <redacted>"}"#
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::error::{ApiError, Error};
-use crate::redact::scrub;
+use crate::redact::KnownSecrets;
 
 /// A response read whole: status, request id, server date and body.
 #[derive(Debug)]
@@ -19,8 +19,9 @@ pub(crate) struct RawResponse {
 /// At most this many characters of a non-JSON body are kept in an error.
 const SNIPPET_CHARS: usize = 200;
 
-/// The first characters of a body, one line, for an error message.
-pub(crate) fn snippet(body: &[u8]) -> String {
+/// The first characters of a body, one line, for an error message, scrubbed of `known` and of
+/// the generic token patterns.
+pub(crate) fn snippet(body: &[u8], known: &KnownSecrets) -> String {
     let text = String::from_utf8_lossy(body);
     let mut out: String = text
         .chars()
@@ -30,15 +31,15 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     if text.chars().nth(SNIPPET_CHARS).is_some() {
         out.push('…');
     }
-    scrub(out.trim(), &[])
+    known.scrub(out.trim())
 }
 
 /// At most this many bytes of a body are kept by [`raw_text`].
 const RAW_BYTES: usize = 4096;
 
 /// A body as text for an error that must keep it (control characters escaped, cut at
-/// [`RAW_BYTES`] with `…`), secrets scrubbed.
-pub(crate) fn raw_text(body: &[u8]) -> String {
+/// [`RAW_BYTES`] with `…`), scrubbed of `known` and of the generic token patterns.
+pub(crate) fn raw_text(body: &[u8], known: &KnownSecrets) -> String {
     let cut = &body[..body.len().min(RAW_BYTES)];
     let mut out: String = String::from_utf8_lossy(cut)
         .chars()
@@ -54,7 +55,7 @@ pub(crate) fn raw_text(body: &[u8]) -> String {
     if body.len() > RAW_BYTES {
         out.push('…');
     }
-    scrub(&out, &[])
+    known.scrub(&out)
 }
 
 fn text_of(v: &Value) -> Option<String> {
@@ -66,8 +67,9 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 /// The API error of a non-2xx response: `{"error": {"code", "message"}}` (IMS, IAM) or
-/// `{"error_code", "error_msg", "request_id"}` (API gateway), else a snippet of the body.
-pub(crate) fn api_error(resp: &RawResponse) -> ApiError {
+/// `{"error_code", "error_msg", "request_id"}` (API gateway), else a snippet of the body; its
+/// message scrubbed of `known` and of the generic token patterns.
+pub(crate) fn api_error(resp: &RawResponse, known: &KnownSecrets) -> ApiError {
     let parsed: Option<Value> = serde_json::from_slice(&resp.body).ok();
     let (mut code, mut message, mut body_request_id) = (None, None, None);
     if let Some(doc) = &parsed {
@@ -84,14 +86,14 @@ pub(crate) fn api_error(resp: &RawResponse) -> ApiError {
     }
     let message = match (message, parsed.is_some()) {
         (Some(m), _) => m,
-        (None, true) => format!("unrecognised error body: {}", snippet(&resp.body)),
+        (None, true) => format!("unrecognised error body: {}", snippet(&resp.body, known)),
         (None, false) if resp.body.is_empty() => "empty body".to_owned(),
-        (None, false) => format!("non-JSON body: {}", snippet(&resp.body)),
+        (None, false) => format!("non-JSON body: {}", snippet(&resp.body, known)),
     };
     ApiError {
         status: resp.status,
         code,
-        message: scrub(&message, &[]),
+        message: known.scrub(&message),
         request_id: resp.request_id.clone().or(body_request_id),
         hint: None,
         signed_request: None,
@@ -99,13 +101,20 @@ pub(crate) fn api_error(resp: &RawResponse) -> ApiError {
     }
 }
 
-/// Parses a 2xx JSON body, or says why it is not one.
+/// Parses a 2xx JSON body, or says why it is not one ([`not_json`], scrubbed of the generic
+/// token patterns only: a caller that knows its secrets parses and calls [`not_json`] itself).
 pub(crate) fn json_body(resp: &RawResponse) -> Result<Value, Error> {
-    serde_json::from_slice::<Value>(&resp.body).map_err(|_| Error::InvalidResponse {
+    serde_json::from_slice::<Value>(&resp.body)
+        .map_err(|_| not_json(resp, &KnownSecrets::default()))
+}
+
+/// The error of a 2xx body that is not JSON, with a snippet scrubbed of `known`.
+pub(crate) fn not_json(resp: &RawResponse, known: &KnownSecrets) -> Error {
+    Error::InvalidResponse {
         status: resp.status,
-        message: format!("expected a JSON body, got: {}", snippet(&resp.body)),
+        message: format!("expected a JSON body, got: {}", snippet(&resp.body, known)),
         request_id: resp.request_id.clone(),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -124,21 +133,25 @@ mod tests {
 
     #[test]
     fn both_shapes() {
-        let ims = api_error(&raw(
-            400,
-            r#"{"error":{"code":"IMG.0024","message":"bad"}}"#,
-        ));
+        let none = KnownSecrets::default();
+        let ims = api_error(
+            &raw(400, r#"{"error":{"code":"IMG.0024","message":"bad"}}"#),
+            &none,
+        );
         assert_eq!(
             (ims.code.as_deref(), ims.message.as_str()),
             (Some("IMG.0024"), "bad")
         );
-        let gw = api_error(&RawResponse {
-            request_id: None,
-            ..raw(
-                401,
-                r#"{"error_code":"APIGW.0301","error_msg":"sig","request_id":"b"}"#,
-            )
-        });
+        let gw = api_error(
+            &RawResponse {
+                request_id: None,
+                ..raw(
+                    401,
+                    r#"{"error_code":"APIGW.0301","error_msg":"sig","request_id":"b"}"#,
+                )
+            },
+            &none,
+        );
         assert_eq!(
             (
                 gw.code.as_deref(),
@@ -147,10 +160,10 @@ mod tests {
             ),
             (Some("APIGW.0301"), "sig", Some("b"))
         );
-        let iam = api_error(&raw(
-            401,
-            r#"{"error":{"code":401,"title":"Unauthorized"}}"#,
-        ));
+        let iam = api_error(
+            &raw(401, r#"{"error":{"code":401,"title":"Unauthorized"}}"#),
+            &none,
+        );
         assert_eq!(
             (iam.code.as_deref(), iam.message.as_str()),
             (Some("401"), "Unauthorized")
@@ -159,13 +172,17 @@ mod tests {
 
     #[test]
     fn non_json_keeps_a_snippet() {
-        let e = api_error(&raw(502, &format!("<html>{}</html>", "x".repeat(500))));
+        let none = KnownSecrets::default();
+        let e = api_error(
+            &raw(502, &format!("<html>{}</html>", "x".repeat(500))),
+            &none,
+        );
         assert!(
             e.message.starts_with("non-JSON body: <html>xxx"),
             "{}",
             e.message
         );
         assert!(e.message.chars().count() < 230);
-        assert_eq!(api_error(&raw(503, "")).message, "empty body");
+        assert_eq!(api_error(&raw(503, ""), &none).message, "empty body");
     }
 }

@@ -125,7 +125,8 @@ pub(crate) enum Asker {
 /// - Never: a refused certificate, an authentication failure (the gateway locks an AK after
 ///   five), validation, configuration, credentials, signing, a failed job.
 /// - A create ([`Idempotency::CreateOnce`]): only when it surely did not reach the service, or
-///   the gateway throttled it, so a retry can never create a second image.
+///   the gateway throttled it, so a retry can never create a second image. A TLS failure
+///   after the handshake is a transport error that may have reached it (`not_sent: false`).
 /// - A read: connection errors, timeouts, 429 and 5xx.
 /// - The waiter: as a read, and also an answer it could not understand (a truncated body).
 pub(crate) fn may_retry(err: &Error, asker: Asker) -> bool {

@@ -69,12 +69,12 @@ pub(crate) fn from_env(env: &EnvSource) -> Result<Vec<CertificateDer<'static>>, 
     Ok(Vec::new())
 }
 
-/// A TLS failure anywhere in `err`'s chain, said in words (with what to do about it).
-pub(crate) fn describe(err: &(dyn StdError + 'static)) -> Option<String> {
+/// The TLS error anywhere in `err`'s chain.
+pub(crate) fn find<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a RustlsError> {
     let mut next = Some(err);
     while let Some(e) = next {
         if let Some(tls) = as_rustls(e) {
-            return Some(words(tls));
+            return Some(tls);
         }
         next = e.source();
     }
@@ -93,7 +93,9 @@ fn as_rustls<'a>(mut e: &'a (dyn StdError + 'static)) -> Option<&'a RustlsError>
     }
 }
 
-fn words(e: &RustlsError) -> String {
+/// A TLS error of the handshake (the connection was being set up: nothing was sent yet), said
+/// in words, with what to do about a refused certificate.
+pub(crate) fn handshake_words(e: &RustlsError) -> String {
     let RustlsError::InvalidCertificate(cert) = e else {
         return format!("the TLS handshake failed: {e}");
     };
@@ -168,14 +170,14 @@ mod tests {
         let tls = RustlsError::InvalidCertificate(CertificateError::UnknownIssuer);
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
         let outer = std::io::Error::other(io);
-        let text = describe(&outer).expect("found");
+        let text = find(&outer).map(handshake_words).expect("found");
         assert!(text.contains("not trusted"), "{text}");
-        assert_eq!(describe(&std::io::Error::other("plain")), None);
+        assert!(find(&std::io::Error::other("plain")).is_none());
     }
 
     #[test]
     fn a_signature_from_another_ca_of_the_same_name_is_not_trusted() {
-        let text = words(&RustlsError::InvalidCertificate(
+        let text = handshake_words(&RustlsError::InvalidCertificate(
             CertificateError::BadSignature,
         ));
         assert!(text.contains("not trusted"), "{text}");

@@ -14,7 +14,7 @@ use super::{ClientAuth, Inner};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, Error, Result, is_gateway_code};
-use crate::redact::scrub;
+use crate::redact::KnownSecrets;
 use crate::sign::{self, SdkDate, SignableRequest, SigningParams};
 use crate::time::{now_unix, parse_http_date};
 
@@ -218,7 +218,13 @@ impl Inner {
         }
         let resp = match http::send(rb, MAX_BODY).await {
             Ok(resp) => resp,
-            Err(http::SendError::Http(e)) => return Err(transport_error(e, self.timeout)),
+            Err(http::SendError::Http(e)) => {
+                return Err(transport_error(
+                    e,
+                    self.timeout,
+                    self.tunnel_proxy.as_deref(),
+                ));
+            }
             Err(http::SendError::TooLarge {
                 status,
                 headers,
@@ -254,42 +260,61 @@ impl Inner {
     }
 }
 
-/// [`api_error`](super::response::api_error), with every secret this attempt carried (security
-/// token, auth token, signature, and the SK of `creds`) also scrubbed wherever the server
-/// echoed it.
+/// [`api_error`](super::response::api_error), scrubbed of every secret this attempt carried
+/// ([`attempt_secrets`]) wherever the server echoed it.
 fn scrubbed_api_error(
     resp: &RawResponse,
     prepared: &Prepared,
     creds: Option<&Credentials>,
 ) -> ApiError {
-    {
-        let mut api = super::response::api_error(resp);
-        let mut known: Vec<String> = prepared
-            .headers
-            .iter()
-            .filter_map(|(name, value)| {
-                if name.eq_ignore_ascii_case("authorization") {
-                    value
-                        .rsplit_once("Signature=")
-                        .map(|(_, sig)| sig.trim().to_owned())
-                } else if name.eq_ignore_ascii_case("x-security-token")
-                    || name.eq_ignore_ascii_case("x-auth-token")
-                {
-                    Some(value.clone())
-                } else {
-                    None
+    super::response::api_error(resp, &attempt_secrets(prepared, creds))
+}
+
+/// The secrets one attempt carried: its security token, auth token and signature (from the
+/// headers it sent), and the SK of `creds`.
+fn attempt_secrets(prepared: &Prepared, creds: Option<&Credentials>) -> KnownSecrets {
+    let mut known = KnownSecrets::default();
+    for (name, value) in &prepared.headers {
+        if name.eq_ignore_ascii_case("authorization") {
+            if let Some((_, signature)) = value.rsplit_once("Signature=") {
+                known.push(signature.trim());
+            }
+        } else if name.eq_ignore_ascii_case("x-security-token")
+            || name.eq_ignore_ascii_case("x-auth-token")
+        {
+            known.push(value);
+        }
+    }
+    if let Some(creds) = creds {
+        push_credentials(&mut known, creds);
+    }
+    known
+}
+
+/// The SK and security token of `creds`.
+fn push_credentials(known: &mut KnownSecrets, creds: &Credentials) {
+    known.push(creds.secret_key());
+    if let Some(token) = creds.security_token() {
+        known.push(token);
+    }
+}
+
+impl Inner {
+    /// The secrets of this client a server text is scrubbed of once a call is over (the
+    /// attempt's own, with its signature, went with it): the SK and security token of the
+    /// current credentials, or the auth token. A provider that fails now adds nothing (the
+    /// generic token patterns still apply).
+    pub(crate) async fn known_secrets(&self) -> KnownSecrets {
+        let mut known = KnownSecrets::default();
+        match &self.auth {
+            ClientAuth::AkSk(_) => {
+                if let Ok(Some(creds)) = self.credentials().await {
+                    push_credentials(&mut known, &creds);
                 }
-            })
-            .collect();
-        if let Some(creds) = creds {
-            known.push(creds.secret_key().to_owned());
+            }
+            ClientAuth::Token(token) => known.push(token),
         }
-        let known_refs: Vec<&str> = known.iter().map(String::as_str).collect();
-        api.message = scrub(&api.message, &known_refs);
-        for secret in &mut known {
-            zeroize::Zeroize::zeroize(secret);
-        }
-        api
+        known
     }
 }
 
@@ -369,10 +394,32 @@ fn is_expired(api: &ApiError) -> bool {
     m.contains("expire")
 }
 
-/// A reqwest failure as an [`Error`]: connect failures are marked as never sent.
-fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
+/// A reqwest failure as an [`Error`]. A failure while connecting (TCP, a proxy's tunnel, the
+/// TLS handshake) comes before the request was written: marked as never sent, a refused
+/// handshake as [`Error::Tls`], a proxy's refusal naming the proxy (`tunnel_proxy`, user info
+/// redacted), the host and the status when known. Any later failure, a TLS one included (a
+/// record that does not decrypt, a fatal alert while the answer is read), may come after the
+/// service received the request: [`Error::Transport`] with `not_sent: false`, so a create is
+/// never sent again (see [`retry::may_retry`]).
+fn transport_error(e: reqwest::Error, timeout: Duration, tunnel_proxy: Option<&str>) -> Error {
     if e.is_timeout() && !e.is_connect() {
         return Error::Timeout(timeout);
+    }
+    let tls = super::tls::find(&e).map(|tls| (super::tls::handshake_words(tls), tls.to_string()));
+    if e.is_connect() {
+        if let Some((words, _)) = tls {
+            return Error::Tls {
+                message: format!("cannot connect securely: {words}"),
+                source: Some(Box::new(e)),
+            };
+        }
+        if let Some(words) = super::proxy::tunnel_failure(&e, tunnel_proxy) {
+            return Error::Transport {
+                message: format!("cannot connect: {words}"),
+                not_sent: true,
+                source: Some(Box::new(e)),
+            };
+        }
     }
     let what = if e.is_connect() {
         "cannot connect"
@@ -381,16 +428,13 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
     } else {
         "request failed"
     };
-    if let Some(words) = super::tls::describe(&e) {
-        return Error::Tls {
-            message: format!("cannot connect securely: {words}"),
-            source: Some(Box::new(e)),
-        };
-    }
     // The causes only: reqwest's own text repeats the URL, which the caller knows.
-    let message = match std::error::Error::source(&e) {
-        Some(cause) => format!("{what}: {}", crate::error::error_chain(cause)),
-        None => what.to_owned(),
+    let message = match (tls, std::error::Error::source(&e)) {
+        (Some((_, tls)), _) => format!(
+            "{what}: the TLS connection failed after it was set up, while the request was sent or its answer read ({tls}); the request may have been processed"
+        ),
+        (None, Some(cause)) => format!("{what}: {}", crate::error::error_chain(cause)),
+        (None, None) => what.to_owned(),
     };
     Error::Transport {
         message,

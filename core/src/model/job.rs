@@ -292,6 +292,55 @@ impl Job {
         Ok(job)
     }
 
+    /// Every text of this job and its sub-jobs passed through `scrub` (the raw document is the
+    /// caller's to replace).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn scrub_texts(&mut self, scrub: &dyn Fn(&str) -> String) {
+        let one = |text: &mut String| *text = scrub(text);
+        let opt = |text: &mut Option<String>| {
+            if let Some(t) = text {
+                one(t);
+            }
+        };
+        one(&mut self.job_id);
+        if let JobStatus::Unknown(status) = &mut self.status {
+            one(status);
+        }
+        for text in [
+            &mut self.job_type,
+            &mut self.begin_time,
+            &mut self.end_time,
+            &mut self.error_code,
+            &mut self.fail_reason,
+        ] {
+            opt(text);
+        }
+        let e = &mut self.entities;
+        for text in [
+            &mut e.image_id,
+            &mut e.image_name,
+            &mut e.current_task,
+            &mut e.sub_job_id,
+            &mut e.error_code,
+            &mut e.error,
+            &mut e.addition_error_code,
+            &mut e.addition_error_msg,
+            &mut e.alarm_code,
+        ] {
+            opt(text);
+        }
+        for r in &mut e.results {
+            for text in [&mut r.image_id, &mut r.project_id, &mut r.status] {
+                opt(text);
+            }
+        }
+        e.sub_jobs_list.iter_mut().for_each(one);
+        for sub in &mut e.sub_jobs_result {
+            sub.scrub_texts(scrub);
+            sub.raw = RawDocument::default();
+        }
+    }
+
     /// The document as JSON: [`Job::raw`] as received, or the clean shape for a job built by
     /// hand.
     pub fn to_json(&self) -> String {
