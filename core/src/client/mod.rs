@@ -269,8 +269,9 @@ impl Inner {
 /// Reads a job answer's body exactly as [`Client::job`] does: a job document, else
 /// [`Error::InvalidResponse`] (with `status`, `request_id` and a short snippet of the body).
 ///
-/// Any bytes give one of the two, in memory bounded by a small multiple of the body's size
-/// (the document is read straight from the text, never into a whole `Value` tree). Public so
+/// Any bytes give one of the two, in at most 8 times the body's size plus 64 KiB of heap
+/// ([`crate::model::job::READ_BYTES_PER_BYTE`], [`crate::model::job::READ_ALLOWANCE`]: the
+/// document is read straight from the text, never into a whole `Value` tree). Public so
 /// that the fuzzer (`fuzz/`) drives the very function the client calls.
 pub fn read_job_body(status: u16, body: &[u8], request_id: Option<&str>) -> Result<Job> {
     let parsed = std::str::from_utf8(body)
