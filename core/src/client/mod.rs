@@ -35,7 +35,8 @@ pub use blocking::Client;
 pub use builder::ClientBuilder;
 pub use config::{
     ClientAuth, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
-    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint, MAX_CONCURRENT_REQUESTS, ProxyUrl,
+    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint, MAX_CONCURRENT_REQUESTS,
+    MAX_POOL_IDLE_TIMEOUT, ProxyUrl,
 };
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
 pub use skew::MAX_SKEW_CORRECTION_SECS;
@@ -116,6 +117,14 @@ impl Inner {
             return Err(Error::Config(format!(
                 "max_concurrent_requests {}: must be from 1 to {MAX_CONCURRENT_REQUESTS}",
                 b.max_concurrent_requests
+            )));
+        }
+        // hyper-util's pool adds it to an `Instant` in its clean-up task: checked here, so that
+        // an absurd value is an error naming it, not a panic inside that task.
+        if b.pool_idle_timeout.is_zero() || b.pool_idle_timeout > MAX_POOL_IDLE_TIMEOUT {
+            return Err(Error::Config(format!(
+                "pool_idle_timeout {:?}: must be greater than zero and at most 24 hours",
+                b.pool_idle_timeout
             )));
         }
         // The region becomes part of hosts and of the signing scope: check it before any
