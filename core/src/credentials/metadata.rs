@@ -1,6 +1,6 @@
 //! ECS instance metadata: the temporary AK/SK of the instance's agency, refreshed before expiry.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use super::{CredentialProvider, Credentials, CredentialsFuture};
@@ -23,21 +23,51 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// the caller's runtime, and [`CredentialProvider::credentials`] drives it on a runtime of its
 /// own. Its HTTP client keeps no idle connection, so the two never share one across runtimes.
 pub struct MetadataProvider {
+    /// Everything the async fetch needs, shared: a fetch is a `'static` future of its own.
+    state: Arc<State>,
+    /// For [`CredentialProvider::credentials`] only, built on its first use.
+    driver: OnceLock<Result<Driver>>,
+}
+
+/// What the fetches of one provider share.
+struct State {
     base: String,
     /// Built on first use, so a chain that never reaches this step starts nothing.
     http: OnceLock<std::result::Result<reqwest::Client, String>>,
-    /// For [`CredentialProvider::credentials`] only, built on its first use.
-    driver: OnceLock<Result<Driver>>,
+    /// Timeout of each exchange with the service (connect included).
+    timeout: Duration,
+    /// The local clock.
+    clock: Clock,
     cache: Mutex<Option<(Credentials, i64)>>,
     /// Held while fetching, so that concurrent callers wait for one fetch instead of each
     /// asking the service.
     fetching: tokio::sync::Mutex<()>,
 }
 
+/// Where the local time comes from: the system clock, or one a test sets.
+#[derive(Clone)]
+enum Clock {
+    System,
+    #[cfg(test)]
+    #[allow(dead_code, reason = "the tests that set it come next")]
+    Manual(Arc<std::sync::atomic::AtomicI64>),
+}
+
+impl Clock {
+    /// Unix seconds now.
+    fn now(&self) -> i64 {
+        match self {
+            Clock::System => now_unix(),
+            #[cfg(test)]
+            Clock::Manual(t) => t.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+}
+
 impl std::fmt::Debug for MetadataProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MetadataProvider")
-            .field("base", &self.base)
+            .field("base", &self.state.base)
             .finish_non_exhaustive()
     }
 }
@@ -45,12 +75,21 @@ impl std::fmt::Debug for MetadataProvider {
 impl MetadataProvider {
     /// A provider asking the metadata service at `base` (e.g. `http://169.254.169.254`).
     pub fn new(base: impl Into<String>) -> Self {
+        Self::with(base, Clock::System, TIMEOUT)
+    }
+
+    /// A provider with this clock and exchange timeout.
+    fn with(base: impl Into<String>, clock: Clock, timeout: Duration) -> Self {
         MetadataProvider {
-            base: base.into().trim_end_matches('/').to_owned(),
-            http: OnceLock::new(),
+            state: Arc::new(State {
+                base: base.into().trim_end_matches('/').to_owned(),
+                http: OnceLock::new(),
+                timeout,
+                clock,
+                cache: Mutex::new(None),
+                fetching: tokio::sync::Mutex::new(()),
+            }),
             driver: OnceLock::new(),
-            cache: Mutex::new(None),
-            fetching: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -61,7 +100,9 @@ impl MetadataProvider {
                 .unwrap_or_else(|| DEFAULT_METADATA_ENDPOINT.to_owned()),
         )
     }
+}
 
+impl State {
     fn fail(&self, what: String) -> Error {
         Error::Credentials(format!("instance metadata at {}: {what}", self.base))
     }
@@ -71,13 +112,13 @@ impl MetadataProvider {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache
             .as_ref()
-            .filter(|(_, expires)| expires.saturating_sub(now_unix()) > REFRESH_MARGIN_SECS)
+            .filter(|(_, expires)| expires.saturating_sub(self.clock.now()) > REFRESH_MARGIN_SECS)
             .map(|(c, _)| c.clone())
     }
 
     /// Fresh credentials, from the cache or (one caller at a time) from the service; when the
     /// service fails, the old ones while they are still valid.
-    async fn get(&self) -> Result<Credentials> {
+    async fn get(self: Arc<Self>) -> Result<Credentials> {
         if let Some(c) = self.fresh() {
             return Ok(c);
         }
@@ -94,7 +135,7 @@ impl MetadataProvider {
             }
             // Still valid (inside the refresh margin): keep using the old ones for now.
             Err(e) => match cache.as_ref() {
-                Some((c, expires)) if *expires > now_unix().saturating_add(60) => {
+                Some((c, expires)) if *expires > self.clock.now().saturating_add(60) => {
                     tracing::debug!(target: "ims", error = %e, "metadata refresh failed; old credentials still valid");
                     Ok(c.clone())
                 }
@@ -122,8 +163,8 @@ impl MetadataProvider {
             .http
             .get_or_init(|| {
                 reqwest::Client::builder()
-                    .timeout(TIMEOUT)
-                    .connect_timeout(TIMEOUT)
+                    .timeout(self.timeout)
+                    .connect_timeout(self.timeout)
                     // The answer holds an SK and a token: it must come from the metadata
                     // address itself, never from wherever a redirect points.
                     .redirect(reqwest::redirect::Policy::none())
@@ -193,21 +234,21 @@ fn short(e: &reqwest::Error) -> String {
 
 impl CredentialProvider for MetadataProvider {
     fn credentials(&self) -> Result<Credentials> {
-        if let Some(c) = self.fresh() {
+        if let Some(c) = self.state.fresh() {
             return Ok(c);
         }
         if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(self.fail(
+            return Err(self.state.fail(
                 "credentials() was called inside an async runtime, where it would block: await credentials_async() instead".to_owned(),
             ));
         }
         match self.driver.get_or_init(Driver::new) {
-            Ok(driver) => driver.block_on(self.get()),
-            Err(e) => Err(self.fail(e.to_string())),
+            Ok(driver) => driver.block_on(Arc::clone(&self.state).get()),
+            Err(e) => Err(self.state.fail(e.to_string())),
         }
     }
     fn credentials_async(&self) -> CredentialsFuture<'_> {
-        Box::pin(self.get())
+        Box::pin(Arc::clone(&self.state).get())
     }
     fn name(&self) -> &'static str {
         "instance metadata"
