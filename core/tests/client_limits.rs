@@ -1,4 +1,5 @@
-//! `max_concurrent_requests`: exchanges in flight, and so connections, are bounded per client.
+//! `max_concurrent_requests`: exchanges in flight, and so connections, are bounded per client;
+//! it and `pool_idle_timeout` are checked when a client is built.
 
 mod common;
 
@@ -122,6 +123,43 @@ fn max_concurrent_requests_out_of_range_is_a_config_error_naming_it() {
             .build_async()
             .expect_err("refused");
         assert!(err.to_string().contains("max_concurrent_requests"), "{err}");
+    }
+    assert_eq!(emu.stats().requests_total, 0);
+}
+
+/// `pool_idle_timeout` is checked like `max_concurrent_requests`: `Duration::MAX` used to be
+/// taken, and overflowed inside hyper-util's idle task (a panic tokio caught; idle connections
+/// were never cleaned up after it).
+#[test]
+fn pool_idle_timeout_out_of_range_is_a_config_error_naming_it() {
+    let emu = common::emulator(Duration::ZERO);
+    let day = Duration::from_secs(24 * 3600);
+    for bad in [
+        Duration::ZERO,
+        day + Duration::from_nanos(1),
+        Duration::from_secs(u64::MAX / 2),
+        Duration::MAX,
+    ] {
+        for door in ["blocking", "async"] {
+            let builder = common::builder(&emu).pool_idle_timeout(bad);
+            let err = match door {
+                "blocking" => builder.build().map(drop),
+                _ => builder.build_async().map(drop),
+            }
+            .expect_err(&format!("{door}: {bad:?} refused"));
+            assert!(matches!(err, Error::Config(_)), "{err:?}");
+            let text = err.to_string();
+            assert!(
+                text.contains("pool_idle_timeout") && text.contains("at most 24 hours"),
+                "{door}: {text}"
+            );
+        }
+    }
+    for good in [Duration::from_nanos(1), Duration::from_millis(100), day] {
+        common::builder(&emu)
+            .pool_idle_timeout(good)
+            .build()
+            .expect("accepted");
     }
     assert_eq!(emu.stats().requests_total, 0);
 }

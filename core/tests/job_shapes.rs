@@ -363,8 +363,11 @@ fn structures_read_as_compact_text_and_the_last_duplicate_wins() {
 #[test]
 fn sub_jobs_and_lists_are_bounded() {
     use ims_core::model::job::{MAX_LIST_ITEMS, MAX_SUB_JOBS};
-    let sub =
-        json!({"job_id": "s", "entities": {"sub_jobs_result": [{"job_id": "t"}, {"job_id": "u"}]}});
+    // Sub-jobs of a realistic size (a few hundred bytes each), so that only the counts bound
+    // what is read, not the room a read keeps.
+    let pad = "x".repeat(300);
+    let sub = json!({"job_id": "s", "job_type": pad, "entities": {"sub_jobs_result": [
+        {"job_id": "t", "job_type": pad}, {"job_id": "u", "job_type": pad}]}});
     let subs: Vec<Value> = (0..MAX_SUB_JOBS).map(|_| sub.clone()).collect();
     let ids: Vec<Value> = (0..MAX_LIST_ITEMS + 5).map(|i| json!(i)).collect();
     let j = job(
@@ -385,4 +388,83 @@ fn sub_jobs_and_lists_are_bounded() {
     assert_eq!(j.entities.sub_jobs_list.len(), MAX_LIST_ITEMS);
     assert_eq!(j.entities.results.len(), 1);
     assert_eq!(j.entities.results[0].image_id.as_deref(), Some("r"));
+    // Depth first: 333 sub-jobs with their two each, then one without its two.
+    let read = j.entities.sub_jobs_result.len();
+    assert_eq!(read, 334);
+    assert_eq!(j.entities.sub_jobs_result[333].entities.omitted, 2);
+    assert_eq!(j.entities.sub_jobs_result[332].entities.omitted, 0);
+    assert_eq!(
+        j.entities.omitted,
+        (MAX_SUB_JOBS - read) + 5,
+        "the sub-jobs and ids left out; the results that are not objects are no entries"
+    );
+}
+
+#[test]
+fn a_document_of_many_tiny_parts_keeps_what_fits_its_size() {
+    use ims_core::model::job::{READ_ALLOWANCE, READ_BYTES_PER_BYTE};
+    // 2,000 `{}` sub-jobs in about 6 kB: each costs hundreds of bytes to hold, so only the
+    // first ones that fit the room of the read are kept, in order, and the rest counted.
+    let n = 2000;
+    let subs: Vec<String> = (0..n).map(|i| format!(r#"{{"job_id":"{i}"}}"#)).collect();
+    let text = format!(
+        r#"{{"job_id":"top","entities":{{"sub_jobs_result":[{}]}}}}"#,
+        subs.join(",")
+    );
+    let j = Job::from_json(&text).unwrap();
+    let kept = &j.entities.sub_jobs_result;
+    assert!(!kept.is_empty() && kept.len() < 1000, "{} kept", kept.len());
+    assert_eq!(kept.len() + j.entities.omitted, n);
+    assert!(
+        kept.iter()
+            .enumerate()
+            .all(|(i, s)| s.job_id == i.to_string())
+    );
+    let held = kept.capacity() * std::mem::size_of::<Job>();
+    assert!(
+        held <= READ_BYTES_PER_BYTE * text.len() + READ_ALLOWANCE,
+        "{held} bytes of sub-jobs for {} bytes",
+        text.len()
+    );
+    // The same sub-jobs, each of a realistic size: all of them are read (up to the count).
+    let pad = "x".repeat(300);
+    let subs: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"job_id":"{i}","job_type":"{pad}"}}"#))
+        .collect();
+    let text = format!(
+        r#"{{"job_id":"top","entities":{{"sub_jobs_result":[{}]}}}}"#,
+        subs.join(",")
+    );
+    let j = Job::from_json(&text).unwrap();
+    assert_eq!(j.entities.sub_jobs_result.len(), 1000);
+    assert_eq!(j.entities.omitted, n - 1000);
+}
+
+#[test]
+fn list_elements_are_found_whatever_they_hold() {
+    // Commas, brackets and escaped quotes inside strings and structures do not split an entry.
+    let j = Job::from_json(
+        r#"{"job_id":"top","entities":{"sub_jobs_list":[ "a,b" , "c\"],[" ,[1,[2,3]],{"k":"]},"},
+            -1.5e3 ,true,null,"\\"],"results":[{"status":"a,\"}"} , {"image_id":"i"}]}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        j.entities.sub_jobs_list,
+        [
+            "a,b",
+            "c\"],[",
+            "[1,[2,3]]",
+            r#"{"k":"]},"}"#,
+            "-1.5e3",
+            "true",
+            "null",
+            "\\"
+        ]
+    );
+    assert_eq!(j.entities.results.len(), 2);
+    assert_eq!(j.entities.results[0].status.as_deref(), Some("a,\"}"));
+    assert_eq!(j.entities.results[1].image_id.as_deref(), Some("i"));
+    assert_eq!(j.entities.omitted, 0);
+    let empty = Job::from_json(r#"{"entities":{"sub_jobs_list":[ ],"results":[]}}"#).unwrap();
+    assert!(empty.entities.sub_jobs_list.is_empty() && empty.entities.results.is_empty());
 }

@@ -609,4 +609,27 @@ mod tests {
         assert!(duration_ms(0, "t").is_err());
         assert!(duration_ms(1, "t").is_ok());
     }
+
+    #[test]
+    fn pool_idle_timeouts_beyond_a_day_are_refused_naming_the_field_and_the_rule() {
+        let day = 24 * 3600 * 1000;
+        for bad in [0, day + 1, u64::MAX] {
+            let mut o = ims_client_options::default();
+            // SAFETY: a live options handle used by this thread only.
+            let rc = unsafe { ims_client_options_set_pool_idle_timeout_ms(&mut o, bad) };
+            assert_eq!(rc, ims_result::IMS_ERR_CONFIG, "{bad}");
+            let message =
+                crate::error::last_error_value(|e| e.message.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+            assert!(
+                message.contains("pool_idle_timeout_ms")
+                    && message.contains("between 1 and 86400000 milliseconds"),
+                "{message}"
+            );
+            assert_eq!(
+                o.config.pool_idle_timeout,
+                ims_core::client::DEFAULT_POOL_IDLE_TIMEOUT
+            );
+        }
+    }
 }

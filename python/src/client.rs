@@ -27,8 +27,9 @@ use crate::settings::{Draft, KEYWORDS};
 ///   ``auth_token`` (needs ``project_id``), or none of them for the default chain
 ///   (environment, profile file, instance metadata).
 /// - ``project_id``: sent as X-Project-Id (default: asked from the credentials, then IAM).
-/// - ``timeout`` (30 s), ``connect_timeout`` (10 s), ``pool_idle_timeout`` (50 s: how long
-///   an unused keep-alive connection is kept; keep it below the server's idle timeout).
+/// - ``timeout`` (30 s), ``connect_timeout`` (10 s), ``pool_idle_timeout`` (50 s, at most
+///   86400: how long an unused keep-alive connection is kept; keep it below the server's idle
+///   timeout).
 /// - ``max_concurrent_requests``: exchanges (and so connections) in flight at once, 1 to
 ///   65535 (default 32); calls beyond it wait for a slot before sending anything.
 /// - ``allow_http``: plain http to hosts that are not loopback.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use ims_core::client::{ClientAuth, ProxyUrl, RetryPolicy};
+use ims_core::client::{ClientAuth, MAX_POOL_IDLE_TIMEOUT, ProxyUrl, RetryPolicy};
 use ims_core::sign::Algorithm;
 use ims_core::{ClientConfig, Credentials, JobEndpoint};
 use pyo3::exceptions::PyTypeError;
@@ -71,7 +71,10 @@ pub const KEYWORDS: &[Keyword] = &[
         set(&mut d.config.connect_timeout, a.seconds()?)
     }),
     setting("pool_idle_timeout", |d, a| {
-        set(&mut d.config.pool_idle_timeout, a.seconds()?)
+        set(
+            &mut d.config.pool_idle_timeout,
+            a.seconds_up_to(MAX_POOL_IDLE_TIMEOUT)?,
+        )
     }),
     setting("max_concurrent_requests", |d, a| {
         set(&mut d.config.max_concurrent_requests, a.max_concurrent()?)
@@ -270,6 +273,30 @@ impl Arg<'_, '_> {
         Duration::try_from_secs_f64(secs)
             .map(Some)
             .map_err(|_| self.config_error(format!("{} is too large: {secs}", self.name)))
+    }
+
+    /// A number of seconds above zero and at most `max`, or `None`; anything else is a config
+    /// error naming the keyword and the range.
+    fn seconds_up_to(&self, max: Duration) -> PyResult<Option<Duration>> {
+        if self.value.is_none() {
+            return Ok(None);
+        }
+        let secs: f64 = self
+            .value
+            .extract()
+            .map_err(|_| self.type_error("a number of seconds or None"))?;
+        let within = (secs.is_finite() && secs > 0.0)
+            .then(|| Duration::try_from_secs_f64(secs).ok())
+            .flatten()
+            .filter(|d| !d.is_zero() && *d <= max);
+        within.map(Some).ok_or_else(|| {
+            self.config_error(format!(
+                "{} must be a positive number of seconds up to {} ({} hours), got {secs}",
+                self.name,
+                max.as_secs(),
+                max.as_secs() / 3600
+            ))
+        })
     }
 
     /// The signing algorithm's name, or `None`.

@@ -352,11 +352,14 @@ def test_every_keyword_is_documented_and_typed() -> None:
 
 
 def test_pool_idle_timeout_is_validated(doors: Doors) -> None:
-    for bad in (0, -1, float("nan"), float("inf")):
+    # Up to a day, as the C door; 1.8e19 s used to be accepted and overflowed in the pool.
+    for bad in (0, -1, 1e-12, float("nan"), float("inf"), 86400.001, 1.8e19, 1e300):
         with pytest.raises(ims.ConfigError) as info:
             doors(region="cn-north-4", pool_idle_timeout=bad)
-        assert "pool_idle_timeout must be a positive number of seconds" in str(info.value)
+        message = str(info.value)
+        assert "pool_idle_timeout must be a positive number of seconds up to 86400" in message
     assert doors(region="cn-north-4", pool_idle_timeout=0.5)
+    assert doors(region="cn-north-4", pool_idle_timeout=86400)
     assert doors.from_env("cn-north-4", pool_idle_timeout=120)
 
 

@@ -172,6 +172,10 @@ static void other_signing_algorithms(void) {
     CHECK_RC(ims_client_options_set_timeout_ms(o, 0), IMS_ERR_CONFIG);
     CHECK_RC(ims_client_options_set_pool_idle_timeout_ms(o, 0), IMS_ERR_CONFIG);
     CHECK(contains(ims_last_error_message(), "pool_idle_timeout_ms"));
+    CHECK_RC(ims_client_options_set_pool_idle_timeout_ms(o, 86400001), IMS_ERR_CONFIG);
+    CHECK(contains(ims_last_error_message(), "between 1 and 86400000 milliseconds"));
+    CHECK_RC(ims_client_options_set_pool_idle_timeout_ms(o, UINT64_MAX), IMS_ERR_CONFIG);
+    CHECK(contains(ims_last_error_message(), "pool_idle_timeout_ms"));
     CHECK_OK(ims_client_options_set_pool_idle_timeout_ms(o, 30000));
     CHECK_RC(ims_client_options_set_max_concurrent_requests(o, 0), IMS_ERR_CONFIG);
     CHECK(contains(ims_last_error_message(), "max_concurrent_requests"));

@@ -84,8 +84,10 @@ impl ClientBuilder {
     }
 
     /// How long an unused keep-alive connection is kept for reuse (default
-    /// [`DEFAULT_POOL_IDLE_TIMEOUT`], 50 s). Keep it below the idle timeout of the server or
-    /// load balancer in front of it.
+    /// [`super::DEFAULT_POOL_IDLE_TIMEOUT`], 50 s; above zero and at most
+    /// [`super::MAX_POOL_IDLE_TIMEOUT`], 24 hours, else [`ClientBuilder::build`] fails with a
+    /// config error naming it). Keep it below the idle timeout of the server or load balancer
+    /// in front of it.
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.pool_idle_timeout = timeout;
         self

@@ -20,6 +20,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// which load balancers commonly close idle connections, so the client never picks a
 /// connection the server is about to close (or silently dropped).
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
+/// The longest [`ClientConfig::pool_idle_timeout`] accepted: 24 hours (as the C door's
+/// millisecond setters). Far longer ones overflowed in the connection pool's clean-up.
+pub const MAX_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
 /// Default number of HTTP exchanges one client has in flight at once: 32. Beyond it, calls
 /// queue for a slot (see [`ClientConfig::max_concurrent_requests`]).
@@ -119,8 +122,9 @@ pub struct ClientConfig {
     /// [`DEFAULT_TIMEOUT`], 30 s).
     pub timeout: Duration,
     /// How long an unused keep-alive connection is kept for reuse (default
-    /// [`DEFAULT_POOL_IDLE_TIMEOUT`], 50 s). Keep it below the idle timeout of the server or
-    /// load balancer in front of it.
+    /// [`DEFAULT_POOL_IDLE_TIMEOUT`], 50 s; above zero and at most [`MAX_POOL_IDLE_TIMEOUT`],
+    /// 24 hours, else building the client is a config error naming it). Keep it below the
+    /// idle timeout of the server or load balancer in front of it.
     pub pool_idle_timeout: Duration,
     /// HTTP exchanges this client has in flight at once (default
     /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`], 32; from 1 to [`MAX_CONCURRENT_REQUESTS`]). Every

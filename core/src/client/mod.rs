@@ -37,7 +37,8 @@ pub use blocking::{Client, Interrupt};
 pub use builder::ClientBuilder;
 pub use config::{
     ClientAuth, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
-    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint, MAX_CONCURRENT_REQUESTS, ProxyUrl,
+    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint, MAX_CONCURRENT_REQUESTS,
+    MAX_POOL_IDLE_TIMEOUT, ProxyUrl,
 };
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
 pub use skew::MAX_SKEW_CORRECTION_SECS;
@@ -124,6 +125,14 @@ impl Inner {
             return Err(Error::Config(format!(
                 "max_concurrent_requests {}: must be from 1 to {MAX_CONCURRENT_REQUESTS}",
                 b.max_concurrent_requests
+            )));
+        }
+        // hyper-util's pool adds it to an `Instant` in its clean-up task: checked here, so that
+        // an absurd value is an error naming it, not a panic inside that task.
+        if b.pool_idle_timeout.is_zero() || b.pool_idle_timeout > MAX_POOL_IDLE_TIMEOUT {
+            return Err(Error::Config(format!(
+                "pool_idle_timeout {:?}: must be greater than zero and at most 24 hours",
+                b.pool_idle_timeout
             )));
         }
         // The region becomes part of hosts and of the signing scope: check it before any
@@ -292,8 +301,9 @@ impl Inner {
 /// scrubbed from the document, [`Job::raw`](crate::model::Job::raw) included, and from the
 /// snippet; the client also scrubs its own SK and tokens.
 ///
-/// Any bytes give one of the two, in memory bounded by a small multiple of the body's size
-/// (the document is read straight from the text, never into a whole `Value` tree). Public so
+/// Any bytes give one of the two, in at most 8 times the body's size plus 64 KiB of heap
+/// ([`crate::model::job::READ_BYTES_PER_BYTE`], [`crate::model::job::READ_ALLOWANCE`]: the
+/// document is read straight from the text, never into a whole `Value` tree). Public so
 /// that the fuzzer (`fuzz/`) drives the very function the client calls.
 pub fn read_job_body(status: u16, body: &[u8], request_id: Option<&str>) -> Result<Job> {
     read_job_body_scrubbed(status, body, request_id, &KnownSecrets::default())

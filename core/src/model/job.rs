@@ -14,17 +14,29 @@
 //! [`Job::raw`] keeps the document exactly as received (its text, shared with the sub-jobs),
 //! for callers that hand "the whole document" on.
 //!
-//! Reading is bounded so that any body costs a small multiple of its size: the document is
-//! never turned into a `serde_json::Value` tree; only the documented fields are read, at most
-//! [`MAX_SUB_JOB_DEPTH`] levels of `sub_jobs_result` and [`MAX_SUB_JOBS`] sub-jobs in all, and
-//! at most [`MAX_LIST_ITEMS`] entries of `results` and `sub_jobs_list` per list. What is left
-//! out stays in [`Job::raw`].
+//! Reading is bounded so that any body costs a small multiple of its size: at its peak, reading
+//! a document of `n` bytes takes at most [`READ_BYTES_PER_BYTE`] × `n` + [`READ_ALLOWANCE`]
+//! bytes of heap (8 × `n` + 64 KiB), the job it returns included, whatever the document's
+//! shape. The document is never turned into a `serde_json::Value` tree: its text is copied once
+//! (shared by the job and its sub-jobs, [`Job::raw`]), each text field is read from its own
+//! bytes (so all of them together are at most the document's size), and only the documented
+//! fields are read:
+//!
+//! - at most [`MAX_SUB_JOB_DEPTH`] levels of `sub_jobs_result` and [`MAX_SUB_JOBS`] sub-jobs in
+//!   all, depth first in document order;
+//! - at most [`MAX_LIST_ITEMS`] entries of `results` and of `sub_jobs_list` per list;
+//! - and, since a sub-job, a result or an id costs more to hold than the few bytes it can take
+//!   in the document (`{}`, `1`), the vectors of all of them together take at most 3 bytes per
+//!   byte of the document plus [`READ_ALLOWANCE`]: a document that packs many of them into few
+//!   bytes keeps the first ones that fit. Ordinary documents never come near it: a sub-job of
+//!   a real answer takes some hundreds of bytes of JSON, a result or an id some dozens.
+//!
+//! What is left out is counted in [`JobEntities::omitted`] and stays in [`Job::raw`].
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -40,6 +52,20 @@ pub const MAX_SUB_JOBS: usize = 1000;
 /// Most entries read from each `results` and `sub_jobs_list`; the rest are dropped (the raw
 /// document keeps them).
 pub const MAX_LIST_ITEMS: usize = 1000;
+
+/// Most heap, per byte of the document, that reading a job document takes at its peak (beyond
+/// [`READ_ALLOWANCE`]): 8. See the [module documentation](self).
+pub const READ_BYTES_PER_BYTE: usize = 8;
+
+/// Heap that reading a job document may take beyond [`READ_BYTES_PER_BYTE`] times its size,
+/// whatever the size: 64 KiB (room for about a hundred sub-jobs however small the document).
+pub const READ_ALLOWANCE: usize = 64 << 10;
+
+/// Bytes of vector slots (sub-jobs, results, ids) a read keeps per byte of the document, beyond
+/// [`READ_ALLOWANCE`]. With the copy of the text (1), the text fields (at most 1) and the
+/// decoding of one escaped string (at most 2 more for a moment), a read stays within
+/// [`READ_BYTES_PER_BYTE`].
+const SLOTS_PER_BYTE: usize = 3;
 
 /// A job document's JSON text exactly as received, shared (one copy per document) between a
 /// job and its sub-jobs. Empty for a job built by hand.
@@ -119,17 +145,27 @@ impl JobStatus {
     /// Reads a wire status; never fails. Matching ignores ASCII case and surrounding whitespace;
     /// anything else is [`JobStatus::Unknown`] holding the text as received.
     pub fn parse(text: &str) -> Self {
+        JobStatus::known(text).unwrap_or_else(|| JobStatus::Unknown(text.to_owned()))
+    }
+
+    /// [`JobStatus::parse`] of text already owned (kept as is when unknown, not copied).
+    fn parse_owned(text: String) -> Self {
+        JobStatus::known(&text).unwrap_or(JobStatus::Unknown(text))
+    }
+
+    /// The status `text` names, if it is one of the four.
+    fn known(text: &str) -> Option<Self> {
         let t = text.trim();
         if t.eq_ignore_ascii_case("INIT") {
-            JobStatus::Init
+            Some(JobStatus::Init)
         } else if t.eq_ignore_ascii_case("RUNNING") {
-            JobStatus::Running
+            Some(JobStatus::Running)
         } else if t.eq_ignore_ascii_case("SUCCESS") {
-            JobStatus::Success
+            Some(JobStatus::Success)
         } else if t.eq_ignore_ascii_case("FAIL") {
-            JobStatus::Fail
+            Some(JobStatus::Fail)
         } else {
-            JobStatus::Unknown(text.to_owned())
+            None
         }
     }
 
@@ -221,12 +257,13 @@ pub struct JobEntities {
     pub current_task: Option<String>,
     /// The sub-job doing the work.
     pub sub_job_id: Option<String>,
-    /// Per-project results (at most [`MAX_LIST_ITEMS`]).
+    /// Per-project results (at most [`MAX_LIST_ITEMS`]; see [`JobEntities::omitted`]).
     pub results: Vec<JobResult>,
-    /// Sub-job documents (up to [`MAX_SUB_JOB_DEPTH`] levels and [`MAX_SUB_JOBS`] in all).
+    /// Sub-job documents (up to [`MAX_SUB_JOB_DEPTH`] levels and [`MAX_SUB_JOBS`] in all; see
+    /// [`JobEntities::omitted`]).
     pub sub_jobs_result: Vec<Job>,
-    /// Sub-job ids (at most [`MAX_LIST_ITEMS`]); elements that are not strings are kept as
-    /// their JSON text.
+    /// Sub-job ids (at most [`MAX_LIST_ITEMS`]; see [`JobEntities::omitted`]); elements that
+    /// are not strings are kept as their JSON text.
     pub sub_jobs_list: Vec<String>,
     /// Error code of the work.
     pub error_code: Option<String>,
@@ -238,6 +275,14 @@ pub struct JobEntities {
     pub addition_error_msg: Option<String>,
     /// Alarm code.
     pub alarm_code: Option<String>,
+    /// Entries of `results`, `sub_jobs_result` and `sub_jobs_list` that the document has here
+    /// but that were not read: beyond [`MAX_LIST_ITEMS`], [`MAX_SUB_JOBS`] or
+    /// [`MAX_SUB_JOB_DEPTH`], or beyond the room a read keeps (see the
+    /// [module documentation](self)). `0` when every entry was read; the others stay in
+    /// [`Job::raw`]. (Elements of `results` and `sub_jobs_result` that are not objects are no
+    /// entries; entries of a sub-job that was not read are not counted.)
+    #[serde(skip)]
+    pub omitted: usize,
 }
 
 /// An asynchronous job document.
@@ -286,8 +331,14 @@ impl Job {
         if !body.starts_with('{') {
             return Err(not_an_object(kind_of_text(body)));
         }
-        let mut budget = MAX_SUB_JOBS;
-        let mut job = Job::from_object(&text, body, 0, &mut budget)?;
+        let mut reader = Reader {
+            text: &text,
+            sub_jobs: MAX_SUB_JOBS,
+            room: SLOTS_PER_BYTE
+                .saturating_mul(text.len())
+                .saturating_add(READ_ALLOWANCE),
+        };
+        let mut job = Job::from_object(&mut reader, body, 0)?;
         job.raw = RawDocument::span(&text, body);
         Ok(job)
     }
@@ -372,13 +423,11 @@ impl Job {
         self.entities.process_percent
     }
 
-    /// Reads one job object (`object` is a slice of `text`); `budget` counts down the
-    /// sub-jobs still allowed.
+    /// Reads one job object (`object`, a slice of the reader's text) at `depth`.
     fn from_object(
-        text: &Arc<str>,
+        reader: &mut Reader<'_>,
         object: &str,
         depth: usize,
-        budget: &mut usize,
     ) -> Result<Job, serde_json::Error> {
         const KEYS: [&str; 8] = [
             "job_id",
@@ -401,13 +450,13 @@ impl Job {
             entities,
         ] = pick(object, KEYS)?;
         let entities = match entities.map(RawValue::get) {
-            Some(e) if e.starts_with('{') => JobEntities::from_object(text, e, depth, budget)?,
+            Some(e) if e.starts_with('{') => JobEntities::from_object(reader, e, depth)?,
             _ => JobEntities::default(),
         };
         Ok(Job {
             job_id: text_of(job_id).unwrap_or_default(),
             job_type: text_of(job_type),
-            status: JobStatus::parse(&text_of(status).unwrap_or_default()),
+            status: JobStatus::parse_owned(text_of(status).unwrap_or_default()),
             begin_time: text_of(begin_time),
             end_time: text_of(end_time),
             error_code: text_of(error_code),
@@ -419,7 +468,8 @@ impl Job {
 }
 
 impl<'de> Deserialize<'de> for Job {
-    /// Reads like [`Job::from_value`].
+    /// Reads like [`Job::from_value`]: through a whole `serde_json::Value` first, so without
+    /// the memory bound of [`Job::from_json`] (use that one for bodies from the network).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Job::from_value(value).map_err(serde::de::Error::custom)
@@ -427,11 +477,11 @@ impl<'de> Deserialize<'de> for Job {
 }
 
 impl JobEntities {
+    /// Reads an `entities` object (`object`, a slice of the reader's text) of a job at `depth`.
     fn from_object(
-        text: &Arc<str>,
+        reader: &mut Reader<'_>,
         object: &str,
         depth: usize,
-        budget: &mut usize,
     ) -> Result<JobEntities, serde_json::Error> {
         const KEYS: [&str; 13] = [
             "image_id",
@@ -463,8 +513,15 @@ impl JobEntities {
             addition_error_msg,
             alarm_code,
         ] = pick(object, KEYS)?;
+        let mut omitted = 0;
+
         let mut parsed_results = Vec::new();
-        for r in objects(results, MAX_LIST_ITEMS)? {
+        let listed = objects(results);
+        let count = listed.clone().count();
+        for r in listed {
+            if !reader.make_room(&mut parsed_results, count.min(MAX_LIST_ITEMS), true) {
+                break;
+            }
             let [image_id, project_id, status] = pick(r, ["image_id", "project_id", "status"])?;
             parsed_results.push(JobResult {
                 image_id: text_of(image_id),
@@ -472,26 +529,44 @@ impl JobEntities {
                 status: text_of(status),
             });
         }
+        omitted += count - parsed_results.len();
+
         let mut subs = Vec::new();
+        let listed = objects(sub_jobs_result);
+        let count = listed.clone().count();
         if depth < MAX_SUB_JOB_DEPTH {
-            for sub in objects(sub_jobs_result, *budget)? {
-                if *budget == 0 {
+            for sub in listed {
+                let most = count.min(subs.len() + reader.sub_jobs);
+                if !reader.make_room(&mut subs, most, false) {
                     break;
                 }
-                *budget -= 1;
-                let mut job = Job::from_object(text, sub, depth + 1, budget)?;
-                job.raw = RawDocument::span(text, sub);
+                reader.sub_jobs -= 1;
+                let mut job = Job::from_object(reader, sub, depth + 1)?;
+                job.raw = RawDocument::span(reader.text, sub);
                 subs.push(job);
             }
         }
-        let sub_jobs_list = match sub_jobs_list.map(RawValue::get) {
-            None | Some("null") => Vec::new(),
-            Some(list) if list.starts_with('[') => first_items(list, MAX_LIST_ITEMS, false)?
-                .into_iter()
-                .map(|v| any_text(v.get()))
-                .collect(),
-            Some(other) => vec![any_text(other)],
+        omitted += count - subs.len();
+
+        let mut ids = Vec::new();
+        let (listed, count) = match sub_jobs_list.map(RawValue::get) {
+            None | Some("null") => (Elements::default(), 0),
+            Some(list) if list.starts_with('[') => {
+                let listed = Elements::of(list);
+                let count = listed.clone().count();
+                (listed, count)
+            }
+            // One id as is: read as a list of one.
+            Some(other) => (Elements::one(other), 1),
         };
+        for id in listed {
+            if !reader.make_room(&mut ids, count.min(MAX_LIST_ITEMS), true) {
+                break;
+            }
+            ids.push(any_text(id));
+        }
+        omitted += count - ids.len();
+
         Ok(JobEntities {
             image_id: text_of(image_id),
             image_name: text_of(image_name),
@@ -500,22 +575,84 @@ impl JobEntities {
             sub_job_id: text_of(sub_job_id),
             results: parsed_results,
             sub_jobs_result: subs,
-            sub_jobs_list,
+            sub_jobs_list: ids,
             error_code: text_of(error_code),
             error: text_of(error),
             addition_error_code: text_of(addition_error_code),
             addition_error_msg: text_of(addition_error_msg),
             alarm_code: text_of(alarm_code),
+            omitted,
         })
     }
 }
 
+/// One read of a document: its shared text and what may still be kept.
+struct Reader<'t> {
+    text: &'t Arc<str>,
+    /// Sub-jobs still allowed, all levels together.
+    sub_jobs: usize,
+    /// Bytes of vector slots (sub-jobs, results, ids) still allowed.
+    room: usize,
+}
+
+impl Reader<'_> {
+    /// Makes sure `list` has room for one more entry, in a vector of at most `most` entries:
+    /// all `most` at once when `exact` (a list whose entries take no room themselves), else
+    /// doubling (a list of sub-jobs, whose own lists need room too). Returns whether it has
+    /// room; `false` when `most` is reached or the read's room is used up.
+    ///
+    /// While a vector grows, its old block and the new one are both held, so the room must
+    /// hold the new block whole; the old one's share comes back once it is freed.
+    fn make_room<T>(&mut self, list: &mut Vec<T>, most: usize, exact: bool) -> bool {
+        let (len, old) = (list.len(), list.capacity());
+        if len >= most {
+            return false;
+        }
+        if len < old {
+            return true;
+        }
+        let size = std::mem::size_of::<T>().max(1);
+        let wanted = if exact {
+            most
+        } else {
+            old.saturating_mul(2).max(4).min(most)
+        };
+        let new = wanted.min(self.room / size);
+        if new <= len {
+            return false;
+        }
+        list.reserve_exact(new - len);
+        self.room = self
+            .room
+            .saturating_sub(list.capacity().saturating_mul(size))
+            .saturating_add(old * size);
+        true
+    }
+}
+
 /// The values of `keys` in the JSON object `object` (the last one wins when a key repeats);
-/// every other member is skipped without being built.
+/// every other member is skipped without being built, and no key is copied.
 fn pick<'a, const N: usize>(
     object: &'a str,
     keys: [&str; N],
 ) -> Result<[Option<&'a RawValue>; N], serde_json::Error> {
+    /// Which of the keys a member's key is, read without copying it.
+    struct Key<'k, const N: usize>(&'k [&'k str; N]);
+    impl<'de, const N: usize> DeserializeSeed<'de> for Key<'_, N> {
+        type Value = Option<usize>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl<'de, const N: usize> Visitor<'de> for Key<'_, N> {
+        type Value = Option<usize>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+            Ok(self.0.iter().position(|k| *k == key))
+        }
+    }
     struct Picker<'k, const N: usize>(&'k [&'k str; N]);
     impl<'de, const N: usize> Visitor<'de> for Picker<'_, N> {
         type Value = [Option<&'de RawValue>; N];
@@ -524,8 +661,8 @@ fn pick<'a, const N: usize>(
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = [None; N];
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                match self.0.iter().position(|k| *k == key) {
+            while let Some(key) = map.next_key_seed(Key(self.0))? {
+                match key {
                     Some(i) => out[i] = Some(map.next_value::<&'de RawValue>()?),
                     None => {
                         map.next_value::<IgnoredAny>()?;
@@ -541,54 +678,85 @@ fn pick<'a, const N: usize>(
     Ok(out)
 }
 
-/// The first `max` elements of the JSON array `array` (only its objects when `objects_only`);
-/// the rest are skipped without being kept.
-fn first_items(
-    array: &str,
-    max: usize,
-    objects_only: bool,
-) -> Result<Vec<&RawValue>, serde_json::Error> {
-    struct Items(usize, bool);
-    impl<'de> DeserializeSeed<'de> for Items {
-        type Value = Vec<&'de RawValue>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Items {
-        type Value = Vec<&'de RawValue>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON array")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while out.len() < self.0 {
-                match seq.next_element::<&'de RawValue>()? {
-                    Some(v) if !self.1 || v.get().starts_with('{') => out.push(v),
-                    Some(_) => {}
-                    None => return Ok(out),
-                }
-            }
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(out)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(array);
-    let out = Items(max, objects_only).deserialize(&mut de)?;
-    de.end()?;
-    Ok(out)
+/// The elements of a JSON array, as slices of its text without the whitespace around them,
+/// found by scanning the text: nothing is built or kept. The text must be valid JSON (a read
+/// checks the whole document first); on anything else the scan still ends.
+#[derive(Clone, Default)]
+struct Elements<'a> {
+    /// What is left between the brackets.
+    rest: &'a str,
 }
 
-/// The object elements (at most `max`) of a value that should be an array of objects; anything
-/// else reads as none.
-fn objects(value: Option<&RawValue>, max: usize) -> Result<Vec<&str>, serde_json::Error> {
-    match value.map(RawValue::get) {
-        Some(list) if list.starts_with('[') => Ok(first_items(list, max, true)?
-            .into_iter()
-            .map(RawValue::get)
-            .collect()),
-        _ => Ok(Vec::new()),
+impl<'a> Elements<'a> {
+    /// The elements of `array` (a JSON array's text).
+    fn of(array: &'a str) -> Self {
+        let inner = array
+            .strip_prefix('[')
+            .and_then(|a| a.strip_suffix(']'))
+            .unwrap_or_default();
+        Elements { rest: inner }
     }
+
+    /// `value` as the one element of a list.
+    fn one(value: &'a str) -> Self {
+        Elements { rest: value }
+    }
+}
+
+/// JSON's whitespace.
+const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let mut s = self.rest.trim_start_matches(JSON_SPACE);
+        if let Some(after) = s.strip_prefix(',') {
+            s = after.trim_start_matches(JSON_SPACE);
+        }
+        if s.is_empty() {
+            self.rest = s;
+            return None;
+        }
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        let mut end = s.len();
+        for (i, b) in s.bytes().enumerate() {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        // Every byte looked at is ASCII, so `end` is on a character boundary.
+        let (element, rest) = s.split_at(end);
+        self.rest = rest;
+        Some(element.trim_end_matches(JSON_SPACE))
+    }
+}
+
+/// The object elements of a value that should be an array of objects; anything else reads as
+/// none.
+fn objects(value: Option<&RawValue>) -> impl Iterator<Item = &str> + Clone {
+    let list = match value.map(RawValue::get) {
+        Some(list) if list.starts_with('[') => Elements::of(list),
+        _ => Elements::default(),
+    };
+    list.filter(|e| e.starts_with('{'))
 }
 
 fn not_an_object(kind: &str) -> serde_json::Error {

@@ -49,7 +49,8 @@ class AsyncClient:
       ``auth_token`` (needs ``project_id``), or none of them for the default chain
       (environment, profile file, instance metadata).
     - ``project_id``: sent as X-Project-Id (default: asked from the credentials, then IAM).
-    - ``timeout`` (30 s), ``connect_timeout`` (10 s), ``pool_idle_timeout`` (50 s).
+    - ``timeout`` (30 s), ``connect_timeout`` (10 s), ``pool_idle_timeout`` (50 s, at most
+      86400).
     - ``max_concurrent_requests``: exchanges (and so connections) in flight at once, 1 to
       65535 (default 32); a gather of thousands of waits shares that many connections.
     - ``allow_http``: plain http to hosts that are not loopback.
