@@ -31,7 +31,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::client::{self, Client, Described};
+use crate::client::{self, Client, DEFAULT_WAIT_TIMEOUT, Described, WaitSecs, Whole};
 use crate::convert;
 use crate::errors::{self, IntoPyResult};
 use crate::job::Job;
@@ -249,8 +249,8 @@ impl AsyncClient {
         description: Option<String>,
         tags: Option<&Bound<'_, PyAny>>,
         legacy_tags: Option<&Bound<'_, PyAny>>,
-        min_ram: Option<i64>,
-        max_ram: Option<i64>,
+        min_ram: Option<Whole>,
+        max_ram: Option<Whole>,
         enterprise_project_id: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = Client::request_from_kwargs(
@@ -290,14 +290,17 @@ impl AsyncClient {
 
     /// A wait for `job_id` with `ims.Client.wait_job`'s options (checked now, before anything
     /// is sent). With `report`, each poll's job is handed out by `step()`.
-    #[pyo3(signature = (job_id, *, timeout = 3600.0, interval = None, first_delay = None, report = false))]
+    #[pyo3(
+        signature = (job_id, *, timeout = DEFAULT_WAIT_TIMEOUT, interval = None, first_delay = None, report = false),
+        text_signature = "($self, job_id, *, timeout=3600.0, interval=None, first_delay=None, report=False)"
+    )]
     fn _wait(
         &self,
         py: Python<'_>,
         job_id: &str,
-        timeout: f64,
-        interval: Option<f64>,
-        first_delay: Option<f64>,
+        timeout: WaitSecs,
+        interval: Option<WaitSecs>,
+        first_delay: Option<WaitSecs>,
         report: bool,
     ) -> PyResult<Waiter> {
         let id = JobId::new(job_id).into_py_result(py)?;

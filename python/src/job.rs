@@ -1,5 +1,7 @@
 //! `ims.Job`: an immutable job document.
 
+use std::hash::{Hash, Hasher};
+
 use ims_core::model::{Job as CoreJob, JobStatus};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -38,6 +40,9 @@ fn status_member<'py>(py: Python<'py>, status: &JobStatus) -> PyResult<Bound<'py
 ///
 /// `status` is an `ims.JobStatus` (a `str` enum, so `job.status == "SUCCESS"` holds); a status
 /// the client does not know reads as `JobStatus.UNKNOWN` (the raw text stays in `to_dict()`).
+///
+/// Hashable, consistently with `==`: equal jobs are the same document, and the hash is the
+/// document's (so jobs go in sets and dict keys, as the stub lets type checkers accept).
 #[pyclass(frozen, eq, module = "ims", name = "Job")]
 #[derive(PartialEq)]
 pub struct Job {
@@ -149,6 +154,15 @@ impl Job {
             let value = serde_json::to_value(&self.inner).unwrap_or(serde_json::Value::Null);
             convert::to_py(py, &value)
         }
+    }
+
+    /// The hash of the job id and the document as received: `==` compares every field and
+    /// that document, so equal jobs hash alike.
+    fn __hash__(&self) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.inner.job_id.hash(&mut hasher);
+        self.inner.raw.as_str().hash(&mut hasher);
+        hasher.finish()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

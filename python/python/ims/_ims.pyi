@@ -150,7 +150,7 @@ class _Waiter:
 
 @final
 class Job:
-    """An asynchronous job document. Immutable."""
+    """An asynchronous job document. Immutable and hashable (equal jobs hash alike)."""
 
     @staticmethod
     def from_dict(doc: Mapping[str, Any]) -> Job: ...
@@ -177,6 +177,7 @@ class Job:
     @property
     def end_time(self) -> Optional[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
+    def __hash__(self) -> int: ...
 
 @final
 class _Emulator:
