@@ -42,7 +42,8 @@ fn status_member<'py>(py: Python<'py>, status: &JobStatus) -> PyResult<Bound<'py
 /// the client does not know reads as `JobStatus.UNKNOWN` (the raw text stays in `to_dict()`).
 ///
 /// Hashable, consistently with `==`: equal jobs are the same document, and the hash is the
-/// document's (so jobs go in sets and dict keys, as the stub lets type checkers accept).
+/// document's (so jobs go in sets and dict keys, as the stub lets type checkers accept). Pickles
+/// (and copies) to an equal job.
 #[pyclass(frozen, eq, module = "ims", name = "Job")]
 #[derive(PartialEq)]
 pub struct Job {
@@ -78,6 +79,22 @@ impl Job {
         CoreJob::from_value(value)
             .map(Job::new)
             .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// The job read back from its document's JSON text, as `__reduce__` hands it to pickle.
+    /// Private: the one way back for pickle and copy.
+    #[staticmethod]
+    fn _from_json(text: &str) -> PyResult<Job> {
+        CoreJob::from_json(text)
+            .map(Job::new)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Pickles as the document as received (`Job._from_json(text)`): the copy is equal, every
+    /// field and `to_dict()` alike.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let rebuild = slf.get_type().getattr("_from_json")?;
+        Ok((rebuild, (slf.get().inner.to_json(),)))
     }
 
     /// The job id.
