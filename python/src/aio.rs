@@ -321,6 +321,7 @@ impl AsyncClient {
             job_id,
             state: Arc::new(Mutex::new(WaitState {
                 future: Some(future),
+                closed: false,
                 result: None,
                 last: None,
             })),
@@ -361,9 +362,19 @@ impl WaitObserver for Reporter {
 }
 
 /// A wait's state, shared by the [`Waiter`] and its `step()` futures.
+///
+/// Its lock is held only to move values in and out, never while core's waiter is polled or
+/// dropped: core logs while it works, and with the logger `ims` at DEBUG each record takes the
+/// GIL (pyo3-log). The event loop's thread takes this lock with the GIL held (`cancel()`,
+/// `close()`), so a worker polling under the lock while its logging waited for the GIL would
+/// freeze both, and with them every `AsyncClient` call of the process (a `wait_for` timing out
+/// as an answer arrived did it in about one run in three).
 struct WaitState {
-    /// Core's waiter, until it ends or the wait is closed.
+    /// Core's waiter, until it ends or the wait is closed; out of here while a `step()` polls it.
     future: Option<WaitFuture>,
+    /// The wait was closed (or cancelled): a `step()` polling the waiter meanwhile drops it
+    /// instead of putting it back.
+    closed: bool,
     /// Its result, kept while the reports queued before it are handed out.
     result: Option<ims_core::Result<CoreJob>>,
     /// The last job handed out (`CancelledError.job`).
@@ -405,14 +416,27 @@ pub struct Waiter {
 }
 
 impl Waiter {
-    /// Drops core's waiter (and the request it may have in flight) on the runtime.
+    /// Closes the wait and drops core's waiter (and the request it may have in flight) on the
+    /// runtime, outside the state's lock. A `step()` polling it meanwhile drops it when its poll
+    /// returns.
     fn drop_future(&self, py: Python<'_>) {
-        let taken = lock(&self.state).future.take();
+        let taken = {
+            let mut st = lock(&self.state);
+            st.closed = true;
+            st.future.take()
+        };
         if let Some(runtime) = RUNTIME.get(py) {
             let _entered = runtime.enter();
             drop(taken);
         }
     }
+}
+
+/// The next queued report, remembered as the last job handed out.
+fn next_report(st: &mut WaitState, reports: &Mutex<VecDeque<CoreJob>>) -> Option<CoreJob> {
+    let job = lock(reports).pop_front()?;
+    st.last = Some(job.clone());
+    Some(job)
 }
 
 #[pymethods]
@@ -425,27 +449,37 @@ impl Waiter {
         let reports = Arc::clone(&self.reports);
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let step = std::future::poll_fn(move |cx| {
+                // Core's waiter once it has ended: declared before the guard, so dropped after
+                // it, outside the lock (see `WaitState`).
+                let mut _spent = None;
                 let mut st = lock(&state);
-                let next_report = |st: &mut WaitState| {
-                    let job = lock(&reports).pop_front()?;
-                    st.last = Some(job.clone());
-                    Some(job)
-                };
-                if let Some(job) = next_report(&mut st) {
+                if let Some(job) = next_report(&mut st, &reports) {
                     return Poll::Ready(Step::Report(job));
                 }
                 if st.result.is_none() {
-                    let Some(future) = st.future.as_mut() else {
+                    let Some(mut future) = st.future.take() else {
                         return Poll::Ready(Step::Closed);
                     };
-                    if let Poll::Ready(result) = future.as_mut().poll(cx) {
-                        st.future = None;
-                        st.result = Some(result);
+                    // Polled (and dropped) without the lock: see `WaitState`.
+                    drop(st);
+                    let polled = future.as_mut().poll(cx);
+                    st = lock(&state);
+                    match polled {
+                        Poll::Ready(result) => {
+                            st.result = Some(result);
+                            _spent = Some(future);
+                        }
+                        Poll::Pending if st.closed => {
+                            drop(st);
+                            drop(future);
+                            return Poll::Ready(Step::Closed);
+                        }
+                        Poll::Pending => st.future = Some(future),
                     }
                 }
                 // A poll reported before the end (the last one, or one whose sleep began):
                 // hand it out first; the waiter is not polled again until the next step().
-                if let Some(job) = next_report(&mut st) {
+                if let Some(job) = next_report(&mut st, &reports) {
                     return Poll::Ready(Step::Report(job));
                 }
                 match st.result.take() {
@@ -480,7 +514,8 @@ impl Waiter {
     /// Ends the wait: core's waiter is dropped, with any request in flight. Idempotent.
     fn close(&self, py: Python<'_>) {
         self.drop_future(py);
-        lock(&self.state).result = None;
-        lock(&self.reports).clear();
+        let result = lock(&self.state).result.take();
+        let reports = std::mem::take(&mut *lock(&self.reports));
+        drop((result, reports));
     }
 }
