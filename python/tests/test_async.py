@@ -464,3 +464,104 @@ def test_cancelled_waits_with_debug_logging_never_freeze_the_client() -> None:
                 done.returncode,
                 done.stderr[-2000:],
             )
+
+
+# -- fork (issue #21, item 17): a child process gets a runtime of its own ---------------------
+
+FORK = """
+import asyncio, multiprocessing, os, sys, time, ims
+
+url, ak, sk, project_id, job_id, mode = sys.argv[1:]
+client = ims.AsyncClient(endpoint=url, ak=ak, sk=sk, project_id=project_id)
+
+
+def query(_=None):
+    # In the child: a fresh client, or the parent's.
+    c = ims.AsyncClient(endpoint=url, ak=ak, sk=sk, project_id=project_id) if "new" in mode else client
+    return asyncio.run(asyncio.wait_for(c.job_status(job_id), 10)).job_id
+
+
+if "used" in mode:
+    assert query() == job_id  # the parent's runtime (and pool) at work before the fork
+
+if mode.startswith("fork"):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            code = 0 if query() == job_id else 3
+        except BaseException as e:
+            print("child:", repr(e), flush=True)
+            code = 2
+        os._exit(code)
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            sys.exit("child hung")
+        time.sleep(0.01)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"child exit {os.waitstatus_to_exitcode(status)}")
+else:
+    pool = multiprocessing.get_context("fork").Pool(2)
+    try:
+        results = pool.map_async(query, range(4)).get(timeout=30)
+    except multiprocessing.TimeoutError:
+        pool.terminate()
+        sys.exit("pool hung")
+    pool.close()
+    pool.join()
+    assert results == [job_id] * 4, results
+
+# The parent's client still works.
+assert query() == job_id
+print("ok")
+"""
+
+#: Until ims-core rebuilds its HTTP client in a forked child (its connection pool holds the
+#: parent's connections, served by the parent's runtime): the runtime part is this package's.
+POOL_ACROSS_FORK = pytest.mark.xfail(
+    strict=False,
+    reason="needs ims-core's per-process HTTP client (a pooled connection of the parent's is "
+    "reused in the child): #21 item 17, the core part",
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.parametrize(
+    "mode",
+    [
+        # The runtime was started (and used) in the parent; the child makes its own client.
+        "fork-used-new",
+        # A client made (runtime started) but not used before the fork, used in the child.
+        "fork",
+        "pool",
+        # A client used before the fork, used in the child: its connection pool too.
+        pytest.param("fork-used", marks=POOL_ACROSS_FORK),
+        pytest.param("pool-used", marks=POOL_ACROSS_FORK),
+    ],
+)
+def test_an_async_client_works_in_a_forked_child(mode: str) -> None:
+    import subprocess
+
+    with Emulator(job_seconds=0) as emu:
+        job_id = emu.client().create_whole_image(name="fork", backup_id="backup-fork")
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", FORK, emu.url, emu.ak, emu.sk, emu.project_id]
+                + [job_id, mode],
+                capture_output=True,
+                text=True,
+                timeout=90,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{mode}: no exit within 90 s")
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), (
+        done.returncode,
+        done.stdout[-2000:],
+        done.stderr[-2000:],
+    )
+
