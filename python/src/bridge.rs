@@ -20,6 +20,7 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -47,7 +48,8 @@ pub const WORKER_THREADS: usize = 1;
 /// end after 10 s. At most 1 + 2 threads besides the interpreter's own.
 pub const MAX_BLOCKING_THREADS: usize = 2;
 
-/// How long the exit hook waits for the blocking pool to leave Python (see [`quiesce_at_exit`]).
+/// How long the exit hook (and, after it, each result) waits for the blocking pool to leave
+/// Python (see [`quiesce_at_exit`]).
 const EXIT_WAIT: Duration = Duration::from_secs(2);
 
 /// The async runtime of one process.
@@ -55,6 +57,42 @@ pub struct Engine {
     /// The process that built it.
     pid: u32,
     runtime: tokio::runtime::Runtime,
+    /// What its blocking-pool threads may do in Python (see [`quiesce_at_exit`]).
+    gate: Gate,
+}
+
+/// Whether the blocking-pool threads may enter Python to hand results over, and how many are
+/// in there (or on their way in).
+struct Gate {
+    /// Shut by the exit hook, opened again by each call made after it.
+    open: AtomicBool,
+    /// Threads inside Python, or about to look at `open` and enter.
+    inside: AtomicUsize,
+}
+
+/// The exit hook has run: `atexit` handlers are running (those registered before the first
+/// `AsyncClient`), and the interpreter finalizes after them.
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+impl Gate {
+    /// Runs `enter` (which takes the GIL) unless the gate is shut. The count goes up before
+    /// the gate is read (both sequentially consistent), so [`Gate::shut`] either sees this
+    /// thread counted or this thread sees the gate shut.
+    fn pass(&self, enter: impl FnOnce()) {
+        self.inside.fetch_add(1, Ordering::SeqCst);
+        if self.open.load(Ordering::SeqCst) {
+            enter();
+        }
+        self.inside.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Waits (the GIL released by the caller) until no thread is inside, at most `limit`.
+    fn settle(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.inside.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+    }
 }
 
 /// The engine of this process (or, in a forked child before its first call, its parent's).
@@ -100,7 +138,11 @@ impl Engine {
         };
         // Leaked: the engine lives as long as the process. A parent's engine found here (a
         // forked child) is forgotten, not dropped (see the module's documentation).
-        let engine: &'static Engine = Box::leak(Box::new(Engine { pid, runtime }));
+        let gate = Gate {
+            open: AtomicBool::new(true),
+            inside: AtomicUsize::new(0),
+        };
+        let engine: &'static Engine = Box::leak(Box::new(Engine { pid, runtime, gate }));
         let first = current.replace(engine).is_none();
         drop(current);
         if first {
@@ -135,7 +177,8 @@ impl Engine {
 }
 
 /// Runs at interpreter exit (`atexit`, before finalization): keeps the runtime's threads out of
-/// Python from then on.
+/// Python when the interpreter finalizes, while `atexit` handlers that run after it may still
+/// use an `AsyncClient`.
 ///
 /// Each result is handed to asyncio from a blocking-pool thread, and `call_soon_threadsafe`
 /// releases the GIL while it wakes the event loop. When the loop has already run the callback
@@ -143,37 +186,27 @@ impl Engine {
 /// `pthread_exit`; unwinding a thread that Rust started aborts the process (or crashed it in
 /// CPython's teardown). `tests/test_async.py::
 /// test_the_interpreter_exits_cleanly_right_after_gathered_calls` saw this in about one exit in
-/// five. The hook occupies every thread of the blocking pool ([`MAX_BLOCKING_THREADS`]) with a
-/// task that never returns, waiting (GIL released, at most [`EXIT_WAIT`]) until each has
-/// started: each thread has then left Python, and no later result can enter it. A result still
-/// in flight is dropped, as the process is ending anyway.
+/// five.
+///
+/// So the hook shuts the [`Gate`] (no thread enters Python to hand a result over) and waits,
+/// GIL released, at most [`EXIT_WAIT`], until every thread inside has left. A result that
+/// comes later is dropped, as the process is ending.
+///
+/// `atexit` runs its handlers last registered first, and the hook is registered with the first
+/// `AsyncClient`: handlers registered before it run after it, and may use a client (it used to
+/// park the threads for good, and such a handler then waited forever). A call made after the
+/// hook opens the gate again, and each of its results, once set on its future, waits (GIL
+/// released) for the threads to leave Python before the handler resumes: when the last handler
+/// returns, none is in there. (A call left running by such a handler, never awaited, may still
+/// hand its result over as the interpreter finalizes; nothing awaits it.)
 #[pyfunction]
 fn quiesce_at_exit(py: Python<'_>) {
+    EXITING.store(true, Ordering::SeqCst);
     let Some(engine) = Engine::here() else {
         return;
     };
-    let handle = engine.runtime.handle().clone();
-    py.detach(move || {
-        let (started, parked) = std::sync::mpsc::channel();
-        for _ in 0..MAX_BLOCKING_THREADS {
-            let started = started.clone();
-            drop(handle.spawn_blocking(move || {
-                let _ = started.send(());
-                loop {
-                    std::thread::park();
-                }
-            }));
-        }
-        let deadline = Instant::now() + EXIT_WAIT;
-        for _ in 0..MAX_BLOCKING_THREADS {
-            if parked
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .is_err()
-            {
-                break;
-            }
-        }
-    });
+    engine.gate.open.store(false, Ordering::SeqCst);
+    py.detach(|| engine.gate.settle(EXIT_WAIT));
 }
 
 /// `asyncio.get_running_loop`, looked up once.
@@ -205,6 +238,11 @@ where
             cancel: Some(cancel),
         },),
     )?;
+    if EXITING.load(Ordering::Relaxed) {
+        // A call from an `atexit` handler that runs after the exit hook: its result must
+        // reach it (see `quiesce_at_exit`).
+        engine.gate.open.store(true, Ordering::SeqCst);
+    }
     let target = (event_loop.unbind(), py_future.clone().unbind());
     engine.runtime.spawn(async move {
         let mut future = pin!(future);
@@ -224,9 +262,8 @@ where
         // The Python objects of a cancelled call are released without the GIL (pyo3 defers
         // the decrements to the next thread that holds it).
         if let Some(outcome) = outcome {
-            drop(tokio::task::spawn_blocking(move || {
-                hand_off(target, outcome)
-            }));
+            let hand = move || engine.gate.pass(|| hand_off(target, outcome));
+            drop(tokio::task::spawn_blocking(hand));
         }
     });
     Ok(py_future)
@@ -264,19 +301,22 @@ where
 }
 
 /// On the event loop: sets the future's result (or exception), unless it was cancelled
-/// meanwhile.
+/// meanwhile. After the exit hook, then waits for the thread that handed it over to leave
+/// Python (see [`quiesce_at_exit`]).
 #[pyfunction]
 fn resolve(future: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = future.py();
-    if future.call_method0(intern!(py, "cancelled"))?.is_truthy()? {
-        return Ok(());
+    if !future.call_method0(intern!(py, "cancelled"))?.is_truthy()? {
+        let set = if ok {
+            intern!(py, "set_result")
+        } else {
+            intern!(py, "set_exception")
+        };
+        future.call_method1(set, (value,))?;
     }
-    let set = if ok {
-        intern!(py, "set_result")
-    } else {
-        intern!(py, "set_exception")
-    };
-    future.call_method1(set, (value,))?;
+    if let Some(engine) = EXITING.load(Ordering::Relaxed).then(Engine::here).flatten() {
+        py.detach(|| engine.gate.settle(EXIT_WAIT));
+    }
     Ok(())
 }
 

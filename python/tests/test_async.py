@@ -565,3 +565,65 @@ def test_an_async_client_works_in_a_forked_child(mode: str) -> None:
         done.stderr[-2000:],
     )
 
+
+# -- atexit (issue #21, item 18): exit handlers may use a client, in any order ----------------
+
+AT_EXIT = """
+import asyncio, atexit, sys, ims
+
+url, ak, sk, project_id, run, order = sys.argv[1:]
+client = None
+
+
+def at_exit():
+    async def main():
+        async def one(i):
+            backup_id = f"backup-exit-{order}-{run}-{i}"
+            job_id = await client.create_whole_image(name=f"exit-{i}", backup_id=backup_id)
+            return await client.job_status(job_id)
+
+        return await asyncio.gather(*(one(i) for i in range(20)))
+
+    jobs = asyncio.run(asyncio.wait_for(main(), 10))
+    print("at exit", len(jobs), flush=True)
+
+
+if order == "before":
+    atexit.register(at_exit)
+client = ims.AsyncClient(endpoint=url, ak=ak, sk=sk, project_id=project_id)
+
+
+async def first():
+    job_id = await client.create_whole_image(name="main", backup_id=f"backup-main-{order}-{run}")
+    return await client.job_status(job_id)
+
+
+asyncio.run(first())
+if order == "after":
+    atexit.register(at_exit)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="asyncio subprocess details")
+@pytest.mark.parametrize("order", ["before", "after"])
+def test_an_atexit_handler_can_use_a_client(order: str) -> None:
+    # Registered before the first client, the handler runs after the client's own exit hook;
+    # after it, before. Either way its calls are answered, and the interpreter then exits
+    # cleanly right after them (ten runs: the exit race of
+    # test_the_interpreter_exits_cleanly_right_after_gathered_calls, at exit).
+    import subprocess
+
+    with Emulator(job_seconds=0) as emu:
+        for run in range(10):
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-c", AT_EXIT, emu.url, emu.ak, emu.sk, emu.project_id]
+                    + [str(run), order],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"run {run}: no exit within 60 s")
+            assert done.returncode == 0, (run, done.returncode, done.stderr[-2000:])
+            assert done.stdout.strip() == "at exit 20", (run, done.stdout, done.stderr[-2000:])
