@@ -16,6 +16,10 @@
 //! `asyncio.wait_for`) drops the Rust future on the worker at its next turn, without entering
 //! Python. pyo3-async-runtimes did this before, but with one runtime per process, set once:
 //! it could not give a forked child a runtime of its own.
+//!
+//! At interpreter exit, `quiesce_at_exit` keeps the blocking-pool threads out of Python while
+//! it finalizes, through a `Gate` they pass to hand results over; `atexit` handlers that run
+//! after it may still use a client.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -76,8 +80,9 @@ static EXITING: AtomicBool = AtomicBool::new(false);
 
 impl Gate {
     /// Runs `enter` (which takes the GIL) unless the gate is shut. The count goes up before
-    /// the gate is read (both sequentially consistent), so [`Gate::shut`] either sees this
-    /// thread counted or this thread sees the gate shut.
+    /// the gate is read (both sequentially consistent), so the exit hook, which shuts the gate
+    /// and then reads the count, either sees this thread counted or this thread sees the gate
+    /// shut.
     fn pass(&self, enter: impl FnOnce()) {
         self.inside.fetch_add(1, Ordering::SeqCst);
         if self.open.load(Ordering::SeqCst) {
@@ -110,7 +115,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Engine {
     /// This process's engine, built on first use in the process: the first `AsyncClient`, or
     /// a forked child's first call. A failure to start it is a `ConfigError` (never a panic).
-    /// The first engine of a program also registers [`quiesce_at_exit`] with `atexit` (a
+    /// The first engine of a program also registers `quiesce_at_exit` with `atexit` (a
     /// forked child inherits the registration).
     pub fn get(py: Python<'_>) -> PyResult<&'static Engine> {
         let pid = std::process::id();
