@@ -1,9 +1,9 @@
 //! `ims._ims._AsyncClient`: core's [`ims_core::AsyncClient`] for asyncio, the engine of
 //! `ims.AsyncClient` (`ims/_aio.py`, whose `async def` methods await what this returns).
 //!
-//! Each call checks its arguments at once and returns an asyncio future (pyo3-async-runtimes)
-//! whose Rust future runs on the one tokio runtime of the process ([`WORKER_THREADS`] worker,
-//! started with the first `AsyncClient`). Cancelling the asyncio future (`task.cancel()`,
+//! Each call checks its arguments at once and returns an asyncio future ([`bridge`]) whose
+//! Rust future runs on the tokio runtime of the process (one worker, started with the first
+//! `AsyncClient`, and again in a forked child). Cancelling the asyncio future (`task.cancel()`,
 //! `asyncio.wait_for`) drops the Rust future: the request in flight is abandoned, its
 //! connection closed, and no timer is left behind. Results and core errors become Python
 //! objects and exceptions (the blocking client's classes) only when they are handed to
@@ -20,7 +20,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
-use std::time::{Duration, Instant};
 
 use ims_core::client::{Control, Progress, WaitObserver};
 use ims_core::model::{Job as CoreJob, WholeImageRequest};
@@ -28,103 +27,18 @@ use ims_core::{Error, JobId};
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyBaseException, PyRuntimeError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::client::{self, Client, Described};
+use crate::bridge::{self, Engine};
+use crate::client::{self, Client, DEFAULT_WAIT_TIMEOUT, Described, WaitSecs, Whole};
 use crate::convert;
 use crate::errors::{self, IntoPyResult};
 use crate::job::Job;
 use crate::logs;
 use crate::settings::{Draft, KEYWORDS};
 
-/// Worker threads of the async runtime: one. A wait is I/O and timers; the CPU of an exchange
-/// (signing, a small JSON body) is a few microseconds, so one worker drives thousands of
-/// concurrent waits. The worker never takes the GIL (results reach Python through the blocking
-/// pool, below), so it never stalls behind the interpreter, and more workers would only add
-/// threads: Python takes the results on one thread anyway.
-pub const WORKER_THREADS: usize = 1;
-
-/// The most threads of the runtime's blocking pool: two. pyo3-async-runtimes hands each result
-/// to asyncio from a blocking-pool thread (it takes the GIL there, not on the worker), and DNS
-/// lookups of host names run there too; its default (512) would start a thread per result
-/// under a burst of completions. With two, one may wait for the GIL while the other serves a
-/// lookup. Idle ones end after 10 s. At most 1 + 2 threads besides the interpreter's own.
-pub const MAX_BLOCKING_THREADS: usize = 2;
-
-static RUNTIME: PyOnceLock<tokio::runtime::Runtime> = PyOnceLock::new();
-
-/// How long the exit hook waits for the blocking pool to leave Python (see [`quiesce_at_exit`]).
-const EXIT_WAIT: Duration = Duration::from_secs(2);
-
-/// Starts the runtime on first use and hands it to pyo3-async-runtimes; a failure is a
-/// `ConfigError` (never a panic). The first start also registers [`quiesce_at_exit`] with
-/// `atexit`.
-fn start_runtime(py: Python<'_>) -> PyResult<()> {
-    let mut started = false;
-    let runtime = RUNTIME.get_or_try_init(py, || {
-        started = true;
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(WORKER_THREADS)
-            .max_blocking_threads(MAX_BLOCKING_THREADS)
-            .thread_name("ims-async")
-            .enable_all()
-            .build()
-            .map_err(|e| errors::config_error(py, format!("cannot start the async runtime: {e}")))
-    })?;
-    // Set once; later calls find it set, which is fine.
-    let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
-    if started {
-        let hook = wrap_pyfunction!(quiesce_at_exit, py)?;
-        py.import("atexit")?.call_method1("register", (hook,))?;
-    }
-    Ok(())
-}
-
-/// Runs at interpreter exit (`atexit`, before finalization): keeps the runtime's threads out of
-/// Python from then on.
-///
-/// pyo3-async-runtimes hands each result to asyncio from a blocking-pool thread, and
-/// `call_soon_threadsafe` releases the GIL while it wakes the event loop. When the loop has
-/// already run the callback and the program ends, that thread wakes up in a finalizing
-/// interpreter, which ends it with `pthread_exit`; unwinding a thread that Rust started aborts
-/// the process (or crashed it in CPython's teardown). `tests/test_async.py::
-/// test_the_interpreter_exits_cleanly_right_after_gathered_calls` saw this in about one exit in
-/// five. The hook occupies every thread of the blocking pool ([`MAX_BLOCKING_THREADS`]) with a
-/// task that never returns, waiting (GIL released, at most [`EXIT_WAIT`]) until each has
-/// started: each thread has then left Python, and no later result can enter it. A result still
-/// in flight is dropped, as the process is ending anyway.
-#[pyfunction]
-fn quiesce_at_exit(py: Python<'_>) {
-    let Some(runtime) = RUNTIME.get(py) else {
-        return;
-    };
-    let handle = runtime.handle().clone();
-    py.detach(move || {
-        let (started, parked) = std::sync::mpsc::channel();
-        for _ in 0..MAX_BLOCKING_THREADS {
-            let started = started.clone();
-            drop(handle.spawn_blocking(move || {
-                let _ = started.send(());
-                loop {
-                    std::thread::park();
-                }
-            }));
-        }
-        let deadline = Instant::now() + EXIT_WAIT;
-        for _ in 0..MAX_BLOCKING_THREADS {
-            if parked
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .is_err()
-            {
-                break;
-            }
-        }
-    });
-}
-
 /// A core result, turned into the Python value, or the exception of the blocking client's
-/// classes, when pyo3-async-runtimes hands it to asyncio (with the GIL, off the worker).
+/// classes, when the bridge hands it to asyncio (with the GIL, off the worker).
 struct Outcome<T>(ims_core::Result<T>);
 
 impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Outcome<T> {
@@ -149,7 +63,7 @@ fn spawn<T>(
 where
     T: for<'py> IntoPyObject<'py> + Send + 'static,
 {
-    pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(Outcome(future.await)) })
+    bridge::future_into_py(py, async move { Outcome(future.await) })
 }
 
 /// The engine of `ims.AsyncClient`: the same settings as `ims.Client` (one keyword table),
@@ -164,7 +78,7 @@ impl AsyncClient {
     /// A client from the settings filled so far (the runtime started on the way).
     fn build(py: Python<'_>, draft: Draft) -> PyResult<AsyncClient> {
         let (config, described) = Described::finish(py, draft)?;
-        start_runtime(py)?;
+        Engine::get(py)?;
         let inner = py
             .detach(|| ims_core::AsyncClient::new(config))
             .into_py_result(py)?;
@@ -249,8 +163,8 @@ impl AsyncClient {
         description: Option<String>,
         tags: Option<&Bound<'_, PyAny>>,
         legacy_tags: Option<&Bound<'_, PyAny>>,
-        min_ram: Option<i64>,
-        max_ram: Option<i64>,
+        min_ram: Option<Whole>,
+        max_ram: Option<Whole>,
         enterprise_project_id: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = Client::request_from_kwargs(
@@ -290,14 +204,17 @@ impl AsyncClient {
 
     /// A wait for `job_id` with `ims.Client.wait_job`'s options (checked now, before anything
     /// is sent). With `report`, each poll's job is handed out by `step()`.
-    #[pyo3(signature = (job_id, *, timeout = 3600.0, interval = None, first_delay = None, report = false))]
+    #[pyo3(
+        signature = (job_id, *, timeout = DEFAULT_WAIT_TIMEOUT, interval = None, first_delay = None, report = false),
+        text_signature = "($self, job_id, *, timeout=3600.0, interval=None, first_delay=None, report=False)"
+    )]
     fn _wait(
         &self,
         py: Python<'_>,
         job_id: &str,
-        timeout: f64,
-        interval: Option<f64>,
-        first_delay: Option<f64>,
+        timeout: WaitSecs,
+        interval: Option<WaitSecs>,
+        first_delay: Option<WaitSecs>,
         report: bool,
     ) -> PyResult<Waiter> {
         let id = JobId::new(job_id).into_py_result(py)?;
@@ -316,8 +233,10 @@ impl AsyncClient {
         };
         Ok(Waiter {
             job_id,
+            engine: Engine::get(py)?,
             state: Arc::new(Mutex::new(WaitState {
                 future: Some(future),
+                closed: false,
                 result: None,
                 last: None,
             })),
@@ -358,9 +277,19 @@ impl WaitObserver for Reporter {
 }
 
 /// A wait's state, shared by the [`Waiter`] and its `step()` futures.
+///
+/// Its lock is held only to move values in and out, never while core's waiter is polled or
+/// dropped: core logs while it works, and with the logger `ims` at DEBUG each record takes the
+/// GIL (pyo3-log). The event loop's thread takes this lock with the GIL held (`cancel()`,
+/// `close()`), so a worker polling under the lock while its logging waited for the GIL would
+/// freeze both, and with them every `AsyncClient` call of the process (a `wait_for` timing out
+/// as an answer arrived did it in about one run in three).
 struct WaitState {
-    /// Core's waiter, until it ends or the wait is closed.
+    /// Core's waiter, until it ends or the wait is closed; out of here while a `step()` polls it.
     future: Option<WaitFuture>,
+    /// The wait was closed (or cancelled): a `step()` polling the waiter meanwhile drops it
+    /// instead of putting it back.
+    closed: bool,
     /// Its result, kept while the reports queued before it are handed out.
     result: Option<ims_core::Result<CoreJob>>,
     /// The last job handed out (`CancelledError.job`).
@@ -397,19 +326,32 @@ impl<'py> IntoPyObject<'py> for Step {
 #[pyclass(frozen, module = "ims._ims", name = "_Waiter")]
 pub struct Waiter {
     job_id: String,
+    /// The runtime of the process that started the wait, on which core's waiter is dropped
+    /// (leaked in a forked child).
+    engine: &'static Engine,
     state: Arc<Mutex<WaitState>>,
     reports: Arc<Mutex<VecDeque<CoreJob>>>,
 }
 
 impl Waiter {
-    /// Drops core's waiter (and the request it may have in flight) on the runtime.
-    fn drop_future(&self, py: Python<'_>) {
-        let taken = lock(&self.state).future.take();
-        if let Some(runtime) = RUNTIME.get(py) {
-            let _entered = runtime.enter();
-            drop(taken);
-        }
+    /// Closes the wait and drops core's waiter (and the request it may have in flight) on the
+    /// runtime, outside the state's lock. A `step()` polling it meanwhile drops it when its poll
+    /// returns.
+    fn drop_future(&self) {
+        let taken = {
+            let mut st = lock(&self.state);
+            st.closed = true;
+            st.future.take()
+        };
+        self.engine.dispose(taken);
     }
+}
+
+/// The next queued report, remembered as the last job handed out.
+fn next_report(st: &mut WaitState, reports: &Mutex<VecDeque<CoreJob>>) -> Option<CoreJob> {
+    let job = lock(reports).pop_front()?;
+    st.last = Some(job.clone());
+    Some(job)
 }
 
 #[pymethods]
@@ -420,29 +362,40 @@ impl Waiter {
     fn step<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let state = Arc::clone(&self.state);
         let reports = Arc::clone(&self.reports);
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let step = std::future::poll_fn(move |cx| {
+        let engine = self.engine;
+        bridge::future_into_py(py, async move {
+            std::future::poll_fn(move |cx| {
+                // Core's waiter once it has ended: declared before the guard, so dropped after
+                // it, outside the lock (see `WaitState`).
+                let mut _spent = None;
                 let mut st = lock(&state);
-                let next_report = |st: &mut WaitState| {
-                    let job = lock(&reports).pop_front()?;
-                    st.last = Some(job.clone());
-                    Some(job)
-                };
-                if let Some(job) = next_report(&mut st) {
+                if let Some(job) = next_report(&mut st, &reports) {
                     return Poll::Ready(Step::Report(job));
                 }
                 if st.result.is_none() {
-                    let Some(future) = st.future.as_mut() else {
+                    let Some(mut future) = st.future.take() else {
                         return Poll::Ready(Step::Closed);
                     };
-                    if let Poll::Ready(result) = future.as_mut().poll(cx) {
-                        st.future = None;
-                        st.result = Some(result);
+                    // Polled (and dropped) without the lock: see `WaitState`.
+                    drop(st);
+                    let polled = future.as_mut().poll(cx);
+                    st = lock(&state);
+                    match polled {
+                        Poll::Ready(result) => {
+                            st.result = Some(result);
+                            _spent = Some(future);
+                        }
+                        Poll::Pending if st.closed => {
+                            drop(st);
+                            engine.dispose(future);
+                            return Poll::Ready(Step::Closed);
+                        }
+                        Poll::Pending => st.future = Some(future),
                     }
                 }
                 // A poll reported before the end (the last one, or one whose sleep began):
                 // hand it out first; the waiter is not polled again until the next step().
-                if let Some(job) = next_report(&mut st) {
+                if let Some(job) = next_report(&mut st, &reports) {
                     return Poll::Ready(Step::Report(job));
                 }
                 match st.result.take() {
@@ -450,8 +403,7 @@ impl Waiter {
                     None => Poll::Pending,
                 }
             })
-            .await;
-            Ok(step)
+            .await
         })
     }
 
@@ -466,7 +418,7 @@ impl Waiter {
             }
             st.last.clone()
         };
-        self.drop_future(py);
+        self.drop_future();
         let error = Error::Cancelled {
             job_id: self.job_id.clone(),
             last: last.map(Box::new),
@@ -475,9 +427,10 @@ impl Waiter {
     }
 
     /// Ends the wait: core's waiter is dropped, with any request in flight. Idempotent.
-    fn close(&self, py: Python<'_>) {
-        self.drop_future(py);
-        lock(&self.state).result = None;
-        lock(&self.reports).clear();
+    fn close(&self) {
+        self.drop_future();
+        let result = lock(&self.state).result.take();
+        let reports = std::mem::take(&mut *lock(&self.reports));
+        drop((result, reports));
     }
 }

@@ -5,9 +5,9 @@ use std::time::Duration;
 use ims_core::model::WholeImageRequest;
 use ims_core::validate::{Rule, ValidationErrors, Violation};
 use ims_core::{JobId, WaitOptions};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyInt, PyMapping, PyString, PyTuple};
 
 use crate::convert;
 use crate::errors::{self, IntoPyResult};
@@ -36,7 +36,7 @@ use crate::settings::{Draft, KEYWORDS};
 /// - ``legacy_job_endpoint``: query jobs at /v1/{project_id}/jobs/{job_id}.
 /// - ``algorithm``: SDK-HMAC-SHA256 (default), SDK-HMAC-SM3 or V11-HMAC-SHA256.
 /// - ``user_agent_suffix``: appended to the User-Agent.
-/// - ``max_attempts``: tries per call, at least 1 (1 = never retry).
+/// - ``max_attempts``: tries per call, 1 (never retry) to 100.
 /// - ``ca_pem`` (PEM text) and ``ca_file`` (a PEM file) add trusted CAs; without them the
 ///   first of IMS_CA_FILE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE is read.
 /// - ``proxy``: a proxy URL for every request (its user:password never shown).
@@ -53,10 +53,92 @@ pub struct Client {
 /// the CLI).
 const MAX_WAIT_SECS: f64 = ims_core::client::MAX_WAIT_DURATION.as_secs_f64();
 
+/// A number of seconds as `wait_job` takes it (`timeout`, `interval`, `first_delay`), read
+/// without judging it: [`wait_secs`] refuses what is wrong, naming the argument (an extractor
+/// cannot: pyo3 adds the name as a note, which `str(error)` does not show).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum WaitSecs {
+    /// An `int` or a `float` (or anything with `__float__`).
+    Secs(f64),
+    /// An `int` beyond the range of a float (`10**400`): out of range, not an `OverflowError`.
+    Huge,
+    /// `True` or `False`: an `int` to Python, but not a number of seconds.
+    Bool,
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for WaitSecs {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_instance_of::<PyBool>() {
+            return Ok(WaitSecs::Bool);
+        }
+        match obj.extract::<f64>() {
+            Ok(secs) => Ok(WaitSecs::Secs(secs)),
+            Err(e)
+                if obj.is_instance_of::<PyInt>()
+                    && e.is_instance_of::<PyOverflowError>(obj.py()) =>
+            {
+                Ok(WaitSecs::Huge)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// `wait_job`'s default `timeout`: one hour.
+pub(crate) const DEFAULT_WAIT_TIMEOUT: WaitSecs = WaitSecs::Secs(3600.0);
+
+/// An `int` argument that is not a `bool` (`min_ram`, `max_ram`): read as [`WaitSecs`] is, so
+/// that [`Whole::get`] can name the argument.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Whole {
+    /// An `int`.
+    Int(i64),
+    /// `True` or `False`.
+    Bool,
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Whole {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_instance_of::<PyBool>() {
+            return Ok(Whole::Bool);
+        }
+        obj.extract::<i64>().map(Whole::Int)
+    }
+}
+
+impl Whole {
+    /// The int, or a `TypeError` naming `name` for a bool.
+    pub(crate) fn get(value: Option<Whole>, name: &str) -> PyResult<Option<i64>> {
+        match value {
+            None => Ok(None),
+            Some(Whole::Int(n)) => Ok(Some(n)),
+            Some(Whole::Bool) => Err(PyTypeError::new_err(format!(
+                "{name} must be an int or None, not bool"
+            ))),
+        }
+    }
+}
+
 /// Seconds for the waiter's argument `name`: finite, ≥ 0 (> 0 unless `zero_ok`; a value that
 /// rounds to 0 ns counts as 0) and at most [`MAX_WAIT_SECS`]; otherwise an `ims.ValidationError`
-/// (a `ValueError`) naming `name`, raised before anything is sent.
-fn wait_secs(py: Python<'_>, name: &str, secs: f64, zero_ok: bool) -> PyResult<Duration> {
+/// (a `ValueError`) naming `name`, raised before anything is sent. A bool is a `TypeError`.
+fn wait_secs(py: Python<'_>, name: &str, value: WaitSecs, zero_ok: bool) -> PyResult<Duration> {
+    let (secs, shown) = match value {
+        WaitSecs::Secs(secs) => (secs, secs.to_string()),
+        WaitSecs::Huge => (
+            f64::INFINITY,
+            "an int beyond the range of a float".to_owned(),
+        ),
+        WaitSecs::Bool => {
+            return Err(PyTypeError::new_err(format!(
+                "{name} must be a number of seconds, not bool"
+            )));
+        }
+    };
     let accepted = (0.0..=MAX_WAIT_SECS)
         .contains(&secs)
         .then(|| Duration::try_from_secs_f64(secs).ok())
@@ -65,7 +147,7 @@ fn wait_secs(py: Python<'_>, name: &str, secs: f64, zero_ok: bool) -> PyResult<D
     accepted.ok_or_else(|| {
         let bound = if zero_ok { ">= 0" } else { "> 0" };
         let message = format!(
-            "must be a number of seconds {bound} and at most {MAX_WAIT_SECS} (366 days), got {secs}"
+            "must be a number of seconds {bound} and at most {MAX_WAIT_SECS} (366 days), got {shown}"
         );
         let violation = Violation::new(name, Rule::Range, message.clone());
         match ValidationErrors::from_violations(vec![violation]) {
@@ -78,9 +160,9 @@ fn wait_secs(py: Python<'_>, name: &str, secs: f64, zero_ok: bool) -> PyResult<D
 /// The waiter's options from `wait_job`'s arguments, every one checked before anything is sent.
 pub(crate) fn wait_options(
     py: Python<'_>,
-    timeout: f64,
-    interval: Option<f64>,
-    first_delay: Option<f64>,
+    timeout: WaitSecs,
+    interval: Option<WaitSecs>,
+    first_delay: Option<WaitSecs>,
 ) -> PyResult<WaitOptions> {
     let mut options = WaitOptions {
         timeout: wait_secs(py, "timeout", timeout, true)?,
@@ -200,10 +282,12 @@ impl Client {
         description: Option<String>,
         tags: Option<&Bound<'_, PyAny>>,
         legacy_tags: Option<&Bound<'_, PyAny>>,
-        min_ram: Option<i64>,
-        max_ram: Option<i64>,
+        min_ram: Option<Whole>,
+        max_ram: Option<Whole>,
         enterprise_project_id: Option<String>,
     ) -> PyResult<WholeImageRequest> {
+        let min_ram = Whole::get(min_ram, "min_ram")?;
+        let max_ram = Whole::get(max_ram, "max_ram")?;
         // Core's builder: the source rule (`Source::from_ids`) and every other rule, reported in
         // the same words as for JSON and the CLI.
         let mut b = WholeImageRequest::builder(name).source_ids(
@@ -338,8 +422,8 @@ impl Client {
         description: Option<String>,
         tags: Option<&Bound<'_, PyAny>>,
         legacy_tags: Option<&Bound<'_, PyAny>>,
-        min_ram: Option<i64>,
-        max_ram: Option<i64>,
+        min_ram: Option<Whole>,
+        max_ram: Option<Whole>,
         enterprise_project_id: Option<String>,
     ) -> PyResult<String> {
         let request = Client::request_from_kwargs(
@@ -400,14 +484,17 @@ impl Client {
     ///
     /// Raises `JobFailedError` (`.job`) on FAIL, `WaitTimeoutError` (`.job`: the last seen, or
     /// `None`) when `timeout` passes.
-    #[pyo3(signature = (job_id, *, timeout = 3600.0, interval = None, first_delay = None, on_progress = None))]
+    #[pyo3(
+        signature = (job_id, *, timeout = DEFAULT_WAIT_TIMEOUT, interval = None, first_delay = None, on_progress = None),
+        text_signature = "($self, job_id, *, timeout=3600.0, interval=None, first_delay=None, on_progress=None)"
+    )]
     fn wait_job(
         &self,
         py: Python<'_>,
         job_id: &str,
-        timeout: f64,
-        interval: Option<f64>,
-        first_delay: Option<f64>,
+        timeout: WaitSecs,
+        interval: Option<WaitSecs>,
+        first_delay: Option<WaitSecs>,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Job> {
         let id = JobId::new(job_id).into_py_result(py)?;
@@ -435,12 +522,15 @@ impl Client {
     /// seconds (and `backoff`, `jitter`, `transient_error_budget`); raises what `wait_job`
     /// raises for bad ones. Private: for tests that pin the documented defaults.
     #[staticmethod]
-    #[pyo3(signature = (*, timeout = 3600.0, interval = None, first_delay = None))]
+    #[pyo3(
+        signature = (*, timeout = DEFAULT_WAIT_TIMEOUT, interval = None, first_delay = None),
+        text_signature = "(*, timeout=3600.0, interval=None, first_delay=None)"
+    )]
     fn _wait_options<'py>(
         py: Python<'py>,
-        timeout: f64,
-        interval: Option<f64>,
-        first_delay: Option<f64>,
+        timeout: WaitSecs,
+        interval: Option<WaitSecs>,
+        first_delay: Option<WaitSecs>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let o = wait_options(py, timeout, interval, first_delay)?;
         let d = PyDict::new(py);

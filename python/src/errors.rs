@@ -9,12 +9,13 @@
 //! | `Transport`, `Timeout` | `TransportError` | `timeout`, `not_sent` |
 //! | `Api` | `ApiError` | `status`, `code`, `message`, `request_id`, `hint`, `signed_request` |
 //! | `InvalidResponse` | `InvalidResponseError` | `status`, `message`, `request_id` |
-//! | `JobFailed` | `JobFailedError` | `job` |
+//! | `JobFailed` | `JobFailedError` | `job_id`, `job` |
 //! | `WaitTimeout` | `WaitTimeoutError` | `job_id`, `elapsed`, `job` (last seen, or `None`) |
 //! | `Cancelled` | `CancelledError` | `job_id`, `job` (last seen, or `None`) |
 //!
 //! Every exception's `str()` is core's one-sentence `Display`, and its `kind` is core's
-//! `ErrorKind::as_str()`.
+//! `ErrorKind::as_str()`. Every one pickles with its attributes (`ImsError.__reduce__`, and
+//! `ims.Job`'s own).
 
 use ims_core::Error;
 use ims_core::validate::ValidationErrors;
@@ -118,6 +119,7 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
             "InvalidResponseError"
         }
         Error::JobFailed { job } => {
+            kw.set_item("job_id", job.job_id.as_str())?;
             kw.set_item("job", job_object(py, Some(job))?)?;
             "JobFailedError"
         }

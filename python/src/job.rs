@@ -1,5 +1,7 @@
 //! `ims.Job`: an immutable job document.
 
+use std::hash::{Hash, Hasher};
+
 use ims_core::model::{Job as CoreJob, JobStatus};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -38,6 +40,10 @@ fn status_member<'py>(py: Python<'py>, status: &JobStatus) -> PyResult<Bound<'py
 ///
 /// `status` is an `ims.JobStatus` (a `str` enum, so `job.status == "SUCCESS"` holds); a status
 /// the client does not know reads as `JobStatus.UNKNOWN` (the raw text stays in `to_dict()`).
+///
+/// Hashable, consistently with `==`: equal jobs are the same document, and the hash is the
+/// document's (so jobs go in sets and dict keys, as the stub lets type checkers accept). Pickles
+/// (and copies) to an equal job.
 #[pyclass(frozen, eq, module = "ims", name = "Job")]
 #[derive(PartialEq)]
 pub struct Job {
@@ -73,6 +79,22 @@ impl Job {
         CoreJob::from_value(value)
             .map(Job::new)
             .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// The job read back from its document's JSON text, as `__reduce__` hands it to pickle.
+    /// Private: the one way back for pickle and copy.
+    #[staticmethod]
+    fn _from_json(text: &str) -> PyResult<Job> {
+        CoreJob::from_json(text)
+            .map(Job::new)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Pickles as the document as received (`Job._from_json(text)`): the copy is equal, every
+    /// field and `to_dict()` alike.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let rebuild = slf.get_type().getattr("_from_json")?;
+        Ok((rebuild, (slf.get().inner.to_json(),)))
     }
 
     /// The job id.
@@ -149,6 +171,15 @@ impl Job {
             let value = serde_json::to_value(&self.inner).unwrap_or(serde_json::Value::Null);
             convert::to_py(py, &value)
         }
+    }
+
+    /// The hash of the job id and the document as received: `==` compares every field and
+    /// that document, so equal jobs hash alike.
+    fn __hash__(&self) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.inner.job_id.hash(&mut hasher);
+        self.inner.raw.as_str().hash(&mut hasher);
+        hasher.finish()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

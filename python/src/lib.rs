@@ -6,7 +6,7 @@
 //!
 //! * [`client::Client`]: `ims.Client` (create, query, wait; blocking calls release the GIL).
 //! * [`aio::AsyncClient`]: `ims._ims._AsyncClient`, the engine of `ims.AsyncClient` (asyncio),
-//!   on a tokio runtime of one worker.
+//!   on a tokio runtime of one worker per process ([`bridge`], which hands results to asyncio).
 //! * [`job::Job`]: `ims.Job`, an immutable job document.
 //! * [`emulator::Emulator`]: `ims._ims._Emulator`, the in-process emulator behind
 //!   `ims.testing.Emulator`.
@@ -19,6 +19,7 @@
 use pyo3::prelude::*;
 
 pub mod aio;
+pub mod bridge;
 pub mod client;
 pub mod convert;
 #[cfg(feature = "emulator")]

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use ims_core::client::{ClientAuth, MAX_POOL_IDLE_TIMEOUT, ProxyUrl, RetryPolicy};
+use ims_core::client::{ClientAuth, MAX_ATTEMPTS, MAX_POOL_IDLE_TIMEOUT, ProxyUrl, RetryPolicy};
 use ims_core::sign::Algorithm;
 use ims_core::{ClientConfig, Credentials, JobEndpoint};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString};
 
@@ -59,8 +59,10 @@ pub const KEYWORDS: &[Keyword] = &[
     setting("endpoint", |d, a| set(&mut d.config.endpoint, a.text()?)),
     credential("ak", |d, a| set(&mut d.ak, a.text()?)),
     credential("sk", |d, a| set(&mut d.sk, a.text()?)),
+    // "" (or blanks) is no token, as in the C ABI and core's credentials, which drop it.
     credential("security_token", |d, a| {
-        set(&mut d.security_token, a.text()?)
+        let token = a.text()?.filter(|t| !t.trim().is_empty());
+        set(&mut d.security_token, token)
     }),
     credential("auth_token", |d, a| set(&mut d.auth_token, a.text()?)),
     setting("project_id", |d, a| {
@@ -255,24 +257,45 @@ impl Arg<'_, '_> {
         Ok(b.is_true())
     }
 
-    /// A positive number of seconds, or `None`.
+    /// A `TypeError` for `True`/`False` where a number is expected: `bool` is an `int` to
+    /// Python, but `timeout=True` is a mistake, not one second.
+    fn refuse_bool(&self, expected: &str) -> PyResult<()> {
+        if self.value.is_instance_of::<PyBool>() {
+            return Err(self.type_error(expected));
+        }
+        Ok(())
+    }
+
+    /// A positive number of seconds (at least a nanosecond), or `None`.
     fn seconds(&self) -> PyResult<Option<Duration>> {
         if self.value.is_none() {
             return Ok(None);
         }
-        let secs: f64 = self
-            .value
-            .extract()
-            .map_err(|_| self.type_error("a number of seconds or None"))?;
+        let expected = "a number of seconds or None";
+        self.refuse_bool(expected)?;
+        let secs: f64 = match self.value.extract() {
+            Ok(secs) => secs,
+            // An int beyond a float (`10**400`).
+            Err(e) if e.is_instance_of::<PyOverflowError>(self.value.py()) => {
+                return Err(self.config_error(format!("{} is too large", self.name)));
+            }
+            Err(_) => return Err(self.type_error(expected)),
+        };
         if !(secs.is_finite() && secs > 0.0) {
             return Err(self.config_error(format!(
                 "{} must be a positive number of seconds, got {secs}",
                 self.name
             )));
         }
-        Duration::try_from_secs_f64(secs)
-            .map(Some)
-            .map_err(|_| self.config_error(format!("{} is too large: {secs}", self.name)))
+        match Duration::try_from_secs_f64(secs) {
+            // Positive, but less than a nanosecond: it would be a timeout of zero.
+            Ok(d) if d.is_zero() => Err(self.config_error(format!(
+                "{} must be a positive number of seconds, got {secs} (less than a nanosecond)",
+                self.name
+            ))),
+            Ok(d) => Ok(Some(d)),
+            Err(_) => Err(self.config_error(format!("{} is too large: {secs}", self.name))),
+        }
     }
 
     /// A number of seconds above zero and at most `max`, or `None`; anything else is a config
@@ -311,25 +334,33 @@ impl Arg<'_, '_> {
         })
     }
 
-    /// An attempt count (at least 1) as a retry policy, or `None`.
+    /// An attempt count from 1 (never retry) to core's limit ([`MAX_ATTEMPTS`]) as a retry
+    /// policy, or `None`.
     fn max_attempts(&self) -> PyResult<Option<RetryPolicy>> {
         if self.value.is_none() {
             return Ok(None);
         }
-        let out_of_range = || self.config_error(format!("{} must be 1 to {}", self.name, u32::MAX));
-        let Ok(n) = self.value.extract::<i64>() else {
-            return Err(if self.value.is_instance_of::<PyInt>() {
-                out_of_range()
-            } else {
-                self.type_error("an int or None")
-            });
-        };
-        if n < 1 {
-            return Err(
-                self.config_error("max_attempts must be at least 1 (1 = never retry)".to_owned())
-            );
+        self.refuse_bool("an int or None")?;
+        if !self.value.is_instance_of::<PyInt>() {
+            return Err(self.type_error("an int or None"));
         }
-        let max_attempts = u32::try_from(n).map_err(|_| out_of_range())?;
+        let out_of_range = || {
+            // An int's text: never a secret.
+            let shown = self
+                .value
+                .str()
+                .map_or_else(|_| "?".to_owned(), |s| s.to_string());
+            self.config_error(format!(
+                "{} must be 1 (never retry) to {MAX_ATTEMPTS}, got {shown}",
+                self.name
+            ))
+        };
+        let max_attempts = self
+            .value
+            .extract::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_ATTEMPTS).contains(n))
+            .ok_or_else(out_of_range)?;
         Ok(Some(RetryPolicy {
             max_attempts,
             ..RetryPolicy::default()
@@ -342,6 +373,7 @@ impl Arg<'_, '_> {
             return Ok(None);
         }
         let max = ims_core::client::MAX_CONCURRENT_REQUESTS;
+        self.refuse_bool("an int or None")?;
         let Ok(n) = self.value.extract::<i64>() else {
             return Err(if self.value.is_instance_of::<PyInt>() {
                 self.config_error(format!("{} must be 1 to {max}", self.name))

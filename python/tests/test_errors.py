@@ -382,3 +382,145 @@ def test_max_concurrent_requests_is_validated(doors: Doors) -> None:
     assert "max_concurrent_requests" in str(type_info.value)
     assert doors(region="cn-north-4", max_concurrent_requests=1)
     assert doors.from_env("cn-north-4", max_concurrent_requests=65535)
+
+
+# -- pickling (issue #21, item 21): errors cross process boundaries with their attributes -----
+
+#: A job document as the service writes it (keys in its order, not sorted).
+JOB_DOC = (
+    '{"status": "FAIL", "job_id": "4010a32b5f909853015f90aaa24b0015",'
+    ' "job_type": "imsCreateWholeImageByInstanceJob", "begin_time": "2026-12-01T10:00:00.000Z",'
+    ' "entities": {"process_percent": 40, "image_name": "nightly"},'
+    ' "error_code": "IMG.0010", "fail_reason": "The ECS has in-progress tasks.", "extra": [1, 2]}'
+)
+
+
+def _job() -> ims.Job:
+    import json
+
+    return ims.Job.from_dict(json.loads(JOB_DOC))
+
+
+def _round_trips() -> list[Any]:
+    """A copy of each error class, built by hand with every attribute set."""
+    job = _job()
+    return [
+        ims.ImsError("plain", kind="custom"),
+        ims.ValidationError("bad", errors=[("name", "required", "is required")]),
+        ims.CredentialsError("no credentials"),
+        ims.ConfigError("no endpoint"),
+        ims.SigningError("cannot sign"),
+        ims.TransportError("refused", timeout=True, not_sent=True, kind="timeout"),
+        ims.ApiError(
+            "boom",
+            status=503,
+            code="IMG.0503",
+            message="busy",
+            request_id="r1",
+            hint="retry later",
+            signed_request="POST\n/v1\n",
+        ),
+        ims.InvalidResponseError("garbled", status=200, message="not JSON", request_id="r2"),
+        ims.JobFailedError("failed", job=job),
+        ims.WaitTimeoutError("too slow", job_id=job.job_id, elapsed=1.5, job=job),
+        ims.WaitTimeoutError("too slow", job_id="j", elapsed=0.5, job=None),
+        ims.CancelledError("cancelled", job_id=job.job_id, job=job),
+        ims.CancelledError("cancelled", job_id="j", job=None),
+    ]
+
+
+def _assert_same_error(again: BaseException, e: BaseException) -> None:
+    assert type(again) is type(e)
+    assert again.args == e.args and str(again) == str(e)
+    assert vars(again) == vars(e), (vars(again), vars(e))
+    assert getattr(again, "kind") == getattr(e, "kind")
+
+
+def test_a_job_pickles_to_an_equal_job() -> None:
+    import copy
+
+    job = _job()
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(job, protocol))
+        assert isinstance(again, ims.Job)
+        assert again == job and hash(again) == hash(job)
+        assert again.to_dict() == job.to_dict()
+        assert repr(again) == repr(job)
+    assert copy.copy(job) == job and copy.deepcopy(job) == job
+
+
+def test_a_job_from_the_service_pickles_to_an_equal_job(emu: Emulator, door: Door) -> None:
+    emu.update(job_seconds=0)
+    job_id = door.create_whole_image(name="pickle", backup_id=BACKUP_ID)
+    for job in (door.job_status(job_id), door.wait_job(job_id, first_delay=0, interval=FAST)):
+        again = pickle.loads(pickle.dumps(job))
+        assert again == job and again.status is job.status and again.image_id == job.image_id
+
+
+@pytest.mark.parametrize("error", _round_trips(), ids=lambda e: type(e).__name__)
+def test_every_error_pickles_with_its_attributes(error: BaseException) -> None:
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        _assert_same_error(pickle.loads(pickle.dumps(error, protocol)), error)
+
+
+def test_job_failed_error_names_its_job_id(emu: Emulator, door: Door) -> None:
+    emu.fail_next_jobs(1, "IMG.0010", "busy")
+    job_id = door.create_whole_image(name="doomed", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+    with pytest.raises(ims.JobFailedError) as info:
+        door.wait_job(job_id, interval=FAST)
+    assert info.value.job_id == job_id == info.value.job.job_id
+    # By hand, the job's id unless one is given.
+    assert ims.JobFailedError("failed", job=_job()).job_id == _job().job_id
+
+
+def test_errors_from_the_service_pickle_with_their_attributes(
+    emu: Emulator, door: Door
+) -> None:
+    raised: list[BaseException] = []
+    emu.fail_next_jobs(1, "IMG.0010", "busy")
+    job_id = door.create_whole_image(name="doomed", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+    with pytest.raises(ims.JobFailedError) as failed:
+        door.wait_job(job_id, interval=FAST)
+    raised.append(failed.value)
+    emu.update(job_seconds=60)
+    job_id = door.create_whole_image(name="slow", backup_id=BACKUP_ID)
+    with pytest.raises(ims.WaitTimeoutError) as timed_out:
+        door.wait_job(job_id, timeout=0.2, interval=FAST)
+    raised.append(timed_out.value)
+    with pytest.raises(ims.CancelledError) as cancelled:
+        door.wait_job(job_id, interval=FAST, on_progress=lambda job: False)
+    raised.append(cancelled.value)
+    with pytest.raises(ims.ValidationError) as invalid:
+        door.create_whole_image(name=" bad ", backup_id=BACKUP_ID)
+    raised.append(invalid.value)
+    with pytest.raises(ims.ApiError) as api:
+        door.create_whole_image(name="again", backup_id=BACKUP_ID)
+    raised.append(api.value)
+    for error in raised:
+        _assert_same_error(pickle.loads(pickle.dumps(error)), error)
+
+
+def _wait_in_a_worker(url: str, ak: str, sk: str, project_id: str, job_id: str) -> ims.Job:
+    """Runs in a ProcessPoolExecutor's worker."""
+    client = ims.Client(endpoint=url, ak=ak, sk=sk, project_id=project_id)
+    return client.wait_job(job_id, interval=FAST)
+
+
+def test_a_process_pool_raises_the_real_job_failed_error(emu: Emulator, client: ims.Client) -> None:
+    import concurrent.futures
+    import multiprocessing
+
+    emu.fail_next_jobs(1, "IMG.0010", "The ECS has in-progress tasks.")
+    job_id = client.create_whole_image(name="doomed", instance_id=INSTANCE_ID, vault_id=VAULT_ID)
+    # spawn: a fresh interpreter for the worker (this process runs the emulator's threads).
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        future = pool.submit(
+            _wait_in_a_worker, emu.url, emu.ak, emu.sk, emu.project_id, job_id
+        )
+        with pytest.raises(ims.JobFailedError) as info:
+            future.result(timeout=60)
+    e = info.value
+    assert e.kind == "job_failed" and e.job_id == job_id
+    assert e.job.job_id == job_id and e.job.status is ims.JobStatus.FAIL
+    assert (e.job.error_code, e.job.fail_reason) == ("IMG.0010", "The ECS has in-progress tasks.")

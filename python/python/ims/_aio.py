@@ -57,7 +57,7 @@ class AsyncClient:
     - ``legacy_job_endpoint``: query jobs at /v1/{project_id}/jobs/{job_id}.
     - ``algorithm``: SDK-HMAC-SHA256 (default), SDK-HMAC-SM3 or V11-HMAC-SHA256.
     - ``user_agent_suffix``: appended to the User-Agent.
-    - ``max_attempts``: tries per call, at least 1 (1 = never retry).
+    - ``max_attempts``: tries per call, 1 (never retry) to 100.
     - ``ca_pem`` (PEM text) and ``ca_file`` (a PEM file) add trusted CAs.
     - ``proxy``: a proxy URL for every request (its user:password never shown).
 

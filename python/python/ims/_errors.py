@@ -2,7 +2,8 @@
 
 Every error raised by the library is an :class:`ImsError`; ``str(error)`` is one lowercase
 sentence naming the service code and the request id when there is one, and ``error.kind`` is a
-stable name (``"validation"``, ``"api"``, ...). No secret is ever part of an error.
+stable name (``"validation"``, ``"api"``, ...). No secret is ever part of an error. Every error
+pickles with its attributes (``ProcessPoolExecutor`` hands it back as it was raised).
 
 ::
 
@@ -14,7 +15,7 @@ stable name (``"validation"``, ``"api"``, ...). No secret is ever part of an err
     ├── TransportError                         .timeout, .not_sent
     ├── ApiError                               .status, .code, .message, .request_id, .hint, .signed_request
     ├── InvalidResponseError                   .status, .message, .request_id
-    ├── JobFailedError                         .job
+    ├── JobFailedError                         .job_id, .job
     ├── WaitTimeoutError                       .job_id, .elapsed, .job
     └── CancelledError                         .job_id, .job
 """
@@ -36,6 +37,17 @@ class ImsError(Exception):
         super().__init__(*args)
         if kind is not None:
             self.kind = kind
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickle's default for exceptions calls `cls(*args)`, which misses the keyword-only
+        # attributes (and fails where one is required, as `job`): rebuild without `__init__`,
+        # then restore every attribute.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[ImsError], args: tuple[object, ...]) -> ImsError:
+    """An error of class ``cls`` with ``args`` and no attributes yet (for unpickling)."""
+    return cls.__new__(cls, *args)
 
 
 class ValidationError(ImsError, ValueError):
@@ -153,12 +165,16 @@ class InvalidResponseError(ImsError):
 
 
 class JobFailedError(ImsError):
-    """The job ended in ``FAIL``; ``job`` has its ``error_code`` and ``fail_reason``."""
+    """The job ended in ``FAIL``; ``job`` has its ``error_code`` and ``fail_reason``, ``job_id``
+    is its id (as ``WaitTimeoutError.job_id`` and ``CancelledError.job_id``)."""
 
     kind = "job_failed"
 
-    def __init__(self, *args: object, job: Job, kind: str | None = None) -> None:
+    def __init__(
+        self, *args: object, job: Job, job_id: str | None = None, kind: str | None = None
+    ) -> None:
         super().__init__(*args, kind=kind)
+        self.job_id = job.job_id if job_id is None else job_id
         self.job = job
 
 

@@ -150,7 +150,8 @@ class _Waiter:
 
 @final
 class Job:
-    """An asynchronous job document. Immutable."""
+    """An asynchronous job document. Immutable, hashable (equal jobs hash alike) and
+    picklable (to an equal job)."""
 
     @staticmethod
     def from_dict(doc: Mapping[str, Any]) -> Job: ...
@@ -177,6 +178,10 @@ class Job:
     @property
     def end_time(self) -> Optional[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> Tuple[Callable[[str], Job], Tuple[str]]: ...
+    @staticmethod
+    def _from_json(text: str) -> Job: ...
 
 @final
 class _Emulator:
