@@ -14,6 +14,8 @@
 #   IMS_C_TESTS_PREFIX       an install prefix (scripts/install-c.sh): the quick start is then
 #                            also built with `pkg-config --cflags --libs ims` from there
 #   IMS_C_TESTS_NESTED       1 when called by scripts/c-tests.sh (it prints the totals)
+#   IMS_C_TESTS_ONLY         run only these programs (names, space-separated), for a quick look
+#   IMS_C_TESTS_KEEP         1 keeps the work folder (logs, valgrind reports) and prints it
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -43,7 +45,11 @@ cleanup() {
         kill "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
-    rm -rf "$WORK"
+    if [ "${IMS_C_TESTS_KEEP:-0}" = 1 ]; then
+        echo "work folder kept: $WORK"
+    else
+        rm -rf "$WORK"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -73,6 +79,9 @@ fi
 programs=()
 build() { # name, compiler command...
     local name=$1; shift
+    if [ -n "${IMS_C_TESTS_ONLY:-}" ] && [[ " $IMS_C_TESTS_ONLY " != *" $name "* ]]; then
+        return 0
+    fi
     if "$@" 2> "$WORK/$name.build.err"; then
         programs+=("$name")
     else

@@ -44,7 +44,7 @@ fn handle() -> Result<tokio::runtime::Handle> {
     }
     // A parent's runtime, inherited through fork(): never dropped here (see the module docs).
     if let Some(inherited) = io.take() {
-        std::mem::forget(inherited);
+        super::process::keep_forever(inherited.handle);
     }
     let handle = start()?;
     *io = Some(Io {
@@ -55,20 +55,29 @@ fn handle() -> Result<tokio::runtime::Handle> {
 }
 
 /// Starts the `ims-io` thread with a current-thread runtime (I/O and timers) that runs every
-/// task handed to it until the process exits.
+/// task handed to it until the process exits. The runtime itself lives in a static (never
+/// dropped), so that a forked child, whose copy of the thread is gone, still reaches it.
 fn start() -> Result<tokio::runtime::Handle> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .thread_name("ims-io-blocking")
         .build()
         .map_err(|e| Error::Config(format!("cannot start the I/O runtime: {e}")))?;
-    let handle = runtime.handle().clone();
+    let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(runtime));
+    RUNTIMES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(runtime);
     std::thread::Builder::new()
         .name("ims-io".to_owned())
         .spawn(move || runtime.block_on(std::future::pending::<()>()))
         .map_err(|e| Error::Config(format!("cannot start the I/O thread: {e}")))?;
-    Ok(handle)
+    Ok(runtime.handle().clone())
 }
+
+/// Every I/O runtime this process started (one, and one more per fork that called): kept
+/// reachable for the life of the process.
+static RUNTIMES: Mutex<Vec<&'static tokio::runtime::Runtime>> = Mutex::new(Vec::new());
 
 /// Why [`run`] returned without the future's output.
 #[derive(Debug)]
