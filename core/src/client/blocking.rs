@@ -216,7 +216,7 @@ impl Client {
                 stop: &mut on_tick,
             });
             let poll = async move { inner.job_via(&id, which).await };
-            let result = match io::run(poll, Some(waiter.deadline()), check) {
+            let result = match io::run(poll, Some(waiter.poll_deadline()), check) {
                 Ok(result) => result,
                 Err(Stopped::Deadline) => return Err(waiter.timed_out()),
                 Err(Stopped::Interrupted) => return Err(waiter.cancelled()),

@@ -42,7 +42,9 @@ pub use config::{
 };
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
 pub use skew::MAX_SKEW_CORRECTION_SECS;
-pub use wait::{Control, MAX_BACKOFF, MAX_WAIT_DURATION, Progress, WaitObserver, WaitOptions};
+pub use wait::{
+    Control, FIRST_POLL_BUDGET, MAX_BACKOFF, MAX_WAIT_DURATION, Progress, WaitObserver, WaitOptions,
+};
 
 use retry::Idempotency;
 use transport::Call;

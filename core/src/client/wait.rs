@@ -237,7 +237,8 @@ impl WaitObserver for Silent {
 /// The timeout is a deadline for the whole wait: sleeps end by it, and a poll (with its slot
 /// queue, credential and project lookups, attempts and backoffs) is cut when it passes. The
 /// last sleep ends a little before the deadline (a tenth of the timeout, at most 1 s), so that
-/// the last poll has time to be answered.
+/// the last poll has time to be answered. Every wait polls at least once: the first poll has at
+/// least [`FIRST_POLL_BUDGET`], whatever the timeout (a timeout of 0 means "check once").
 pub(crate) struct Waiter<'a> {
     job_id: &'a JobId,
     options: &'a WaitOptions,
@@ -251,6 +252,9 @@ pub(crate) struct Waiter<'a> {
     transient: u32,
     next_sleep: Duration,
 }
+
+/// The least time the first poll of a wait has, whatever its timeout: a wait always asks once.
+pub const FIRST_POLL_BUDGET: Duration = Duration::from_secs(1);
 
 /// The waiter's next step.
 pub(crate) enum Next {
@@ -300,9 +304,16 @@ impl<'a> Waiter<'a> {
         self.start
     }
 
-    /// When the wait gives up: no poll outlives it.
-    pub(crate) fn deadline(&self) -> Instant {
-        self.deadline
+    /// When the poll starting now is cut: the deadline, except that the first poll of a wait
+    /// has at least [`FIRST_POLL_BUDGET`] (a wait with a tiny timeout still asks once).
+    pub(crate) fn poll_deadline(&self) -> Instant {
+        let tried = self.polls > 0 || self.transient > 0;
+        if tried {
+            return self.deadline;
+        }
+        let now = Instant::now();
+        now.checked_add(FIRST_POLL_BUDGET)
+            .map_or(self.deadline, |floor| floor.max(self.deadline))
     }
 
     /// What comes next: a poll at some time, or (when no poll fits before the deadline any
@@ -311,7 +322,8 @@ impl<'a> Waiter<'a> {
     pub(crate) fn next(&self) -> Next {
         let now = Instant::now();
         let tried = self.polls > 0 || self.transient > 0;
-        if now >= self.deadline || (tried && now >= self.last_start) {
+        // Every wait asks at least once, even with a timeout of 0 ("check once").
+        if tried && (now >= self.deadline || now >= self.last_start) {
             return Next::TimeOutAt(self.deadline);
         }
         let scheduled = now.checked_add(self.next_sleep).unwrap_or(self.last_start);
@@ -418,7 +430,7 @@ impl Inner {
                 return Err(waiter.timed_out());
             }
             let poll = self.job_via(job_id, self.job_endpoint);
-            let result = match tokio::time::timeout_at(waiter.deadline().into(), poll).await {
+            let result = match tokio::time::timeout_at(waiter.poll_deadline().into(), poll).await {
                 Ok(result) => result,
                 Err(_) => return Err(waiter.timed_out()),
             };
