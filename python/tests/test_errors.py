@@ -164,6 +164,19 @@ def test_wait_timeout_error(emu: Emulator, door: Door) -> None:
     assert e.job is not None and e.job.status in ("INIT", "RUNNING")
 
 
+def test_wait_timeout_is_a_deadline_behind_a_slow_gateway(emu: Emulator, door: Door) -> None:
+    emu.update(job_seconds=60)
+    job_id = door.create_whole_image(name="slow-gateway", backup_id=BACKUP_ID)
+    # Every job answer takes 6 s: the wait's own timeout must still end it after about 1 s.
+    emu.inject("job", "delay", 100, delay=6)
+    started = time.monotonic()
+    with pytest.raises(ims.WaitTimeoutError):
+        door.wait_job(job_id, timeout=1, interval=0.1, first_delay=0)
+    elapsed = time.monotonic() - started
+    emu.clear_faults()
+    assert elapsed < 2.0, elapsed
+
+
 def test_cancelled_error(emu: Emulator, door: Door) -> None:
     emu.update(job_seconds=60)
     job_id = door.create_whole_image(name="cancel", backup_id=BACKUP_ID)
