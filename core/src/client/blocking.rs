@@ -1,6 +1,6 @@
-//! The blocking door: [`Client`] hands each exchange of the shared async implementation to
-//! the process-wide I/O runtime ([`super::io`]) and waits for the answer on the calling
-//! thread, where it also sleeps between polls and calls the wait's observer.
+//! The blocking door: [`Client`] runs each exchange of the shared async implementation on the
+//! process's runtime, driven from the calling thread ([`super::io`]), and sleeps between polls
+//! and calls the wait's observer on that thread, outside the runtime.
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,12 +18,13 @@ use crate::model::{Job, WholeImageRequest};
 
 /// The IMS client for blocking code. See the crate docs for an example.
 ///
-/// Cheap to clone (one `Arc`), `Send + Sync`: share one across threads. Each call hands its
-/// exchanges to one I/O thread of the process (`ims-io`, started by the first blocking call)
-/// and waits for them on the calling thread, so it works from any thread (plain threads,
-/// `spawn_blocking`, `block_in_place`, C and Python threads) and no caller ever holds up
-/// another's I/O. A call made on an async task's own thread blocks that thread until the
-/// answer comes (like any blocking call there): use [`super::AsyncClient`] in async code.
+/// Cheap to clone (one `Arc`), `Send + Sync`: share one across threads. Each call drives the
+/// process's runtime from the calling thread, or waits while another call drives it
+/// ([`super::io`]); only the library's code runs inside, so no caller's callback ever holds
+/// up another's I/O. It works from any thread: plain threads, C and Python threads, and
+/// inside a tokio context (`spawn_blocking`, `block_in_place`), where a scoped thread drives
+/// the call. A call made on an async task's own thread blocks that thread until the answer
+/// comes (like any blocking call there): use [`super::AsyncClient`] in async code.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,

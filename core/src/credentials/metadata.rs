@@ -382,7 +382,7 @@ impl CredentialProvider for MetadataProvider {
         }
         // A thread of its own, never in any runtime's context, with a runtime made for this
         // refresh: refreshes are rare (about once an hour), nothing survives them, and it works
-        // from any thread (inside spawn_blocking, on the blocking client's I/O thread, after
+        // from any thread (inside spawn_blocking or a runtime's own thread, after
         // fork()).
         let state = &self.state;
         std::thread::scope(|scope| {
