@@ -110,12 +110,7 @@ fn drive<O>(
     let mut future = std::pin::pin!(future);
     loop {
         let now = Instant::now();
-        let mut until = deadline;
-        if let Some(c) = &check {
-            let next = now.checked_add(c.every).unwrap_or(now);
-            until = Some(until.map_or(next, |d| d.min(next)));
-        }
-        let Some(until) = until else {
+        let Some(until) = wake_at(now, deadline, check.as_ref()) else {
             return Ok(rt.block_on(future.as_mut()));
         };
         if let Ok(output) = rt.block_on(tokio::time::timeout_at(until.into(), future.as_mut())) {
@@ -161,12 +156,7 @@ fn on_a_thread_of_its_own<T: Send + 'static>(
         });
         loop {
             let now = Instant::now();
-            let mut until = deadline;
-            if let Some(c) = &check {
-                let next = now.checked_add(c.every).unwrap_or(now);
-                until = Some(until.map_or(next, |d| d.min(next)));
-            }
-            let received = match until {
+            let received = match wake_at(now, deadline, check.as_ref()) {
                 None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
                 Some(until) => rx.recv_timeout(until.saturating_duration_since(now)),
             };
@@ -192,6 +182,16 @@ fn on_a_thread_of_its_own<T: Send + 'static>(
             }
         }
     })
+}
+
+/// When a waiting caller next wakes: at the deadline or at the check's next turn, whichever
+/// comes first (`None`: neither, wait for the answer).
+fn wake_at(now: Instant, deadline: Option<Instant>, check: Option<&Check<'_>>) -> Option<Instant> {
+    let turn = check.map(|c| now.checked_add(c.every).unwrap_or(now));
+    match (deadline, turn) {
+        (Some(d), Some(t)) => Some(d.min(t)),
+        (d, t) => d.or(t),
+    }
 }
 
 /// `future`'s output, or `None` as soon as `cancel` is notified (the future is then dropped).
