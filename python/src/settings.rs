@@ -298,16 +298,23 @@ impl Arg<'_, '_> {
         }
     }
 
-    /// A number of seconds above zero and at most `max`, or `None`; anything else is a config
-    /// error naming the keyword and the range.
+    /// A number of seconds above zero and at most `max`, or `None`: a bool is refused and an
+    /// int beyond a float is too large, as for [`Arg::seconds`]; any other number out of the
+    /// range is a config error naming the keyword and the range.
     fn seconds_up_to(&self, max: Duration) -> PyResult<Option<Duration>> {
         if self.value.is_none() {
             return Ok(None);
         }
-        let secs: f64 = self
-            .value
-            .extract()
-            .map_err(|_| self.type_error("a number of seconds or None"))?;
+        let expected = "a number of seconds or None";
+        self.refuse_bool(expected)?;
+        let secs: f64 = match self.value.extract() {
+            Ok(secs) => secs,
+            // An int beyond a float (`10**400`).
+            Err(e) if e.is_instance_of::<PyOverflowError>(self.value.py()) => {
+                return Err(self.config_error(format!("{} is too large", self.name)));
+            }
+            Err(_) => return Err(self.type_error(expected)),
+        };
         let within = (secs.is_finite() && secs > 0.0)
             .then(|| Duration::try_from_secs_f64(secs).ok())
             .flatten()

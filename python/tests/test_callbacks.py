@@ -30,7 +30,7 @@ FAST = 0.02
 
 def within(seconds: float, what: str, scenario: Callable[[], T]) -> T:
     """Runs `scenario` on a daemon thread; fails when it is still running after `seconds`."""
-    out: List[Any] = []
+    out: List[T] = []
     errors: List[BaseException] = []
 
     def run() -> None:
@@ -188,8 +188,10 @@ def test_ctrl_c_interrupts_a_call_to_a_server_that_never_answers(
     emu: Emulator, client: ims.Client, operation: str
 ) -> None:
     job_id = client.create_whole_image(name="ctrl-c", backup_id="backup-ctrl-c")
-    endpoint = "create" if operation == "create" else "job"
-    emu.inject(endpoint, "delay", 1, delay=60)
+    if operation == "create":
+        emu.inject("create", "delay", 1, delay=60)
+    else:
+        emu.inject("job", "delay", 1, delay=60)
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     started = time.monotonic()
     timer.start()
