@@ -266,20 +266,27 @@ impl Arg<'_, '_> {
         Ok(())
     }
 
-    /// A positive number of seconds (at least a nanosecond), or `None`.
-    fn seconds(&self) -> PyResult<Option<Duration>> {
+    /// The value as a number of seconds, not yet judged, or `None`: a bool is a type error and
+    /// an int beyond a float (`10**400`) is too large.
+    fn raw_seconds(&self) -> PyResult<Option<f64>> {
         if self.value.is_none() {
             return Ok(None);
         }
         let expected = "a number of seconds or None";
         self.refuse_bool(expected)?;
-        let secs: f64 = match self.value.extract() {
-            Ok(secs) => secs,
-            // An int beyond a float (`10**400`).
+        match self.value.extract() {
+            Ok(secs) => Ok(Some(secs)),
             Err(e) if e.is_instance_of::<PyOverflowError>(self.value.py()) => {
-                return Err(self.config_error(format!("{} is too large", self.name)));
+                Err(self.config_error(format!("{} is too large", self.name)))
             }
-            Err(_) => return Err(self.type_error(expected)),
+            Err(_) => Err(self.type_error(expected)),
+        }
+    }
+
+    /// A positive number of seconds (at least a nanosecond), or `None`.
+    fn seconds(&self) -> PyResult<Option<Duration>> {
+        let Some(secs) = self.raw_seconds()? else {
+            return Ok(None);
         };
         if !(secs.is_finite() && secs > 0.0) {
             return Err(self.config_error(format!(
@@ -302,18 +309,8 @@ impl Arg<'_, '_> {
     /// int beyond a float is too large, as for [`Arg::seconds`]; any other number out of the
     /// range is a config error naming the keyword and the range.
     fn seconds_up_to(&self, max: Duration) -> PyResult<Option<Duration>> {
-        if self.value.is_none() {
+        let Some(secs) = self.raw_seconds()? else {
             return Ok(None);
-        }
-        let expected = "a number of seconds or None";
-        self.refuse_bool(expected)?;
-        let secs: f64 = match self.value.extract() {
-            Ok(secs) => secs,
-            // An int beyond a float (`10**400`).
-            Err(e) if e.is_instance_of::<PyOverflowError>(self.value.py()) => {
-                return Err(self.config_error(format!("{} is too large", self.name)));
-            }
-            Err(_) => return Err(self.type_error(expected)),
         };
         let within = (secs.is_finite() && secs > 0.0)
             .then(|| Duration::try_from_secs_f64(secs).ok())
