@@ -251,17 +251,17 @@ fn verify_signature(
             Some(_) => {}
         }
     }
-    if let Some(expires) = key.expires_at_unix {
-        if expires <= now {
-            return Err(AuthFailure {
-                code: "APIGW.0307".to_owned(),
-                message: format!(
-                    "{PREFIX}: the security token has expired (expired at {}, server time {})",
-                    clock::metadata_time(expires),
-                    clock::sdk_date(now)
-                ),
-            });
-        }
+    if let Some(expires) = key.expires_at_unix
+        && expires <= now
+    {
+        return Err(AuthFailure {
+            code: "APIGW.0307".to_owned(),
+            message: format!(
+                "{PREFIX}: the security token has expired (expired at {}, server time {})",
+                clock::metadata_time(expires),
+                clock::sdk_date(now)
+            ),
+        });
     }
     Ok(())
 }

@@ -119,10 +119,10 @@ fn drive<O>(
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(Stopped::Deadline);
         }
-        if let Some(c) = &mut check {
-            if (c.stop)() {
-                return Err(Stopped::Interrupted);
-            }
+        if let Some(c) = &mut check
+            && (c.stop)()
+        {
+            return Err(Stopped::Interrupted);
         }
     }
 }
@@ -172,11 +172,11 @@ fn on_a_thread_of_its_own<T: Send + 'static>(
                         cancel.notify_one();
                         return Err(Stopped::Deadline);
                     }
-                    if let Some(c) = &mut check {
-                        if (c.stop)() {
-                            cancel.notify_one();
-                            return Err(Stopped::Interrupted);
-                        }
+                    if let Some(c) = &mut check
+                        && (c.stop)()
+                    {
+                        cancel.notify_one();
+                        return Err(Stopped::Interrupted);
                     }
                 }
             }

@@ -47,10 +47,10 @@ impl Inner {
         if let Some(p) = self.known_project_id() {
             return Ok(p);
         }
-        if lookup.finished.load(Ordering::Acquire) != before {
-            if let Some(e) = last_failure.as_ref() {
-                return Err(e.shared_copy());
-            }
+        if lookup.finished.load(Ordering::Acquire) != before
+            && let Some(e) = last_failure.as_ref()
+        {
+            return Err(e.shared_copy());
         }
         let resolved = self.resolve_project().await;
         lookup.finished.fetch_add(1, Ordering::AcqRel);

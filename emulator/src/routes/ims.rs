@@ -52,31 +52,31 @@ pub(crate) fn create(state: &AppState, req: &RequestView<'_>, request_id: &str) 
             instance_id,
             vault_id,
         } => {
-            if let Some(known) = &settings.known_instances {
-                if !known.contains(instance_id) {
-                    return bad_request(
-                        "IMG.0005",
-                        format!("The ECS does not exist: instance_id {}", clip(instance_id)),
-                    );
-                }
+            if let Some(known) = &settings.known_instances
+                && !known.contains(instance_id)
+            {
+                return bad_request(
+                    "IMG.0005",
+                    format!("The ECS does not exist: instance_id {}", clip(instance_id)),
+                );
             }
-            if let Some(known) = &settings.known_vaults {
-                if !known.contains(vault_id) {
-                    return bad_request(
-                        "IMG.0184",
-                        format!("The vault does not exist: vault_id {}", clip(vault_id)),
-                    );
-                }
+            if let Some(known) = &settings.known_vaults
+                && !known.contains(vault_id)
+            {
+                return bad_request(
+                    "IMG.0184",
+                    format!("The vault does not exist: vault_id {}", clip(vault_id)),
+                );
             }
         }
         Source::Backup { backup_id } => {
-            if let Some(known) = &settings.known_backups {
-                if !known.contains(backup_id) {
-                    return bad_request(
-                        "IMG.0020",
-                        format!("The backup does not exist: backup_id {}", clip(backup_id)),
-                    );
-                }
+            if let Some(known) = &settings.known_backups
+                && !known.contains(backup_id)
+            {
+                return bad_request(
+                    "IMG.0020",
+                    format!("The backup does not exist: backup_id {}", clip(backup_id)),
+                );
             }
             if !state.claim_backup(backup_id) {
                 return bad_request(
@@ -136,10 +136,10 @@ pub(crate) fn job(
                     ),
                 );
             }
-            if req.headers.contains_key("x-project-id") {
-                if let Err(reply) = check_project_header(req.headers, &settings, principal) {
-                    return reply;
-                }
+            if req.headers.contains_key("x-project-id")
+                && let Err(reply) = check_project_header(req.headers, &settings, principal)
+            {
+                return reply;
             }
         }
         None => {
