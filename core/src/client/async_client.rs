@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{ClientConfig, Inner, JobEndpoint, JobId, RequestPreview, WaitObserver, WaitOptions};
 use crate::error::Result;
-use crate::model::{Job, WholeImageRequest};
+use crate::model::{Image, ImagePage, ImageQuery, ImageQuota, Job, WholeImageRequest};
 
 /// The IMS client for async code (tokio), built by
 /// [`ClientBuilder::build_async`](super::ClientBuilder::build_async).
@@ -55,6 +55,11 @@ impl AsyncClient {
         Ok(AsyncClient {
             inner: Arc::new(Inner::new(config)?),
         })
+    }
+
+    /// The door over state another door built.
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> AsyncClient {
+        AsyncClient { inner }
     }
 
     /// The IMS endpoint in use.
@@ -117,5 +122,50 @@ impl AsyncClient {
         observer: &mut (dyn WaitObserver + Send),
     ) -> Result<Job> {
         self.inner.wait_with(job_id, options, observer).await
+    }
+
+    /// One page of `GET /v2/cloudimages` after `marker` (the last id of the previous page;
+    /// `None` for the first), with `query`'s filters.
+    pub async fn list_images_page(
+        &self,
+        query: &ImageQuery,
+        marker: Option<&str>,
+    ) -> Result<ImagePage> {
+        self.inner.list_images_page(query, marker).await
+    }
+
+    /// Every image `query` selects, read page after page to the end and handed to `visit` in
+    /// the service's order (`visit` returns `false` to stop). One page is in memory at a time.
+    pub async fn visit_images(
+        &self,
+        query: &ImageQuery,
+        visit: &mut (dyn FnMut(Image) -> bool + Send),
+    ) -> Result<()> {
+        self.inner.visit_images(query, visit).await
+    }
+
+    /// Every image `query` selects, read to the end (see [`AsyncClient::visit_images`] to
+    /// hold one page at a time instead).
+    pub async fn list_images(&self, query: &ImageQuery) -> Result<Vec<Image>> {
+        let mut all = Vec::new();
+        self.inner
+            .visit_images(query, &mut |i| {
+                all.push(i);
+                true
+            })
+            .await?;
+        Ok(all)
+    }
+
+    /// The region's private-image quota and how much of it is used
+    /// (`GET /v1/cloudimages/quota`).
+    pub async fn image_quota(&self) -> Result<ImageQuota> {
+        self.inner.image_quota().await
+    }
+
+    /// Deletes an image (`DELETE /v2/images/{image_id}`), and its CBR backup when
+    /// `delete_backup`. The service answers at once; the image leaves the list later.
+    pub async fn delete_image(&self, image_id: &str, delete_backup: bool) -> Result<()> {
+        self.inner.delete_image(image_id, delete_backup).await
     }
 }

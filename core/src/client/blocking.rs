@@ -14,7 +14,7 @@ use super::{
     WaitOptions,
 };
 use crate::error::{Error, Result};
-use crate::model::{Job, WholeImageRequest};
+use crate::model::{Image, ImagePage, ImageQuery, ImageQuota, Job, WholeImageRequest};
 
 /// The IMS client for blocking code. See the crate docs for an example.
 ///
@@ -226,6 +226,49 @@ impl Client {
                 return *result;
             }
         }
+    }
+
+    /// The async door over the same state (connections, project id, clock offset): what
+    /// the blocking fleet run drives.
+    pub fn to_async(&self) -> super::AsyncClient {
+        super::AsyncClient::from_inner(Arc::clone(&self.inner))
+    }
+
+    /// One page of `GET /v2/cloudimages` after `marker` (see [`super::AsyncClient::list_images_page`]).
+    pub fn list_images_page(&self, query: &ImageQuery, marker: Option<&str>) -> Result<ImagePage> {
+        let inner = Arc::clone(&self.inner);
+        let query = query.clone();
+        let marker = marker.map(str::to_owned);
+        io::run_to_end(async move { inner.list_images_page(&query, marker.as_deref()).await })
+    }
+
+    /// Every image `query` selects, read to the end (see [`super::AsyncClient::list_images`]).
+    pub fn list_images(&self, query: &ImageQuery) -> Result<Vec<Image>> {
+        let inner = Arc::clone(&self.inner);
+        let query = query.clone();
+        io::run_to_end(async move {
+            let mut all = Vec::new();
+            inner
+                .visit_images(&query, &mut |i| {
+                    all.push(i);
+                    true
+                })
+                .await?;
+            Ok(all)
+        })
+    }
+
+    /// The region's private-image quota (see [`super::AsyncClient::image_quota`]).
+    pub fn image_quota(&self) -> Result<ImageQuota> {
+        let inner = Arc::clone(&self.inner);
+        io::run_to_end(async move { inner.image_quota().await })
+    }
+
+    /// Deletes an image (see [`super::AsyncClient::delete_image`]).
+    pub fn delete_image(&self, image_id: &str, delete_backup: bool) -> Result<()> {
+        let inner = Arc::clone(&self.inner);
+        let image_id = image_id.to_owned();
+        io::run_to_end(async move { inner.delete_image(&image_id, delete_backup).await })
     }
 }
 

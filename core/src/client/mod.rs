@@ -13,6 +13,7 @@ mod blocking;
 mod builder;
 mod config;
 pub(crate) mod http;
+mod images;
 pub(crate) mod io;
 mod process;
 mod project;
@@ -40,6 +41,7 @@ pub use config::{
     DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, JobEndpoint, MAX_CONCURRENT_REQUESTS,
     MAX_POOL_IDLE_TIMEOUT, ProxyUrl,
 };
+pub use images::MAX_PAGES;
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_DELAY, RetryPolicy};
 pub use skew::MAX_SKEW_CORRECTION_SECS;
 pub use wait::{
@@ -47,6 +49,7 @@ pub use wait::{
 };
 
 use retry::Idempotency;
+pub(crate) use retry::is_throttled as retry_is_throttled;
 use transport::Call;
 
 use crate::endpoint::{Endpoint, is_loopback_host};
@@ -102,6 +105,9 @@ pub(crate) struct Inner {
     tunnel_proxy: Option<String>,
     /// Seconds added to the local clock when signing (learned from the gateway's `Date`).
     clock_offset: AtomicI64,
+    /// Until when creates wait: a throttled create pauses every create of this client for
+    /// its `Retry-After` (or backoff), not only its own retry.
+    creates_paused_until: Mutex<Option<std::time::Instant>>,
 }
 
 impl Inner {
@@ -192,6 +198,7 @@ impl Inner {
             timeout: b.timeout,
             tunnel_proxy: proxy::tunnel_proxy_shown(&b),
             clock_offset: AtomicI64::new(0),
+            creates_paused_until: Mutex::new(None),
         })
     }
 

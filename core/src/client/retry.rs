@@ -139,13 +139,17 @@ pub(crate) fn may_retry(err: &Error, asker: Asker) -> bool {
         Error::InvalidResponse { .. } => asker == Asker::Waiter,
         Error::Api(api) if is_auth_failure(api) => false,
         Error::Api(api) => match asker {
-            Asker::Call(Idempotency::CreateOnce) => {
-                api.status == 429 || is_gateway_code(api.code.as_deref(), "0308")
-            }
+            Asker::Call(Idempotency::CreateOnce) => is_throttled(err),
             Asker::Call(Idempotency::Safe) | Asker::Waiter => api.is_transient(),
         },
         _ => false,
     }
+}
+
+/// Whether the gateway throttled the call (429, or APIGW.0308 under any status).
+pub(crate) fn is_throttled(err: &Error) -> bool {
+    err.api()
+        .is_some_and(|api| api.status == 429 || is_gateway_code(api.code.as_deref(), "0308"))
 }
 
 /// A failed authentication (signature, token, lock): 0301, 0307, or HTTP 401.

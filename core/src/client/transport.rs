@@ -8,7 +8,7 @@ use reqwest::Method;
 
 use super::http;
 use super::response::RawResponse;
-use super::retry::{self, Asker, Idempotency, retry_after_secs};
+use super::retry::{self, Asker, Idempotency, is_throttled, retry_after_secs};
 use super::skew;
 use super::{ClientAuth, Inner};
 use crate::credentials::Credentials;
@@ -50,6 +50,9 @@ impl Inner {
         let process = self.process()?;
         loop {
             attempt += 1;
+            if call.idempotency == Idempotency::CreateOnce {
+                self.creates_paused().await;
+            }
             let creds = self.credentials().await?;
             // Never closed, so acquiring only waits; a failure would be a bug, reported as one.
             let slot = process
@@ -91,11 +94,41 @@ impl Inner {
                 let delay = self
                     .retry
                     .delay(attempt, err.api().and_then(|api| api.retry_after));
+                if call.idempotency == Idempotency::CreateOnce && is_throttled(&err) {
+                    self.pause_creates(delay);
+                }
                 tracing::debug!(target: "ims", delay_ms = delay.as_millis() as u64, "transient error; retrying");
                 tokio::time::sleep(delay).await;
                 continue;
             }
             return Err(err);
+        }
+    }
+
+    /// Holds every create of this client back until `delay` from now (a throttled create
+    /// pauses all of them, not only its own retry).
+    fn pause_creates(&self, delay: std::time::Duration) {
+        let until = Instant::now() + delay;
+        let mut paused = self
+            .creates_paused_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if paused.is_none_or(|t| t < until) {
+            *paused = Some(until);
+        }
+    }
+
+    /// Returns once creates are no longer paused ([`Inner::pause_creates`]).
+    async fn creates_paused(&self) {
+        loop {
+            let until = *self
+                .creates_paused_until
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            match until {
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
+                _ => return,
+            }
         }
     }
 
@@ -359,16 +392,16 @@ fn annotate_api_error(api: &mut ApiError, call: &Call<'_>, prepared: &Prepared) 
     if is_signature_error(api) {
         if is_ak_locked(api) {
             api.hint = Some(AK_LOCKED_HINT.to_owned());
-        } else if !is_expired(api) {
-            if let Some(signed) = &prepared.canonical {
-                api.hint = Some(format!(
-                    "this client signed {} {} with headers {} (see ApiError::signed_request); check the AK/SK",
-                    call.method,
-                    signed.uri(),
-                    signed.signed_headers()
-                ));
-                api.signed_request = Some(signed.redacted());
-            }
+        } else if !is_expired(api)
+            && let Some(signed) = &prepared.canonical
+        {
+            api.hint = Some(format!(
+                "this client signed {} {} with headers {} (see ApiError::signed_request); check the AK/SK",
+                call.method,
+                signed.uri(),
+                signed.signed_headers()
+            ));
+            api.signed_request = Some(signed.redacted());
         }
     } else if api.code.as_deref() == Some("IMG.0104")
         || (api.status == 400 && api.message.contains("project"))
