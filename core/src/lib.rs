@@ -34,6 +34,8 @@ pub mod credentials;
 pub mod endpoint;
 pub mod env;
 pub mod error;
+#[cfg(feature = "fleet")]
+pub mod fleet;
 pub mod model;
 mod redact;
 pub mod sign;
