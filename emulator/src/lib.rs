@@ -76,8 +76,10 @@
 //! "Error Codes" <https://support.huaweicloud.com/intl/en-us/eu-west-0-api-ims/en-us_topic_0022473689.html>,
 //! "Constraints" <https://docs.otc.t-systems.com/image-management-service/umn/overview/constraints.html>):
 //!
-//! - The list answer is `{"images": [...]}` only: the extension API documents no `next` or
-//!   `first` link (those belong to the native `GET /v2/images`). Page with `limit` (default
+//! - The list answer is `{"images": [...]}`: the extension API documents no `next` or
+//!   `first` link (those belong to the native `GET /v2/images`). The official Python SDK
+//!   3.1.219's `ListImagesResponse` also reads `"page_info": {"next_marker": "<image id>"}`;
+//!   the emulator adds it when more matching images follow the page. Page with `limit` (default
 //!   500; no maximum is documented, the emulator refuses above [`MAX_LIST_LIMIT`]) and
 //!   `marker` (the id of the last image of the previous page); a page shorter than `limit`,
 //!   or an empty one, is the end.

@@ -238,7 +238,13 @@ fn pages_with_marker_to_the_end() {
         assert!(r.json.get("next").is_none(), "no next link: {}", r.text());
         sizes.push(page.len());
         if page.is_empty() {
+            assert!(r.json.get("page_info").is_none());
             break;
+        }
+        let last_id = page.last().unwrap()["id"].clone();
+        match sizes.len() {
+            1 | 2 => assert_eq!(r.json["page_info"]["next_marker"], last_id),
+            _ => assert!(r.json.get("page_info").is_none(), "last page: {}", r.text()),
         }
         seen.extend(names(&page));
         marker = Some(page.last().unwrap()["id"].as_str().unwrap().to_owned());

@@ -52,8 +52,10 @@ fn bad_request(code: &str, message: impl Into<String>) -> Reply {
     Reply::ims_error(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// `GET /v2/cloudimages`: the filtered, sorted page `{"images": [...]}` (no `next` or
-/// `first` link: the extension API documents none; page with `marker`).
+/// `GET /v2/cloudimages`: the filtered, sorted page `{"images": [...]}`, with
+/// `"page_info": {"next_marker": "<last id>"}` when more matching images follow (the field of
+/// the official SDK's `ListImagesResponse`; no `next` or `first` link: the extension API
+/// documents none). Page with `marker`.
 pub(crate) fn list(state: &AppState, req: &RequestView<'_>, request_id: &str) -> Reply {
     if let Err(reply) = admit(state, req, request_id) {
         return reply;
@@ -80,13 +82,17 @@ pub(crate) fn list(state: &AppState, req: &RequestView<'_>, request_id: &str) ->
                 }
             },
         };
-        let page: Vec<Value> = all[start..]
+        let mut matching = all[start..]
             .iter()
-            .filter(|i| query.matches(i, now))
-            .take(query.limit)
-            .map(|i| i.document(now))
-            .collect();
-        Reply::json(StatusCode::OK, &json!({ "images": page }))
+            .copied()
+            .filter(|i| query.matches(i, now));
+        let page: Vec<&ImageRecord> = matching.by_ref().take(query.limit).collect();
+        let documents: Vec<Value> = page.iter().map(|i| i.document(now)).collect();
+        let mut answer = json!({ "images": documents });
+        if let (Some(last), Some(_)) = (page.last(), matching.next()) {
+            answer["page_info"] = json!({ "next_marker": last.image.id });
+        }
+        Reply::json(StatusCode::OK, &answer)
     })
 }
 
