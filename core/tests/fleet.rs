@@ -39,7 +39,9 @@ fn fastrand_u64() -> u64 {
 fn manifest(prefix: &str, n: usize) -> Manifest {
     let text: Vec<String> = (0..n)
         .map(|i| {
-            format!(r#"{{"name":"{prefix}-img-{i}","instance_id":"{prefix}-{i}","vault_id":"vault-1"}}"#)
+            format!(
+                r#"{{"name":"{prefix}-img-{i}","instance_id":"{prefix}-{i}","vault_id":"vault-1"}}"#
+            )
         })
         .collect();
     Manifest::parse(&text.join("\n")).expect("valid manifest")
@@ -88,7 +90,13 @@ fn run_fleet(
         }
         Some(rt) => {
             let client = b.build_async().expect("client");
-            rt.block_on(fleet::run(&client, manifest, journal, options, &mut observer))
+            rt.block_on(fleet::run(
+                &client,
+                manifest,
+                journal,
+                options,
+                &mut observer,
+            ))
         }
     };
     (result, events)
@@ -105,10 +113,16 @@ fn ok(r: (Result<FleetReport, FleetError>, Events)) -> (FleetReport, Events) {
 fn live_images(emu: &Emulator, tag: &FleetTag) -> Vec<String> {
     let client = builder(emu).build().expect("client");
     client
-        .list_images(&ImageQuery::private_whole_images_tagged(&tag.key, &tag.value))
+        .list_images(&ImageQuery::private_whole_images_tagged(
+            &tag.key, &tag.value,
+        ))
         .expect("list")
         .into_iter()
-        .filter(|i| i.status != "killed" && i.status != "deleted" && i.tag(&tag.key) == Some(tag.value.as_str()))
+        .filter(|i| {
+            i.status != "killed"
+                && i.status != "deleted"
+                && i.tag(&tag.key) == Some(tag.value.as_str())
+        })
         .map(|i| i.id)
         .collect()
 }
@@ -142,7 +156,11 @@ fn a_fleet_succeeds_and_a_rerun_sends_nothing(kind: DoorKind) {
             .collect();
         assert_eq!(
             states,
-            [ItemState::Sending, ItemState::Submitted, ItemState::Succeeded],
+            [
+                ItemState::Sending,
+                ItemState::Submitted,
+                ItemState::Succeeded
+            ],
             "{}",
             item.key
         );
@@ -159,7 +177,12 @@ fn a_fleet_succeeds_and_a_rerun_sends_nothing(kind: DoorKind) {
     let journal = SqliteJournal::open_read_only(&path).expect("journal");
     let runs = journal.runs().expect("runs");
     assert_eq!(runs.len(), 1);
-    assert!(runs[0].items.iter().all(|i| i.state == ItemState::Succeeded));
+    assert!(
+        runs[0]
+            .items
+            .iter()
+            .all(|i| i.state == ItemState::Succeeded)
+    );
 }
 
 common::doors!(only [blocking, async_multi_thread]: a_fleet_succeeds_and_a_rerun_sends_nothing);
@@ -202,7 +225,11 @@ fn a_sending_item_whose_image_exists_is_adopted_not_created_again() {
     let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
     assert_eq!(report.outcome, Outcome::Succeeded, "{report:?}");
     assert_eq!(report.items[0].action, "reconcile");
-    assert_eq!(creates(&emu) - before, 1, "only the untouched item was created");
+    assert_eq!(
+        creates(&emu) - before,
+        1,
+        "only the untouched item was created"
+    );
     assert_eq!(live_images(&emu, &tag).len(), 1);
 }
 
@@ -222,7 +249,11 @@ fn a_sending_item_with_no_image_is_sent_again_only_after_the_grace() {
     let started = Instant::now();
     let (report, _) = ok(run_fleet(DoorKind::AsyncMultiThread, &emu, &m, &path, &o));
     assert_eq!(report.outcome, Outcome::Succeeded, "{report:?}");
-    assert!(started.elapsed() >= Duration::from_millis(1800), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(1800),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(creates(&emu), 1);
 }
 
@@ -267,7 +298,13 @@ fn a_failed_item_is_retried_only_when_asked() {
     let mut o = options("fleet-fail", "r1");
     let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
     assert_eq!(report.outcome, Outcome::Failed, "{report:?}");
-    assert!(report.items[0].error.as_ref().and_then(|e| e.code.clone()).is_some());
+    assert!(
+        report.items[0]
+            .error
+            .as_ref()
+            .and_then(|e| e.code.clone())
+            .is_some()
+    );
     let (again, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
     assert_eq!(again.outcome, Outcome::Failed);
     assert_eq!(creates(&emu), 2);
@@ -290,7 +327,10 @@ fn a_run_larger_than_the_quota_is_refused_before_any_create() {
     match run_fleet(DoorKind::Blocking, &emu, &m, &path, &o).0 {
         Err(e @ FleetError::Quota { .. }) => {
             let text = e.to_string();
-            assert!(text.contains("make 6 images") && text.contains("leaves 5"), "{text}");
+            assert!(
+                text.contains("make 6 images") && text.contains("leaves 5"),
+                "{text}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -299,8 +339,15 @@ fn a_run_larger_than_the_quota_is_refused_before_any_create() {
     let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
     assert_eq!(report.count(ItemState::Succeeded), 5, "{report:?}");
     assert_eq!(report.count(ItemState::Failed), 1);
-    let failed = report.items.iter().find(|i| i.state == ItemState::Failed).expect("failed");
-    assert_eq!(failed.error.as_ref().and_then(|e| e.code.as_deref()), Some("IMG.0015"));
+    let failed = report
+        .items
+        .iter()
+        .find(|i| i.state == ItemState::Failed)
+        .expect("failed");
+    assert_eq!(
+        failed.error.as_ref().and_then(|e| e.code.as_deref()),
+        Some("IMG.0015")
+    );
 }
 
 /// 200 items at parallel 40 against the emulator's 40-task limit, with throttled creates:
@@ -318,10 +365,19 @@ fn two_hundred_items_at_parallel_forty_stay_within_the_task_limit() {
     let mut o = options("fleet-limit", "r1");
     o.parallel = 40;
     let (report, _) = ok(run_fleet(DoorKind::AsyncMultiThread, &emu, &m, &path, &o));
-    assert_eq!(report.outcome, Outcome::Succeeded, "{:?}", report.summary_json());
+    assert_eq!(
+        report.outcome,
+        Outcome::Succeeded,
+        "{:?}",
+        report.summary_json()
+    );
     let stats = emu.stats();
     assert!(stats.peak_running_jobs <= 40, "{}", stats.peak_running_jobs);
-    assert!(stats.peak_running_jobs >= 20, "parallelism was not used: {}", stats.peak_running_jobs);
+    assert!(
+        stats.peak_running_jobs >= 20,
+        "parallelism was not used: {}",
+        stats.peak_running_jobs
+    );
     assert_eq!(stats.create_accepted, 200);
 }
 
@@ -331,7 +387,13 @@ fn two_hundred_items_at_parallel_forty_stay_within_the_task_limit() {
 fn a_throttled_create_pauses_the_clients_other_creates() {
     let emu = emulator(Duration::from_millis(100));
     emu.faults().throttle_next(ims_emulator::Api::Create, 1, 2);
-    let client = builder(&emu).build().expect("client");
+    // A policy that honours a Retry-After of 2 s (the pause is the delay the policy gives).
+    let retry = ims_core::client::RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_secs(5),
+    };
+    let client = common::builder_with(&emu, retry).build().expect("client");
     let other = client.clone();
     let started = Instant::now();
     let first = std::thread::spawn(move || client.create_whole_image(&common::ecs("first")));
@@ -340,10 +402,15 @@ fn a_throttled_create_pauses_the_clients_other_creates() {
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(200));
-    other.create_whole_image(&common::ecs("second")).expect("second");
+    other
+        .create_whole_image(&common::ecs("second"))
+        .expect("second");
     let second_done = started.elapsed();
     first.join().expect("thread").expect("first");
-    assert!(second_done >= Duration::from_millis(1900), "the second create did not wait: {second_done:?}");
+    assert!(
+        second_done >= Duration::from_millis(1900),
+        "the second create did not wait: {second_done:?}"
+    );
 }
 
 /// Five runs with keep 3 leave exactly three images per item; an image without our tag and
@@ -376,7 +443,11 @@ fn retention_keeps_the_newest_three_and_touches_nothing_else() {
         o.keep = Some(3);
         let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
         assert_eq!(report.outcome, Outcome::Succeeded, "{report:?}");
-        newest = report.items.iter().filter_map(|i| i.image_id.clone()).collect();
+        newest = report
+            .items
+            .iter()
+            .filter_map(|i| i.image_id.clone())
+            .collect();
         // created_at has a resolution of one second.
         std::thread::sleep(Duration::from_millis(1100));
     }
@@ -391,7 +462,12 @@ fn retention_keeps_the_newest_three_and_touches_nothing_else() {
         assert!(images.iter().any(|i| &i.id == id), "{id} was deleted");
     }
     let journal = SqliteJournal::open_read_only(&path).expect("journal");
-    let deletions: usize = journal.runs().expect("runs").iter().map(|r| r.deletions.len()).sum();
+    let deletions: usize = journal
+        .runs()
+        .expect("runs")
+        .iter()
+        .map(|r| r.deletions.len())
+        .sum();
     assert_eq!(deletions, 4, "two per item, journaled");
 }
 
@@ -446,8 +522,19 @@ fn creates_whose_answer_is_lost_are_adopted_by_tag() {
     let mut o = options("fleet-drop", "r1");
     o.reconcile_grace = Duration::from_secs(2);
     let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
-    assert_eq!(report.outcome, Outcome::Succeeded, "{:?}", report.summary_json());
-    assert!(report.items.iter().any(|i| i.action == "create" && i.job_id.is_none()), "no answer was lost: {report:?}");
+    assert_eq!(
+        report.outcome,
+        Outcome::Succeeded,
+        "{:?}",
+        report.summary_json()
+    );
+    assert!(
+        report
+            .items
+            .iter()
+            .any(|i| i.action == "create" && i.job_id.is_none()),
+        "no answer was lost: {report:?}"
+    );
     for item in m.items() {
         let tag = FleetTag::new("fleet-drop", "r1", &item.key);
         assert_eq!(live_images(&emu, &tag).len(), 1, "{}", item.key);
@@ -466,7 +553,10 @@ fn a_stopped_run_leaves_the_journal_consistent_and_a_rerun_finishes_it() {
     let client = builder(&emu).build().expect("client");
     let journal = Box::new(SqliteJournal::open(&path).expect("journal"));
     let mut observer = |e: &FleetEvent| match e {
-        FleetEvent::Item { state: ItemState::Submitted, .. } => Control::Cancel,
+        FleetEvent::Item {
+            state: ItemState::Submitted,
+            ..
+        } => Control::Cancel,
         _ => Control::Continue,
     };
     let report = fleet::run_blocking(&client, &m, journal, &o, &mut observer).expect("run");
@@ -474,7 +564,11 @@ fn a_stopped_run_leaves_the_journal_consistent_and_a_rerun_finishes_it() {
     assert_eq!(report.outcome, Outcome::Incomplete);
     let sent = creates(&emu);
     assert!((1..=2).contains(&sent), "{sent}");
-    assert_eq!(report.count(ItemState::Submitted) as u64, sent, "{report:?}");
+    assert_eq!(
+        report.count(ItemState::Submitted) as u64,
+        sent,
+        "{report:?}"
+    );
     let (done, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
     assert_eq!(done.outcome, Outcome::Succeeded);
     assert_eq!(creates(&emu), 6);
@@ -491,7 +585,12 @@ fn a_dry_run_sends_and_writes_nothing() {
     o.keep = Some(1);
     let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
     assert!(report.dry_run);
-    assert!(report.items.iter().all(|i| i.action == "create" && i.state == ItemState::Pending));
+    assert!(
+        report
+            .items
+            .iter()
+            .all(|i| i.action == "create" && i.state == ItemState::Pending)
+    );
     assert_eq!(creates(&emu), 0);
     let journal = SqliteJournal::open_read_only(&path).expect("journal");
     assert!(journal.runs().expect("runs").is_empty());

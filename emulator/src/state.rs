@@ -164,10 +164,10 @@ impl AppState {
                 max: settings.max_concurrent_jobs,
             });
         }
-        if let Some(backup) = backup_id {
-            if !used_backups.insert(backup.to_owned()) {
-                return Err(LimitRefusal::BackupUsed);
-            }
+        if let Some(backup) = backup_id
+            && !used_backups.insert(backup.to_owned())
+        {
+            return Err(LimitRefusal::BackupUsed);
         }
         let (job, image) = make();
         let job = Arc::new(job);

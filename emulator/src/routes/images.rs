@@ -108,21 +108,21 @@ pub(crate) fn quota(
         Err(fail) => return fail.reply(request_id),
     };
     let settings = state.settings();
-    if let Some(project) = project {
-        if project != settings.project_id {
-            return bad_request(
-                "IMG.0104",
-                format!(
-                    "The project id {} in the path is not a project of this account in the region",
-                    clip(project)
-                ),
-            );
-        }
+    if let Some(project) = project
+        && project != settings.project_id
+    {
+        return bad_request(
+            "IMG.0104",
+            format!(
+                "The project id {} in the path is not a project of this account in the region",
+                clip(project)
+            ),
+        );
     }
-    if project.is_none() || req.headers.contains_key("x-project-id") {
-        if let Err(reply) = check_project_header(req.headers, &settings, principal) {
-            return reply;
-        }
+    if (project.is_none() || req.headers.contains_key("x-project-id"))
+        && let Err(reply) = check_project_header(req.headers, &settings, principal)
+    {
+        return reply;
     }
     let used = state.with_images(|store, _| store.used());
     Reply::json(
