@@ -42,8 +42,10 @@ fn parse_api(name: &str) -> PyResult<Api> {
         "job" => Ok(Api::Job),
         "iam" => Ok(Api::Iam),
         "metadata" => Ok(Api::Metadata),
+        "images" => Ok(Api::Images),
         other => Err(PyValueError::new_err(format!(
-            "unknown endpoint {other:?}: use \"create\", \"job\", \"iam\" or \"metadata\""
+            "unknown endpoint {other:?}: use \"create\", \"job\", \"iam\", \"metadata\" or \
+             \"images\""
         ))),
     }
 }
@@ -83,12 +85,62 @@ fn id_set(key: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<HashSet<String
     Ok(arg::<Option<Vec<String>>>(key, value)?.map(|l| l.into_iter().collect()))
 }
 
+/// The standing create faults given as keywords (`drop_after_create_rate`, `throttle_rate`,
+/// `fault_seed`): they live in the fault handle, not in `Settings`, so they are applied after
+/// the settings were.
+#[derive(Default)]
+struct CreateFaults {
+    drop_after: Option<f64>,
+    throttle: Option<f64>,
+    seed: Option<u64>,
+}
+
+impl CreateFaults {
+    /// Applies them to a running emulator's faults (`fault_seed` reseeds the draws of the
+    /// rates given with it; default 0).
+    fn apply(&self, faults: &ims_emulator::FaultHandle) {
+        let seed = self.seed.unwrap_or(0);
+        if let Some(rate) = self.drop_after {
+            faults.set_drop_after_create_rate(rate, seed);
+        }
+        if let Some(rate) = self.throttle {
+            faults.set_throttle_rate(rate, 1, seed);
+        }
+    }
+
+    /// Applies them to the faults an emulator starts with.
+    fn apply_to_config(&self, cfg: &mut EmulatorConfig) {
+        if let Some(seed) = self.seed {
+            cfg.faults.seed = seed;
+        }
+        if let Some(rate) = self.drop_after {
+            cfg.faults.drop_after_create_rate = rate;
+        }
+        if let Some(rate) = self.throttle {
+            cfg.faults.throttle_rate = rate;
+        }
+    }
+}
+
+/// A rate keyword: a number from 0 to 1.
+fn rate(key: &str, value: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let r: f64 = arg(key, value)?;
+    if (0.0..=1.0).contains(&r) {
+        Ok(r)
+    } else {
+        Err(PyValueError::new_err(format!(
+            "{key} must be a number from 0 to 1, got {r}"
+        )))
+    }
+}
+
 /// Applies the emulator settings given as keywords (by `_Emulator(...)` and `update(...)`) to
 /// `s`: the one list of the Python keyword names. `ak` and `sk` come together and replace the
 /// credentials as a whole (`security_token` is `None` unless given with them).
-fn apply_settings(s: &mut Settings, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+fn apply_settings(s: &mut Settings, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<CreateFaults> {
+    let mut faults = CreateFaults::default();
     let Some(kwargs) = kwargs else {
-        return Ok(());
+        return Ok(faults);
     };
     let mut keys: (Option<String>, Option<String>) = (None, None);
     let mut token: Option<Option<String>> = None;
@@ -120,6 +172,13 @@ fn apply_settings(s: &mut Settings, kwargs: Option<&Bound<'_, PyDict>>) -> PyRes
             "known_backups" => s.known_backups = id_set(&key, v)?,
             "projects" => s.projects = arg(&key, v)?,
             "next_job_id" => s.next_job_id = arg(&key, v)?,
+            "image_quota" => s.image_quota = arg(&key, v)?,
+            "max_concurrent_jobs" => s.max_concurrent_jobs = arg(&key, v)?,
+            "list_delay" => s.list_delay = to_duration(&key, arg(&key, v)?)?,
+            "delete_delay" => s.delete_delay = to_duration(&key, arg(&key, v)?)?,
+            "drop_after_create_rate" => faults.drop_after = Some(rate(&key, v)?),
+            "throttle_rate" => faults.throttle = Some(rate(&key, v)?),
+            "fault_seed" => faults.seed = Some(arg(&key, v)?),
             other => {
                 return Err(PyTypeError::new_err(format!(
                     "unexpected keyword argument {other:?}"
@@ -140,7 +199,7 @@ fn apply_settings(s: &mut Settings, kwargs: Option<&Bound<'_, PyDict>>) -> PyRes
         }
         _ => return Err(PyValueError::new_err("give ak and sk together")),
     }
-    Ok(())
+    Ok(faults)
 }
 
 impl Emulator {
@@ -174,7 +233,8 @@ impl Emulator {
     ) -> PyResult<Emulator> {
         let mut cfg = EmulatorConfig::demo();
         cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
-        apply_settings(&mut cfg.settings, settings)?;
+        let faults = apply_settings(&mut cfg.settings, settings)?;
+        faults.apply_to_config(&mut cfg);
         if tls || tls_certificate.is_some() {
             let kind = ServerCertificate::from_str(tls_certificate.unwrap_or("valid"))
                 .map_err(PyValueError::new_err)?;
@@ -198,18 +258,22 @@ impl Emulator {
     /// `auth_token`, `gateway_prefix`, `always_expired`, `signature_window_secs`, `date_override`,
     /// `retry_after_http_date`, `idle_close_ms`, `close_after_answer`, `echo_unredacted`,
     /// `metadata_enabled`, `known_instances`, `known_vaults`, `known_backups`, `projects`,
-    /// `next_job_id`). All are checked before any is applied.
+    /// `next_job_id`, `image_quota`, `max_concurrent_jobs`, `list_delay`, `delete_delay`,
+    /// `drop_after_create_rate`, `throttle_rate`, `fault_seed`). All are checked before any is
+    /// applied.
     #[pyo3(signature = (**settings))]
     fn update(&self, py: Python<'_>, settings: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         // Applied to a copy under the settings lock: all or nothing, and nothing the emulator
         // changes meanwhile (a consumed `next_job_id`) is written back.
         self.with(py, |e| {
-            e.update(|s| {
+            let faults = e.update(|s| {
                 let mut next = s.clone();
-                apply_settings(&mut next, settings)?;
+                let faults = apply_settings(&mut next, settings)?;
                 *s = next;
-                Ok(())
-            })
+                Ok::<_, PyErr>(faults)
+            })?;
+            faults.apply(&e.faults());
+            Ok(())
         })?
     }
 
@@ -262,7 +326,8 @@ impl Emulator {
     }
 
     /// Counters and the request log: `{"create_accepted", "images_created", "connections",
-    /// "requests_total", "requests": [{"method", "path", "status"}, ...]}`.
+    /// "requests_total", "peak_running_jobs", "running_jobs", "requests": [{"method", "path",
+    /// "status"}, ...]}`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = self.with(py, |e| e.stats())?;
         let d = PyDict::new(py);
@@ -270,6 +335,8 @@ impl Emulator {
         d.set_item("images_created", stats.images_created)?;
         d.set_item("connections", stats.connections)?;
         d.set_item("requests_total", stats.requests_total)?;
+        d.set_item("peak_running_jobs", stats.peak_running_jobs)?;
+        d.set_item("running_jobs", stats.running_jobs)?;
         let log = PyList::empty(py);
         for r in &stats.requests {
             let entry = PyDict::new(py);
@@ -363,6 +430,21 @@ impl Emulator {
     fn set_response_delay(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
         let d = to_duration("seconds", seconds)?;
         self.with(py, |e| e.faults().set_response_delay(d))
+    }
+
+    /// The image limits and the standing create faults now: `{"image_quota",
+    /// "max_concurrent_jobs", "list_delay", "delete_delay", "drop_after_create_rate",
+    /// "throttle_rate"}` (delays in seconds).
+    fn image_settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let (s, faults) = self.with(py, |e| (e.settings(), e.faults()))?;
+        let d = PyDict::new(py);
+        d.set_item("image_quota", s.image_quota)?;
+        d.set_item("max_concurrent_jobs", s.max_concurrent_jobs)?;
+        d.set_item("list_delay", s.list_delay.as_secs_f64())?;
+        d.set_item("delete_delay", s.delete_delay.as_secs_f64())?;
+        d.set_item("drop_after_create_rate", faults.drop_after_create_rate())?;
+        d.set_item("throttle_rate", faults.throttle_rate())?;
+        Ok(d)
     }
 
     /// Removes every fault (queues, delay, job failures).

@@ -98,6 +98,22 @@ class EmulatorSettings(_t.TypedDict, total=False):
     """The IAM projects as ``(name, id)`` pairs (``None``: one named after the region)."""
     next_job_id: str | None
     """The job id the next create answers (once), instead of a random one."""
+    image_quota: int
+    """Private images allowed (default 50): a create while this many exist, whatever their
+    status, gets ``IMG.0015``."""
+    max_concurrent_jobs: int
+    """Creation jobs allowed to run at once (default 40): a create beyond gets ``IMG.0060``."""
+    list_delay: float
+    """Seconds before a new image appears in ``GET /v2/cloudimages`` (default 0)."""
+    delete_delay: float
+    """Seconds a deleted image stays listed before it is gone (default 1)."""
+    drop_after_create_rate: float
+    """Share (0-1) of creates handled (image and job made) whose connection is then closed
+    without an answer."""
+    throttle_rate: float
+    """Share (0-1) of creates answered 429 ``APIGW.0308`` (``Retry-After: 1``), unhandled."""
+    fault_seed: int
+    """Seed of the draws of the two rates given with it (default 0)."""
 
 
 class Emulator:
@@ -199,9 +215,16 @@ class Emulator:
 
     def stats(self) -> dict[str, _t.Any]:
         """Counters and the request log: ``create_accepted``, ``images_created``,
-        ``connections``, ``requests_total`` and ``requests`` (a list of ``{"method", "path",
-        "status"}``, never headers or bodies)."""
+        ``connections``, ``requests_total``, ``peak_running_jobs`` (the most creation jobs
+        ever seen running at once), ``running_jobs`` (now) and ``requests`` (a list of
+        ``{"method", "path", "status"}``, never headers or bodies)."""
         return self._emu.stats()
+
+    def image_settings(self) -> dict[str, _t.Any]:
+        """The image limits and standing create faults now: ``image_quota``,
+        ``max_concurrent_jobs``, ``list_delay``, ``delete_delay`` (seconds),
+        ``drop_after_create_rate`` and ``throttle_rate``."""
+        return self._emu.image_settings()
 
     def reset_stats(self) -> None:
         """Zeroes the counters and empties the request log."""
@@ -226,7 +249,7 @@ class Emulator:
 
     def throttle_next(
         self,
-        endpoint: _t.Literal["create", "job", "iam", "metadata"],
+        endpoint: _t.Literal["create", "job", "iam", "metadata", "images"],
         n: int = 1,
         retry_after: int = 1,
     ) -> None:
@@ -236,7 +259,7 @@ class Emulator:
 
     def inject(
         self,
-        endpoint: _t.Literal["create", "job", "iam", "metadata"],
+        endpoint: _t.Literal["create", "job", "iam", "metadata", "images"],
         fault: _t.Literal[
             "throttle",
             "internal_error",
@@ -258,7 +281,7 @@ class Emulator:
         connection)."""
         self._emu.inject(endpoint, fault, n, retry_after=retry_after, delay=delay)
 
-    def pending(self, endpoint: _t.Literal["create", "job", "iam", "metadata"]) -> int:
+    def pending(self, endpoint: _t.Literal["create", "job", "iam", "metadata", "images"]) -> int:
         """How many injected faults still wait for ``endpoint``."""
         return self._emu.pending(endpoint)
 
