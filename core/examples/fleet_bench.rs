@@ -2,6 +2,8 @@
 //! emulator already running at `--endpoint` (see `bench/fleet.sh`), and prints one JSON line:
 //! wall time, the ideal (ceil(items / parallel) × job seconds), journal writes, outcome.
 
+#![allow(clippy::print_stdout)] // the benchmark prints its figures
+
 use std::time::{Duration, Instant};
 
 use ims_core::client::Control;
