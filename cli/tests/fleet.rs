@@ -359,7 +359,7 @@ fn bad_manifests_exit_2_naming_every_line_and_send_nothing() {
     let emu = emulator_with(Duration::ZERO, |_| {});
     let dir = temp_dir("badman");
     let manifest = dir.join("bad.jsonl");
-    let good = format!("{{\"key\": \"a\", \"name\": \"n\", \"backup_id\": \"b-1\"}}");
+    let good = r#"{"key": "a", "name": "n", "backup_id": "b-1"}"#;
     std::fs::write(
         &manifest,
         format!(
