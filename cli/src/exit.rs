@@ -3,7 +3,8 @@
 use ims_core::fleet::{FleetError, JournalError, Outcome};
 use ims_core::{Error, ErrorKind};
 
-/// Success.
+/// Success. `ims fleet run`: every item succeeded or was already done (a dry run: the plan
+/// was made, unless the journal holds failed or unknown items).
 pub const OK: u8 = 0;
 /// Bad usage, or a request that breaks a documented rule (nothing was sent).
 pub const USAGE: u8 = 2;

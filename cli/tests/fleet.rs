@@ -327,6 +327,17 @@ fn a_journal_locked_by_another_process_exits_8_before_anything_is_sent() {
     assert_eq!(code, 8, "{err}");
     assert!(err.contains("held by another process"), "{err}");
     assert_eq!(emu.stats().requests_total, 0);
+    // A dry run reads the journal without its lock: it plans beside the holder.
+    let (code, out, err) = run(&mut fleet_run(
+        &emu,
+        &manifest,
+        &journal,
+        "r",
+        &["--fleet", "f", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("(dry run)"), "{out}");
+    assert_eq!(creates(&emu), 0);
 }
 
 #[test]
@@ -598,8 +609,8 @@ fn a_dry_run_sends_no_create_and_writes_no_journal() {
         "r",
         &["--dry-run", "--output", "json"],
     ));
-    // Nothing was made, so the items are left unfinished.
-    assert_eq!(code, 6, "{out}\n{err}");
+    // Nothing was made, by design: the plan is the result.
+    assert_eq!(code, 0, "{out}\n{err}");
     let docs: Vec<_> = out.lines().map(json).collect();
     assert_eq!(docs.len(), 4);
     assert!(docs[..3].iter().all(|d| d["action"] == "create"), "{out}");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ims_core::fleet::{
     DeletionRecord, FleetOptions, FleetReport, ItemRecord, ItemState, Journal, JournalError,
-    Manifest, RunRecord, SqliteJournal,
+    Manifest, Outcome, RunRecord, SqliteJournal,
 };
 
 use super::fleet_view::FleetView;
@@ -77,7 +77,11 @@ fn conclude(report: &FleetReport, output: Output) -> Result<(), Failure> {
             message: format!("fleet run {:?} stopped by a signal", report.run),
         });
     }
-    let code = exit::of_outcome(report.outcome);
+    let code = match report.outcome {
+        // A dry run makes nothing: its items are left unfinished by design.
+        Outcome::Incomplete if report.dry_run => exit::OK,
+        outcome => exit::of_outcome(outcome),
+    };
     if code == exit::OK {
         return Ok(());
     }
