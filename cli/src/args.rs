@@ -60,6 +60,12 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Run the demo against the built-in emulator (no credentials, no network).
     Demo(DemoArgs),
+    /// Image a fleet of servers from a manifest, crash-safe (a journal), or show a journal.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
+    /// The image calls: list images, show the image quota, delete an image.
+    #[command(subcommand)]
+    Images(ImagesCommand),
 }
 
 /// `ims create-whole-image`.
@@ -271,4 +277,136 @@ pub struct DemoArgs {
     /// Seconds each demo job takes.
     #[arg(long, default_value_t = 3.0, allow_hyphen_values = true)]
     pub job_seconds: f64,
+}
+
+/// `ims fleet ...`.
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Create one full-ECS image per manifest line (JSON Lines), resuming the run from the
+    /// journal; a rerun of the same run resumes it without duplicating an image.
+    Run(FleetRunArgs),
+    /// Show a journal's runs and items (read-only: works while a run holds the journal).
+    Status(FleetStatusArgs),
+}
+
+/// `ims fleet run`.
+#[derive(Debug, Args)]
+pub struct FleetRunArgs {
+    /// The manifest: JSON Lines, one create body (plus an optional "key") per line.
+    #[arg(value_name = "MANIFEST", allow_hyphen_values = true)]
+    pub manifest: PathBuf,
+    /// The journal (a SQLite file; created when missing).
+    #[arg(long, value_name = "FILE", allow_hyphen_values = true)]
+    pub journal: PathBuf,
+    /// The run's name (e.g. nightly-2026-12-02): the same name resumes the run.
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub run: String,
+    /// The fleet's name (default: the one recorded in the journal, else the manifest's file
+    /// stem).
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub fleet: Option<String>,
+    /// Creation tasks in flight at once (1-40).
+    #[arg(long, value_name = "N", default_value_t = ims_core::fleet::DEFAULT_PARALLEL, allow_hyphen_values = true)]
+    pub parallel: u32,
+    /// Retention: keep the newest N images of each item (of this fleet), delete older ones.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub keep: Option<u32>,
+    /// With --keep, delete the deleted images' CBR backups too.
+    #[arg(long, requires = "keep")]
+    pub delete_backup: bool,
+    /// Seconds after a lost create's recorded intent before it may be sent again (an image
+    /// with the item's tag is looked for until then).
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    pub reconcile_grace: Option<f64>,
+    /// Seconds between two listings while reconciling.
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    pub relist_interval: Option<f64>,
+    /// Print the plan (what would be created, waited for, deleted); send and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send again the items whose earlier attempt failed.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Reconcile again (and send again when nothing is found) the items left unknown.
+    #[arg(long)]
+    pub retry_unknown: bool,
+    /// Start even when the image quota leaves fewer images than the run would make.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Give up waiting for a job after this many seconds (the item stays unfinished).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3 * 3600,
+        allow_hyphen_values = true
+    )]
+    pub timeout: u64,
+    /// Seconds between polls of a job.
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    pub interval: Option<f64>,
+}
+
+/// `ims fleet status`.
+#[derive(Debug, Args)]
+pub struct FleetStatusArgs {
+    /// The journal (read-only).
+    #[arg(long, value_name = "FILE", allow_hyphen_values = true)]
+    pub journal: PathBuf,
+    /// Only this run.
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub run: Option<String>,
+}
+
+/// `ims images ...`.
+#[derive(Debug, Subcommand)]
+pub enum ImagesCommand {
+    /// List images (GET /v2/cloudimages, every page): one line per image, or one JSON document.
+    List(ImagesListArgs),
+    /// Show the image quota (GET /v1/cloudimages/quota).
+    Quota,
+    /// Delete an image (DELETE /v2/images/{id}); accepted at once, confirm by listing.
+    Delete(ImagesDeleteArgs),
+}
+
+/// `ims images list`.
+#[derive(Debug, Args)]
+pub struct ImagesListArgs {
+    /// Only images with this tag, KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE", allow_hyphen_values = true)]
+    pub tag: Option<String>,
+    /// Only images with this name.
+    #[arg(long, allow_hyphen_values = true)]
+    pub name: Option<String>,
+    /// Only images in this status (queued, saving, active, killed, deleted).
+    #[arg(long, allow_hyphen_values = true)]
+    pub status: Option<String>,
+    /// Only images of this type (gold, private, shared, market).
+    #[arg(long, allow_hyphen_values = true)]
+    pub imagetype: Option<String>,
+    /// Only full-ECS images (true) or only others (false).
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub whole_image: Option<bool>,
+    /// Creation time filter, OP:TIME (e.g. gte:2026-12-01T00:00:00Z).
+    #[arg(long, value_name = "OP:TIME", allow_hyphen_values = true)]
+    pub created_at: Option<String>,
+    /// Sort key (created_at, name, status, id, ...).
+    #[arg(long, allow_hyphen_values = true)]
+    pub sort_key: Option<String>,
+    /// Sort direction: asc or desc.
+    #[arg(long, allow_hyphen_values = true)]
+    pub sort_dir: Option<String>,
+    /// Images per page (1-1000).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub page_size: Option<u32>,
+}
+
+/// `ims images delete`.
+#[derive(Debug, Args)]
+pub struct ImagesDeleteArgs {
+    /// The image's id.
+    #[arg(allow_hyphen_values = true)]
+    pub image_id: String,
+    /// Delete the image's CBR backup too.
+    #[arg(long)]
+    pub delete_backup: bool,
 }

@@ -3,13 +3,17 @@
 mod create;
 mod demo;
 mod emulator;
+mod fleet;
+mod fleet_status;
+mod fleet_view;
+mod images;
 mod job;
 
 use std::time::Duration;
 
 use ims_core::{Client, ClientBuilder, WaitOptions};
 
-use crate::args::{Cli, Command, Global};
+use crate::args::{Cli, Command, FleetCommand, Global};
 use crate::exit::Failure;
 
 /// Runs the parsed command line.
@@ -19,6 +23,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Job(a) => job::run(&cli.global, &a),
         Command::Emulator(a) => emulator::run(&a),
         Command::Demo(a) => demo::run(&a),
+        Command::Fleet(FleetCommand::Run(a)) => fleet::run(&cli.global, &a),
+        Command::Fleet(FleetCommand::Status(a)) => fleet_status::run(&cli.global, &a),
+        Command::Images(c) => images::run(&cli.global, &c),
     }
 }
 

@@ -67,3 +67,91 @@ pub fn first_line(child: &mut Child) -> String {
         .expect("first line");
     first.trim().to_owned()
 }
+
+/// A fresh, empty directory under the system's temporary directory.
+pub fn temp_dir(label: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "ims-cli-{label}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The key of item `i` of the test manifests.
+pub fn item_key(i: usize) -> String {
+    format!("srv-{i:03}")
+}
+
+/// A manifest of `n` full-ECS images from distinct ECSs, keys [`item_key`], written to
+/// `dir/name.jsonl`.
+pub fn write_manifest(dir: &std::path::Path, name: &str, n: usize) -> std::path::PathBuf {
+    let mut text = String::from("# test fleet\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "{{\"key\": \"{}\", \"name\": \"img-{i}\", \"instance_id\": \"{:08x}-0000-4000-8000-{i:012x}\", \"vault_id\": \"{VAULT}\"}}\n",
+            item_key(i),
+            i
+        ));
+    }
+    let path = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&path, text).expect("manifest written");
+    path
+}
+
+/// A core client on `emu` with the demo credentials.
+pub fn core_client(emu: &Emulator) -> ims_core::Client {
+    ims_core::Client::builder()
+        .endpoint(emu.url())
+        .project_id(emu.project_id())
+        .credentials(ims_core::Credentials::new(DEMO_AK, DEMO_SK))
+        .build()
+        .expect("client")
+}
+
+/// The live (not killed, not deleted) images carrying the fleet tag of (fleet, run, key).
+pub fn live_images(
+    client: &ims_core::Client,
+    fleet: &str,
+    run: &str,
+    key: &str,
+) -> Vec<ims_core::model::Image> {
+    let tag = ims_core::fleet::FleetTag::new(fleet, run, key);
+    let q = ims_core::model::ImageQuery::private_whole_images_tagged(&tag.key, &tag.value);
+    client
+        .list_images(&q)
+        .expect("images listed")
+        .into_iter()
+        .filter(|i| {
+            i.tag(&tag.key) == Some(tag.value.as_str())
+                && i.status != "killed"
+                && i.status != "deleted"
+        })
+        .collect()
+}
+
+/// The creates the emulator received (answered or not).
+pub fn creates(emu: &Emulator) -> usize {
+    emu.stats()
+        .requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == ims_emulator::CREATE_PATH)
+        .count()
+}
+
+/// The items of `run` in the journal at `path` (read-only), as (key, state) pairs.
+pub fn journal_states(path: &std::path::Path, run: &str) -> Vec<(String, String)> {
+    use ims_core::fleet::Journal;
+    let j = ims_core::fleet::SqliteJournal::open_read_only(path).expect("journal readable");
+    j.runs()
+        .expect("runs")
+        .into_iter()
+        .filter(|r| r.run == run)
+        .flat_map(|r| r.items)
+        .map(|i| (i.key, i.state.as_str().to_owned()))
+        .collect()
+}
