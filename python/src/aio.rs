@@ -29,10 +29,13 @@ use pyo3::exceptions::{PyBaseException, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
+use crate::aio_fleet::FleetRun;
 use crate::bridge::{self, Engine};
 use crate::client::{self, Client, DEFAULT_WAIT_TIMEOUT, Described, WaitSecs, Whole};
 use crate::convert;
 use crate::errors::{self, IntoPyResult};
+use crate::fleet::FleetArgs;
+use crate::images::{Image, ImageQuota, QueryArgs};
 use crate::job::Job;
 use crate::logs;
 use crate::settings::{Draft, KEYWORDS};
@@ -242,6 +245,126 @@ impl AsyncClient {
             })),
             reports,
         })
+    }
+
+    /// `ims.Client.list_images`' filters, checked now; the list of `ims.Image` when awaited.
+    #[pyo3(signature = (
+        *, tag = None, name = None, status = None, imagetype = None, whole_image = None,
+        created_at = None, sort_key = None, sort_dir = None, page_size = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_images<'py>(
+        &self,
+        py: Python<'py>,
+        tag: Option<String>,
+        name: Option<String>,
+        status: Option<String>,
+        imagetype: Option<String>,
+        whole_image: Option<bool>,
+        created_at: Option<String>,
+        sort_key: Option<String>,
+        sort_dir: Option<String>,
+        page_size: Option<Whole>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let query = QueryArgs {
+            tag,
+            name,
+            status,
+            imagetype,
+            whole_image,
+            created_at,
+            sort_key,
+            sort_dir,
+            page_size,
+        }
+        .query(py)?;
+        logs::sync_level(py);
+        let client = self.inner.clone();
+        spawn(py, async move {
+            let images = client.list_images(&query).await?;
+            Ok(images.into_iter().map(Image::new).collect::<Vec<_>>())
+        })
+    }
+
+    /// The `ims.ImageQuota` when awaited.
+    fn image_quota<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        logs::sync_level(py);
+        let client = self.inner.clone();
+        spawn(py, async move {
+            client.image_quota().await.map(ImageQuota::from)
+        })
+    }
+
+    /// Deletes the image when awaited (see `ims.Client.delete_image`).
+    #[pyo3(signature = (image_id, *, delete_backup = false))]
+    fn delete_image<'py>(
+        &self,
+        py: Python<'py>,
+        image_id: String,
+        delete_backup: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        logs::sync_level(py);
+        let client = self.inner.clone();
+        spawn(py, async move {
+            client.delete_image(&image_id, delete_backup).await
+        })
+    }
+
+    /// `ims.Client.run_fleet`'s arguments (but `on_event`), checked now: the manifest read,
+    /// the journal opened (and locked), the options built; then the run starts on the
+    /// runtime. Private: `ims/_aio.py` drives the `_FleetRun`.
+    #[pyo3(
+        signature = (
+            manifest = None, *, journal, run, manifest_text = None, fleet = None,
+            parallel = Whole::Int(10), keep = None, delete_backup = false,
+            reconcile_grace = WaitSecs::Secs(600.0), relist_interval = WaitSecs::Secs(10.0),
+            dry_run = false, retry_failed = false, retry_unknown = false, allow_partial = false,
+            timeout = None, interval = None
+        ),
+        text_signature = "($self, manifest=None, *, journal, run, manifest_text=None, fleet=None, parallel=10, keep=None, delete_backup=False, reconcile_grace=600.0, relist_interval=10.0, dry_run=False, retry_failed=False, retry_unknown=False, allow_partial=False, timeout=None, interval=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn _run_fleet(
+        &self,
+        py: Python<'_>,
+        manifest: Option<std::path::PathBuf>,
+        journal: std::path::PathBuf,
+        run: String,
+        manifest_text: Option<String>,
+        fleet: Option<String>,
+        parallel: Whole,
+        keep: Option<Whole>,
+        delete_backup: bool,
+        reconcile_grace: WaitSecs,
+        relist_interval: WaitSecs,
+        dry_run: bool,
+        retry_failed: bool,
+        retry_unknown: bool,
+        allow_partial: bool,
+        timeout: Option<WaitSecs>,
+        interval: Option<WaitSecs>,
+    ) -> PyResult<FleetRun> {
+        let prepared = FleetArgs {
+            manifest,
+            manifest_text,
+            journal,
+            run,
+            fleet,
+            parallel,
+            keep,
+            delete_backup,
+            reconcile_grace,
+            relist_interval,
+            dry_run,
+            retry_failed,
+            retry_unknown,
+            allow_partial,
+            timeout,
+            interval,
+        }
+        .prepare(py)?;
+        logs::sync_level(py);
+        FleetRun::start(py, self.inner.clone(), prepared)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

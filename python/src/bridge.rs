@@ -168,6 +168,15 @@ impl Engine {
         self.pid == std::process::id()
     }
 
+    /// Runs `future` as a task of this runtime (it goes on whether or not anyone awaits it);
+    /// the handle aborts it.
+    pub fn spawn<F>(&self, future: F) -> tokio::task::JoinHandle<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(future)
+    }
+
     /// Drops `value` with this runtime entered (what core's futures need to close their
     /// sockets and timers), or, in a forked child, leaks it: its sockets and timers belong to
     /// the parent's runtime, which the child must not touch.

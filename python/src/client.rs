@@ -11,6 +11,8 @@ use pyo3::types::{PyBool, PyDict, PyInt, PyMapping, PyString, PyTuple};
 
 use crate::convert;
 use crate::errors::{self, IntoPyResult};
+use crate::fleet::{self, BlockingObserver, FleetArgs, FleetReport};
+use crate::images::{Image, ImageQuota, QueryArgs};
 use crate::job::Job;
 use crate::logs;
 use crate::observer::{PyObserver, interrupted, with_signals};
@@ -126,7 +128,12 @@ impl Whole {
 /// Seconds for the waiter's argument `name`: finite, ≥ 0 (> 0 unless `zero_ok`; a value that
 /// rounds to 0 ns counts as 0) and at most [`MAX_WAIT_SECS`]; otherwise an `ims.ValidationError`
 /// (a `ValueError`) naming `name`, raised before anything is sent. A bool is a `TypeError`.
-fn wait_secs(py: Python<'_>, name: &str, value: WaitSecs, zero_ok: bool) -> PyResult<Duration> {
+pub(crate) fn wait_secs(
+    py: Python<'_>,
+    name: &str,
+    value: WaitSecs,
+    zero_ok: bool,
+) -> PyResult<Duration> {
     let (secs, shown) = match value {
         WaitSecs::Secs(secs) => (secs, secs.to_string()),
         WaitSecs::Huge => (
@@ -516,6 +523,168 @@ impl Client {
             e.write_unraisable(py, on_progress.as_ref().map(|cb| cb.bind(py)));
         }
         result.map(Job::new).into_py_result(py)
+    }
+
+    /// Every image the filters select, read page after page to the end (`GET
+    /// /v2/cloudimages`). `tag` is `"key=value"` (matched exactly); `status` one of `queued`,
+    /// `saving`, `active`, `killed`, `deleted`; `imagetype` `gold`, `private`, `shared` or
+    /// `market`; `created_at` an operator and a UTC time (`"gte:2026-12-01T00:00:00Z"`);
+    /// `sort_dir` `asc` or `desc`; `page_size` 1 to 1000 (default 100). Bad filters raise
+    /// `ValidationError` before anything is sent.
+    #[pyo3(signature = (
+        *, tag = None, name = None, status = None, imagetype = None, whole_image = None,
+        created_at = None, sort_key = None, sort_dir = None, page_size = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_images(
+        &self,
+        py: Python<'_>,
+        tag: Option<String>,
+        name: Option<String>,
+        status: Option<String>,
+        imagetype: Option<String>,
+        whole_image: Option<bool>,
+        created_at: Option<String>,
+        sort_key: Option<String>,
+        sort_dir: Option<String>,
+        page_size: Option<Whole>,
+    ) -> PyResult<Vec<Image>> {
+        let query = QueryArgs {
+            tag,
+            name,
+            status,
+            imagetype,
+            whole_image,
+            created_at,
+            sort_key,
+            sort_dir,
+            page_size,
+        }
+        .query(py)?;
+        logs::sync_level(py);
+        let client = &self.inner;
+        let images = py
+            .detach(|| client.list_images(&query))
+            .into_py_result(py)?;
+        Ok(images.into_iter().map(Image::new).collect())
+    }
+
+    /// The region's private-image quota (`GET /v1/cloudimages/quota`).
+    fn image_quota(&self, py: Python<'_>) -> PyResult<ImageQuota> {
+        logs::sync_level(py);
+        let client = &self.inner;
+        let quota = py.detach(|| client.image_quota()).into_py_result(py)?;
+        Ok(quota.into())
+    }
+
+    /// Deletes an image (`DELETE /v2/images/{image_id}`), and its CBR backup when
+    /// `delete_backup`. The service answers at once; the image leaves the list a little later.
+    #[pyo3(signature = (image_id, *, delete_backup = false))]
+    fn delete_image(&self, py: Python<'_>, image_id: &str, delete_backup: bool) -> PyResult<()> {
+        logs::sync_level(py);
+        let client = &self.inner;
+        py.detach(|| client.delete_image(image_id, delete_backup))
+            .into_py_result(py)
+    }
+
+    /// Runs a fleet: one full-ECS image per item of `manifest` (a JSON Lines file: each line
+    /// the create body of `create_whole_image_from_body`, plus an optional `key`; or give the
+    /// text as `manifest_text`), recorded in the SQLite `journal` so that a crash or a rerun
+    /// neither duplicates nor loses an image. Running the same `run` again resumes it.
+    ///
+    /// `fleet` defaults to the fleet the journal records, else the manifest file's stem.
+    /// `parallel`: creation tasks at once (1 to 40). `keep`: retention, keep the newest `keep`
+    /// images per item (with `delete_backup`, their backups go too). `reconcile_grace` and
+    /// `relist_interval` (seconds): how long an item whose create's answer was lost is looked
+    /// for before it is sent again, and how often. `dry_run`: plan only (nothing sent,
+    /// nothing written). `retry_failed` / `retry_unknown`: send again the items that failed /
+    /// are unknown. `allow_partial`: start even when the quota leaves too few images.
+    /// `timeout` and `interval`: each job's wait (default 3 h, polls as `wait_job`).
+    ///
+    /// `on_event(event)` receives each `ims.FleetEvent` on this thread, with the GIL (events
+    /// are handed over every 100 ms); it may call this client. The GIL is released meanwhile.
+    /// Ctrl-C, or an exception raised by `on_event`, stops the run gracefully (no new create,
+    /// jobs in flight left to run and recorded, a rerun resumes) and is then raised, with the
+    /// report as its `fleet_report` attribute.
+    ///
+    /// Returns an `ims.FleetReport`. Raises before anything is sent: `ManifestError` (every
+    /// problem with its line), `JournalLockedError` (another process runs on the journal),
+    /// `JournalError`, `QuotaError`, `ValidationError` (bad options), or the quota call's error.
+    #[pyo3(
+        signature = (
+            manifest = None, *, journal, run, manifest_text = None, fleet = None,
+            parallel = Whole::Int(10), keep = None, delete_backup = false,
+            reconcile_grace = WaitSecs::Secs(600.0), relist_interval = WaitSecs::Secs(10.0),
+            dry_run = false, retry_failed = false, retry_unknown = false, allow_partial = false,
+            timeout = None, interval = None, on_event = None
+        ),
+        text_signature = "($self, manifest=None, *, journal, run, manifest_text=None, fleet=None, parallel=10, keep=None, delete_backup=False, reconcile_grace=600.0, relist_interval=10.0, dry_run=False, retry_failed=False, retry_unknown=False, allow_partial=False, timeout=None, interval=None, on_event=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn run_fleet(
+        &self,
+        py: Python<'_>,
+        manifest: Option<std::path::PathBuf>,
+        journal: std::path::PathBuf,
+        run: String,
+        manifest_text: Option<String>,
+        fleet: Option<String>,
+        parallel: Whole,
+        keep: Option<Whole>,
+        delete_backup: bool,
+        reconcile_grace: WaitSecs,
+        relist_interval: WaitSecs,
+        dry_run: bool,
+        retry_failed: bool,
+        retry_unknown: bool,
+        allow_partial: bool,
+        timeout: Option<WaitSecs>,
+        interval: Option<WaitSecs>,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<FleetReport> {
+        fleet::check_on_event(py, on_event.as_ref())?;
+        let prepared = FleetArgs {
+            manifest,
+            manifest_text,
+            journal,
+            run,
+            fleet,
+            parallel,
+            keep,
+            delete_backup,
+            reconcile_grace,
+            relist_interval,
+            dry_run,
+            retry_failed,
+            retry_unknown,
+            allow_partial,
+            timeout,
+            interval,
+        }
+        .prepare(py)?;
+        logs::sync_level(py);
+        let client = &self.inner;
+        let (result, raised) = py.detach(|| {
+            let mut observer = BlockingObserver::new(on_event.as_ref());
+            let result = ims_core::fleet::run_blocking(
+                client,
+                &prepared.manifest,
+                prepared.journal,
+                &prepared.options,
+                &mut observer,
+            );
+            (result, observer.error)
+        });
+        match (result, raised) {
+            (Ok(report), None) => Ok(FleetReport::from_core(&report)),
+            (Ok(report), Some(e)) => {
+                let report = Py::new(py, FleetReport::from_core(&report))?;
+                let _ = e.value(py).setattr("fleet_report", report);
+                Err(e)
+            }
+            (Err(_), Some(e)) => Err(e),
+            (Err(e), None) => Err(errors::fleet_to_py_err(py, &e)),
+        }
     }
 
     /// The waiter's options that `wait_job` would use with these arguments, as a dict of

@@ -13,11 +13,24 @@
 //! | `WaitTimeout` | `WaitTimeoutError` | `job_id`, `elapsed`, `job` (last seen, or `None`) |
 //! | `Cancelled` | `CancelledError` | `job_id`, `job` (last seen, or `None`) |
 //!
+//!
+//! A fleet run's [`ims_core::fleet::FleetError`] ([`fleet_to_py_err`]):
+//!
+//! | core kind | exception | attributes |
+//! |---|---|---|
+//! | `Manifest` | `ManifestError` (also a `ValueError`) | `errors`: `[(line, message)]` |
+//! | `Options` | `ValidationError` | `errors`: `[(field, rule, message)]` |
+//! | `Journal(Locked)` | `JournalLockedError` | `path`, `reason` |
+//! | `Journal(Corrupt / OtherFleet / Io)` | `JournalError` | `path`, `reason` |
+//! | `Quota` | `QuotaError` | `needed`, `used`, `quota`, `remaining` |
+//! | `Service(e)` | `e`'s own exception, as above | |
+//!
 //! Every exception's `str()` is core's one-sentence `Display`, and its `kind` is core's
 //! `ErrorKind::as_str()`. Every one pickles with its attributes (`ImsError.__reduce__`, and
 //! `ims.Job`'s own).
 
 use ims_core::Error;
+use ims_core::fleet::{FleetError, JournalError};
 use ims_core::validate::ValidationErrors;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -166,4 +179,77 @@ impl<T> IntoPyResult<T> for Result<T, ValidationErrors> {
     fn into_py_result(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|e| to_py_err(py, &Error::Validation(e)))
     }
+}
+
+fn build_fleet(py: Python<'_>, err: &FleetError) -> PyResult<PyErr> {
+    let message = err.to_string();
+    let kw = PyDict::new(py);
+    let class = match err {
+        FleetError::Service(e) => return Ok(to_py_err(py, e)),
+        FleetError::Manifest(m) => {
+            let list = PyList::empty(py);
+            for e in &m.errors {
+                list.append((e.line, e.message.as_str()))?;
+            }
+            kw.set_item("errors", list)?;
+            "ManifestError"
+        }
+        FleetError::Options(text) => {
+            // Core joins "field: rule: message" with "; ".
+            let list = PyList::empty(py);
+            for part in text.split("; ") {
+                let mut pieces = part.splitn(3, ": ");
+                let (field, rule, rest) = (pieces.next(), pieces.next(), pieces.next());
+                match (field, rule, rest) {
+                    (Some(f), Some(r), Some(m)) => list.append((f, r, m))?,
+                    _ => list.append(("options", "rule", part))?,
+                }
+            }
+            kw.set_item("errors", list)?;
+            kw.set_item("kind", "validation")?;
+            return Ok(raise(py, "ValidationError", message, &kw));
+        }
+        FleetError::Journal(j) => {
+            let (class, kind, path, reason) = match j {
+                JournalError::Locked { path } => (
+                    "JournalLockedError",
+                    "journal_locked",
+                    path,
+                    "held by another process".to_owned(),
+                ),
+                JournalError::Corrupt { path, reason } => {
+                    ("JournalError", "journal_corrupt", path, reason.clone())
+                }
+                JournalError::OtherFleet {
+                    path,
+                    journal_fleet,
+                    ..
+                } => (
+                    "JournalError",
+                    "journal_other_fleet",
+                    path,
+                    format!("belongs to fleet {journal_fleet:?}"),
+                ),
+                JournalError::Io { path, reason } => {
+                    ("JournalError", "journal_io", path, reason.clone())
+                }
+            };
+            kw.set_item("path", path.to_string_lossy())?;
+            kw.set_item("reason", reason)?;
+            kw.set_item("kind", kind)?;
+            return Ok(raise(py, class, message, &kw));
+        }
+        FleetError::Quota { needed, quota } => {
+            kw.set_item("needed", *needed)?;
+            kw.set_item("used", quota.used)?;
+            kw.set_item("quota", quota.quota)?;
+            "QuotaError"
+        }
+    };
+    Ok(raise(py, class, message, &kw))
+}
+
+/// The Python exception for a fleet run's error (see the module's table).
+pub fn fleet_to_py_err(py: Python<'_>, err: &FleetError) -> PyErr {
+    build_fleet(py, err).unwrap_or_else(|e| e)
 }

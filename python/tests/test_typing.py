@@ -176,3 +176,69 @@ def test_async_misuse_is_caught(tmp_path: Path) -> None:
     }
     assert result.returncode == 1, result.stdout + result.stderr
     assert flagged == marked, (sorted(marked - flagged), sorted(flagged - marked), result.stdout)
+
+
+def test_typed_fleet_usage_checks(tmp_path: Path) -> None:
+    sample = tmp_path / "fleet_sample.py"
+    sample.write_text(
+        textwrap.dedent(
+            """
+            import asyncio
+            from pathlib import Path
+            from typing import Dict, List, Optional, Tuple
+
+            import ims
+            from ims.testing import Emulator
+
+            def show(event: ims.FleetEvent) -> None:
+                key: Optional[str] = event.key
+                percent: Optional[float] = event.percent
+                quota: Optional[ims.ImageQuota] = event.quota
+                print(event.kind.upper(), key, percent, quota)
+
+            async def show_async(event: ims.FleetEvent) -> None:
+                await asyncio.sleep(0)
+                print(event.state)
+
+            def run(manifest: Path, journal: str) -> List[Optional[str]]:
+                with Emulator(job_seconds=0) as emu:
+                    client: ims.Client = emu.client()
+                    try:
+                        report: ims.FleetReport = client.run_fleet(
+                            manifest, journal=journal, run="nightly", parallel=4, keep=3,
+                            reconcile_grace=30.0, on_event=show, timeout=60.0,
+                        )
+                    except ims.ManifestError as e:
+                        lines: List[Tuple[int, str]] = e.errors
+                        print(lines[0][0] + 1)
+                        raise
+                    except ims.QuotaError as e:
+                        print(e.needed - e.remaining)
+                        raise
+                    except ims.JournalLockedError as e:
+                        print(e.path)
+                        raise
+                    except ims.FleetError as e:
+                        print(e.kind)
+                        raise
+                    item: ims.FleetItem = report.items[0]
+                    seconds: Optional[float] = item.duration
+                    print(report.outcome, report.to_json(), seconds, item.state, item.line + 1)
+                    images: List[ims.Image] = client.list_images(tag="k=v", page_size=10)
+                    tags: Dict[str, str] = images[0].tags
+                    quota: ims.ImageQuota = client.image_quota()
+                    client.delete_image(images[0].id, delete_backup=True)
+                    aclient = emu.async_client()
+                    again: ims.FleetReport = asyncio.run(
+                        aclient.run_fleet(manifest_text="{}", journal=Path(journal), run="r",
+                                          fleet="f", on_event=show_async)
+                    )
+                    listed: List[ims.Image] = asyncio.run(aclient.list_images(status="active"))
+                    left: int = asyncio.run(aclient.image_quota()).remaining
+                    print(tags, quota.remaining, again.stopped, listed, left)
+                    return [i.image_id for i in report.items]
+            """
+        )
+    )
+    result = _run("mypy", "--strict", str(sample), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -20,6 +20,14 @@ calls release the GIL; one ``Client`` can be shared by many threads. Debug logs 
 ``logging`` logger ``"ims"``. ``ims.AsyncClient`` takes the same settings and offers the same
 operations as coroutines, for asyncio. ``ims.testing.Emulator`` runs a local IMS in this
 process for offline tests.
+
+Fleet imaging (one image per server of a JSON Lines manifest, many at once, with a SQLite
+journal that makes a crash or a rerun neither duplicate nor lose an image)::
+
+    report = client.run_fleet("servers.jsonl", journal="fleet.db", run="nightly-2026-12-02")
+    for item in report.items:
+        print(item.key, item.state, item.image_id)
+
 """
 
 from ._errors import (
@@ -27,15 +35,30 @@ from ._errors import (
     CancelledError,
     ConfigError,
     CredentialsError,
+    FleetError,
     ImsError,
     InvalidResponseError,
     JobFailedError,
+    JournalError,
+    JournalLockedError,
+    ManifestError,
+    QuotaError,
     SigningError,
     TransportError,
     ValidationError,
     WaitTimeoutError,
 )
-from ._ims import Client, Job, __version__
+from ._ims import (
+    Client,
+    FleetDeletion,
+    FleetEvent,
+    FleetItem,
+    FleetReport,
+    Image,
+    ImageQuota,
+    Job,
+    __version__,
+)
 
 # `JobStatus` is an `enum.Enum`, and `enum` (with `collections` and `functools`) would be most
 # of the cost of `import ims`: it is imported on first use (PEP 562), which the first job
@@ -67,11 +90,22 @@ __all__ = [
     "Client",
     "ConfigError",
     "CredentialsError",
+    "FleetDeletion",
+    "FleetError",
+    "FleetEvent",
+    "FleetItem",
+    "FleetReport",
+    "Image",
+    "ImageQuota",
     "ImsError",
     "InvalidResponseError",
     "Job",
     "JobFailedError",
     "JobStatus",
+    "JournalError",
+    "JournalLockedError",
+    "ManifestError",
+    "QuotaError",
     "SigningError",
     "TransportError",
     "ValidationError",

@@ -7,7 +7,7 @@ the shape of coroutines.
 
 from __future__ import annotations
 
-from ._ims import Job, _AsyncClient
+from ._ims import FleetEvent, FleetReport, Image, ImageQuota, Job, _AsyncClient
 
 # `typing` stays out of the import (as in `ims._errors`): with postponed annotations, these
 # names are needed by the type checker only. Private aliases: stubtest compares every public
@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     _OnProgress = _t.Callable[
         [Job], _t.Union[_t.Optional[bool], _t.Awaitable[_t.Optional[bool]]]
     ]
+    #: What ``on_event`` may be: a function, or a coroutine function (its coroutine is
+    #: awaited).
+    _OnEvent = _t.Callable[[FleetEvent], _t.Optional[_t.Awaitable[object]]]
+    import os as _os
+
+    _Path = _t.Union[str, _os.PathLike[str]]
 else:
 
     def _final(f):  # `typing.final` without importing `typing` (same parameter name)
@@ -202,6 +208,132 @@ class AsyncClient:
                         raise cancelled
         finally:
             waiter.close()
+
+    async def list_images(
+        self,
+        *,
+        tag: str | None = None,
+        name: str | None = None,
+        status: str | None = None,
+        imagetype: str | None = None,
+        whole_image: bool | None = None,
+        created_at: str | None = None,
+        sort_key: str | None = None,
+        sort_dir: str | None = None,
+        page_size: int | None = None,
+    ) -> list[Image]:
+        """Every image the filters select, read page after page to the end (as
+        ``ims.Client.list_images``; bad filters raise ``ValidationError``, nothing sent)."""
+        return await self._inner.list_images(
+            tag=tag,
+            name=name,
+            status=status,
+            imagetype=imagetype,
+            whole_image=whole_image,
+            created_at=created_at,
+            sort_key=sort_key,
+            sort_dir=sort_dir,
+            page_size=page_size,
+        )
+
+    async def image_quota(self) -> ImageQuota:
+        """The region's private-image quota."""
+        return await self._inner.image_quota()
+
+    async def delete_image(self, image_id: str, *, delete_backup: bool = False) -> None:
+        """Deletes an image (and its CBR backup when ``delete_backup``); it leaves the list a
+        little later."""
+        await self._inner.delete_image(image_id, delete_backup=delete_backup)
+
+    async def run_fleet(
+        self,
+        manifest: _Path | None = None,
+        *,
+        journal: _Path,
+        run: str,
+        manifest_text: str | None = None,
+        fleet: str | None = None,
+        parallel: int = 10,
+        keep: int | None = None,
+        delete_backup: bool = False,
+        reconcile_grace: float = 600.0,
+        relist_interval: float = 10.0,
+        dry_run: bool = False,
+        retry_failed: bool = False,
+        retry_unknown: bool = False,
+        allow_partial: bool = False,
+        timeout: float | None = None,
+        interval: float | None = None,
+        on_event: _OnEvent | None = None,
+    ) -> FleetReport:
+        """Runs a fleet (as ``ims.Client.run_fleet``: the same arguments, checks, journal and
+        report) on this process's async runtime, and returns the ``ims.FleetReport``.
+
+        The manifest is read and the journal opened (and locked) when the coroutine starts,
+        briefly blocking the event loop; ``ManifestError``, ``JournalLockedError``,
+        ``ValidationError`` are raised then, before anything is sent.
+
+        ``on_event(event)`` is called on the event loop with each ``ims.FleetEvent``; it may be
+        a coroutine function (its coroutine is awaited) and may use this client. The run goes
+        on meanwhile (events only tell). An exception it raises stops the run gracefully (no
+        new create, jobs in flight recorded and left to run) and is raised once the run has
+        ended, with the report as its ``fleet_report`` attribute.
+
+        Cancelling the task (``task.cancel()``, ``asyncio.wait_for``) stops the run at once,
+        without waiting for anything: an item whose create was on the wire stays ``sending``
+        in the journal (its image may exist), and running the same ``run`` again reconciles
+        it by its tag, never creating it twice. Prefer letting ``on_event`` raise to stop
+        gracefully.
+        """
+        if on_event is not None and not callable(on_event):
+            raise TypeError("on_event must be callable")
+        fleet_run = self._inner._run_fleet(
+            manifest,
+            journal=journal,
+            run=run,
+            manifest_text=manifest_text,
+            fleet=fleet,
+            parallel=parallel,
+            keep=keep,
+            delete_backup=delete_backup,
+            reconcile_grace=reconcile_grace,
+            relist_interval=relist_interval,
+            dry_run=dry_run,
+            retry_failed=retry_failed,
+            retry_unknown=retry_unknown,
+            allow_partial=allow_partial,
+            timeout=timeout,
+            interval=interval,
+        )
+        raised: Exception | None = None
+        try:
+            while True:
+                done, value = await fleet_run.step()
+                if done:
+                    assert isinstance(value, FleetReport)
+                    report = value
+                    break
+                if on_event is None or raised is not None:
+                    continue
+                assert isinstance(value, list)
+                for event in value:
+                    try:
+                        answer = on_event(event)
+                        if _is_awaitable(answer):
+                            await answer
+                    except Exception as e:  # stops the run; raised once it has ended
+                        raised = e
+                        fleet_run.stop()
+                        break
+        finally:
+            fleet_run.close()
+        if raised is not None:
+            try:
+                raised.fleet_report = report  # type: ignore[attr-defined]
+            except Exception:  # an exception that takes no attributes still propagates
+                pass
+            raise raised
+        return report
 
     def __repr__(self) -> str:
         return repr(self._inner)

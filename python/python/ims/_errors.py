@@ -17,7 +17,16 @@ pickles with its attributes (``ProcessPoolExecutor`` hands it back as it was rai
     ├── InvalidResponseError                   .status, .message, .request_id
     ├── JobFailedError                         .job_id, .job
     ├── WaitTimeoutError                       .job_id, .elapsed, .job
-    └── CancelledError                         .job_id, .job
+    ├── CancelledError                         .job_id, .job
+    └── FleetError                             (a fleet run could not start; nothing was sent)
+        ├── ManifestError (also a ValueError)  .errors: [(line, message)]
+        ├── JournalError                       .path, .reason
+        │   └── JournalLockedError             (another process runs on the journal)
+        └── QuotaError                         .needed, .used, .quota, .remaining
+
+A fleet run's options that break a rule raise ``ValidationError`` (as every other argument),
+and a call the run needs before it starts (the quota) raises that call's own error
+(``ApiError``, ``TransportError``, ...).
 """
 
 from __future__ import annotations
@@ -212,3 +221,86 @@ class CancelledError(ImsError):
         super().__init__(*args, kind=kind)
         self.job_id = job_id
         self.job = job
+
+
+class FleetError(ImsError):
+    """A fleet run could not start (or go on): nothing was sent to the create endpoint."""
+
+    kind = "fleet"
+
+
+class ManifestError(FleetError, ValueError):
+    """The manifest has problems; nothing was sent.
+
+    ``errors`` lists every one as ``(line, message)``: ``line`` counts from 1 (0 is the
+    manifest as a whole), ``message`` names the field and its rule when a rule is broken.
+    """
+
+    kind = "manifest"
+
+    def __init__(
+        self,
+        *args: object,
+        errors: list[tuple[int, str]] | tuple[tuple[int, str], ...] = (),
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(*args, kind=kind)
+        self.errors: list[tuple[int, str]] = [(line, message) for line, message in errors]
+
+    @property
+    def lines(self) -> list[int]:
+        """The line of each problem, in order."""
+        return [line for line, _ in self.errors]
+
+
+class JournalError(FleetError):
+    """The journal cannot be used: not a fleet journal (or a damaged one), another fleet's, or
+    a file that cannot be opened, read or written. ``path`` is the journal's path, ``reason``
+    what was found (``kind`` says which: ``journal_corrupt``, ``journal_other_fleet``,
+    ``journal_io``)."""
+
+    kind = "journal"
+
+    def __init__(
+        self,
+        *args: object,
+        path: str = "",
+        reason: str = "",
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(*args, kind=kind)
+        self.path = path
+        self.reason = reason
+
+
+class JournalLockedError(JournalError):
+    """Another process holds the journal (a fleet run is in progress on it); nothing was
+    sent. Overlapping runs (two cron jobs) get this instead of creating twice."""
+
+    kind = "journal_locked"
+
+
+class QuotaError(FleetError):
+    """The run would make more images than the region's image quota leaves; nothing was sent
+    (``allow_partial=True`` makes what fits). ``needed`` images were asked for, ``remaining``
+    (``quota`` - ``used``) are left."""
+
+    kind = "quota"
+
+    def __init__(
+        self,
+        *args: object,
+        needed: int = 0,
+        used: int = 0,
+        quota: int = 0,
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(*args, kind=kind)
+        self.needed = needed
+        self.used = used
+        self.quota = quota
+
+    @property
+    def remaining(self) -> int:
+        """How many images the quota leaves (0 at or over it)."""
+        return max(self.quota - self.used, 0)

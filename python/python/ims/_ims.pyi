@@ -20,9 +20,25 @@ from typing_extensions import TypedDict, Unpack
 
 from ._status import JobStatus
 
-__all__ = ["__version__", "Client", "Job", "_AsyncClient", "_Emulator", "_Waiter"]
+__all__ = [
+    "__version__",
+    "Client",
+    "FleetDeletion",
+    "FleetEvent",
+    "FleetItem",
+    "FleetReport",
+    "Image",
+    "ImageQuota",
+    "Job",
+    "_AsyncClient",
+    "_Emulator",
+    "_FleetRun",
+    "_Waiter",
+]
 
 __version__: str
+
+_Path = Union[str, os.PathLike[str]]
 
 class _ClientSettings(TypedDict, total=False):
     """The settings keywords of ``Client(...)`` and ``Client.from_env(...)`` (not the
@@ -91,6 +107,42 @@ class Client:
         first_delay: Optional[float] = None,
         on_progress: Optional[Callable[[Job], Optional[bool]]] = None,
     ) -> Job: ...
+    def list_images(
+        self,
+        *,
+        tag: Optional[str] = None,
+        name: Optional[str] = None,
+        status: Optional[str] = None,
+        imagetype: Optional[str] = None,
+        whole_image: Optional[bool] = None,
+        created_at: Optional[str] = None,
+        sort_key: Optional[str] = None,
+        sort_dir: Optional[str] = None,
+        page_size: Optional[int] = None,
+    ) -> List[Image]: ...
+    def image_quota(self) -> ImageQuota: ...
+    def delete_image(self, image_id: str, *, delete_backup: bool = False) -> None: ...
+    def run_fleet(
+        self,
+        manifest: Optional[_Path] = None,
+        *,
+        journal: _Path,
+        run: str,
+        manifest_text: Optional[str] = None,
+        fleet: Optional[str] = None,
+        parallel: int = 10,
+        keep: Optional[int] = None,
+        delete_backup: bool = False,
+        reconcile_grace: float = 600.0,
+        relist_interval: float = 10.0,
+        dry_run: bool = False,
+        retry_failed: bool = False,
+        retry_unknown: bool = False,
+        allow_partial: bool = False,
+        timeout: Optional[float] = None,
+        interval: Optional[float] = None,
+        on_event: Optional[Callable[[FleetEvent], object]] = None,
+    ) -> FleetReport: ...
     @staticmethod
     def _wait_options(
         *,
@@ -139,6 +191,49 @@ class _AsyncClient:
         first_delay: Optional[float] = None,
         report: bool = False,
     ) -> _Waiter: ...
+    def list_images(
+        self,
+        *,
+        tag: Optional[str] = None,
+        name: Optional[str] = None,
+        status: Optional[str] = None,
+        imagetype: Optional[str] = None,
+        whole_image: Optional[bool] = None,
+        created_at: Optional[str] = None,
+        sort_key: Optional[str] = None,
+        sort_dir: Optional[str] = None,
+        page_size: Optional[int] = None,
+    ) -> Awaitable[List[Image]]: ...
+    def image_quota(self) -> Awaitable[ImageQuota]: ...
+    def delete_image(self, image_id: str, *, delete_backup: bool = False) -> Awaitable[None]: ...
+    def _run_fleet(
+        self,
+        manifest: Optional[_Path] = None,
+        *,
+        journal: _Path,
+        run: str,
+        manifest_text: Optional[str] = None,
+        fleet: Optional[str] = None,
+        parallel: int = 10,
+        keep: Optional[int] = None,
+        delete_backup: bool = False,
+        reconcile_grace: float = 600.0,
+        relist_interval: float = 10.0,
+        dry_run: bool = False,
+        retry_failed: bool = False,
+        retry_unknown: bool = False,
+        allow_partial: bool = False,
+        timeout: Optional[float] = None,
+        interval: Optional[float] = None,
+    ) -> _FleetRun: ...
+
+@final
+class _FleetRun:
+    """One run of ``ims.AsyncClient.run_fleet``."""
+
+    def step(self) -> Awaitable[Tuple[bool, Union[FleetReport, List[FleetEvent]]]]: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
 
 @final
 class _Waiter:
@@ -182,6 +277,197 @@ class Job:
     def __reduce__(self) -> Tuple[Callable[[str], Job], Tuple[str]]: ...
     @staticmethod
     def _from_json(text: str) -> Job: ...
+
+@final
+class Image:
+    """One image of a listing. Immutable, comparable, hashable, picklable."""
+
+    def __new__(
+        cls,
+        id: str,
+        name: str = "",
+        status: str = "",
+        created_at: str = "",
+        updated_at: str = "",
+        tags: Optional[Sequence[Tuple[str, str]]] = None,
+        imagetype: Optional[str] = None,
+        whole_image: Optional[bool] = None,
+        backup_id: Optional[str] = None,
+        owner: Optional[str] = None,
+    ) -> Image: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def updated_at(self) -> str: ...
+    @property
+    def tags(self) -> Dict[str, str]: ...
+    @property
+    def imagetype(self) -> Optional[str]: ...
+    @property
+    def whole_image(self) -> Optional[bool]: ...
+    @property
+    def backup_id(self) -> Optional[str]: ...
+    @property
+    def owner(self) -> Optional[str]: ...
+    def tag(self, key: str) -> Optional[str]: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]: ...
+
+@final
+class ImageQuota:
+    """The region's private-image quota. Immutable, comparable, hashable, picklable."""
+
+    def __new__(cls, used: int, quota: int) -> ImageQuota: ...
+    @property
+    def used(self) -> int: ...
+    @property
+    def quota(self) -> int: ...
+    @property
+    def remaining(self) -> int: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[int, int]]: ...
+
+@final
+class FleetItem:
+    """One item of a fleet report. Immutable, comparable, picklable."""
+
+    def __new__(
+        cls,
+        key: str,
+        line: int,
+        state: str,
+        already_done: bool = False,
+        action: str = "create",
+        job_id: Optional[str] = None,
+        image_id: Optional[str] = None,
+        duration: Optional[float] = None,
+        error_code: Optional[str] = None,
+        error_message: Optional[str] = None,
+    ) -> FleetItem: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def already_done(self) -> bool: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def job_id(self) -> Optional[str]: ...
+    @property
+    def image_id(self) -> Optional[str]: ...
+    @property
+    def duration(self) -> Optional[float]: ...
+    @property
+    def error_code(self) -> Optional[str]: ...
+    @property
+    def error_message(self) -> Optional[str]: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]: ...
+
+@final
+class FleetDeletion:
+    """A retention deletion of a fleet report. Immutable, comparable, picklable."""
+
+    def __new__(
+        cls, key: str, image_id: str, created_at: str, state: str, error: Optional[str] = None
+    ) -> FleetDeletion: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def image_id(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def error(self) -> Optional[str]: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]: ...
+
+@final
+class FleetReport:
+    """A fleet run's report: one row per item and the worst outcome. Immutable, comparable,
+    picklable."""
+
+    @property
+    def fleet(self) -> str: ...
+    @property
+    def run(self) -> str: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def stopped(self) -> bool: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def items(self) -> List[FleetItem]: ...
+    @property
+    def deletions(self) -> List[FleetDeletion]: ...
+    @property
+    def journal_writes(self) -> int: ...
+    def to_json(self) -> str: ...
+    def count(self, state: str) -> int: ...
+    def __reduce__(self) -> Tuple[Callable[[str], FleetReport], Tuple[str]]: ...
+    @staticmethod
+    def _from_json(text: str) -> FleetReport: ...
+
+@final
+class FleetEvent:
+    """Something that happened in a fleet run (``kind``: ``started``, ``item``,
+    ``progress``, ``reconciling``, ``deletion``, ``stopping``). Immutable, comparable,
+    picklable."""
+
+    def __new__(
+        cls,
+        kind: str,
+        *,
+        key: Optional[str] = None,
+        state: Optional[str] = None,
+        job_id: Optional[str] = None,
+        image_id: Optional[str] = None,
+        status: Optional[str] = None,
+        percent: Optional[float] = None,
+        error_code: Optional[str] = None,
+        error_message: Optional[str] = None,
+        items: Optional[int] = None,
+        to_create: Optional[int] = None,
+        quota: Optional[ImageQuota] = None,
+        since_intent: Optional[float] = None,
+    ) -> FleetEvent: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def key(self) -> Optional[str]: ...
+    @property
+    def state(self) -> Optional[str]: ...
+    @property
+    def job_id(self) -> Optional[str]: ...
+    @property
+    def image_id(self) -> Optional[str]: ...
+    @property
+    def status(self) -> Optional[str]: ...
+    @property
+    def percent(self) -> Optional[float]: ...
+    @property
+    def error_code(self) -> Optional[str]: ...
+    @property
+    def error_message(self) -> Optional[str]: ...
+    @property
+    def items(self) -> Optional[int]: ...
+    @property
+    def to_create(self) -> Optional[int]: ...
+    @property
+    def quota(self) -> Optional[ImageQuota]: ...
+    @property
+    def since_intent(self) -> Optional[float]: ...
+    def __reduce__(self) -> Any: ...
 
 @final
 class _Emulator:
