@@ -49,6 +49,7 @@ pub use wait::{
 };
 
 use retry::Idempotency;
+#[cfg(feature = "fleet")]
 pub(crate) use retry::is_throttled as retry_is_throttled;
 use transport::Call;
 
