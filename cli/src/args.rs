@@ -205,6 +205,49 @@ pub struct EmulatorArgs {
     /// mismatch, as the real gateway does.
     #[arg(long)]
     pub echo_unredacted: bool,
+    /// Private images allowed in the region: a create while this many exist is refused
+    /// (IMG.0015).
+    #[arg(long, value_name = "N", default_value_t = ims_emulator::DEFAULT_IMAGE_QUOTA)]
+    pub image_quota: u32,
+    /// Image-creation jobs allowed to run at once: a create beyond is refused (IMG.0060).
+    #[arg(long, value_name = "N", default_value_t = ims_emulator::DEFAULT_MAX_CONCURRENT_JOBS)]
+    pub max_concurrent_jobs: u32,
+    /// Seconds before a new image appears in GET /v2/cloudimages (the list lagging behind).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0.0,
+        allow_hyphen_values = true
+    )]
+    pub list_delay: f64,
+    /// Seconds a deleted image stays listed before it is gone.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 1.0,
+        allow_hyphen_values = true
+    )]
+    pub delete_delay: f64,
+    /// Probability (0-1) that a create is handled (image and job made) and its connection
+    /// then closed without an answer.
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 0.0,
+        allow_hyphen_values = true
+    )]
+    pub drop_after_create_rate: f64,
+    /// Probability (0-1) that a create is answered 429 APIGW.0308 (Retry-After: 1) unhandled.
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 0.0,
+        allow_hyphen_values = true
+    )]
+    pub throttle_rate: f64,
+    /// Seed of the random draws of --fail-rate, --drop-after-create-rate and --throttle-rate.
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
     /// Security token the accepted AK/SK needs (temporary credentials; a test value only).
     #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
     pub security_token: Option<String>,

@@ -57,9 +57,9 @@ fn unix_of(y: i64, mo: i64, d: i64, secs_of_day: i64) -> Option<i64> {
         .checked_add(secs_of_day)
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|+00:00]` (UTC) into Unix seconds.
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
-pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|+00:00]` (UTC; the separator may also be a space)
+/// into Unix seconds; `None` when it is not that form.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.trim().as_bytes();
     if b.len() < 19
         || b[4] != b'-'

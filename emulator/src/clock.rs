@@ -56,6 +56,18 @@ pub fn job_time(unix_millis: i64) -> String {
     time::format_rfc3339_millis(unix_millis)
 }
 
+/// An image time as the image APIs write it: `2024-11-06T06:28:14Z` (UTC, whole seconds).
+pub fn image_time(unix: i64) -> String {
+    let micros = time::format_rfc3339_micros(unix);
+    format!("{}Z", &micros[..micros.len() - 8])
+}
+
+/// Reads an image time in either documented form of the time filters:
+/// `yyyy-MM-ddThh:mm:ssZ` or `yyyy-MM-dd hh:mm:ss` (UTC).
+pub fn parse_image_time(text: &str) -> Option<i64> {
+    time::parse_rfc3339(text)
+}
+
 /// The metadata service's expiry form: `2026-11-26T10:00:00.000000Z`.
 pub fn metadata_time(unix: i64) -> String {
     time::format_rfc3339_micros(unix)
@@ -77,6 +89,13 @@ mod tests {
         assert_eq!(http_date(1_704_166_445), "Tue, 02 Jan 2024 03:34:05 GMT");
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(job_time(1_730_874_494_425), "2024-11-06T06:28:14.425Z");
+        assert_eq!(image_time(1_730_874_494), "2024-11-06T06:28:14Z");
+        assert_eq!(
+            parse_image_time("2024-11-06T06:28:14Z"),
+            Some(1_730_874_494)
+        );
+        assert_eq!(parse_image_time("2024-11-06 06:28:14"), Some(1_730_874_494));
+        assert_eq!(parse_image_time("yesterday"), None);
         assert_eq!(metadata_time(1_795_687_200), "2026-11-26T10:00:00.000000Z");
         assert_eq!(sdk_date(1_704_164_645), "20240102T030405Z");
     }

@@ -194,12 +194,14 @@ impl Emulator {
         fresh
     }
 
-    /// A snapshot of the counters and the request log.
+    /// A snapshot of the counters (with the jobs running now) and the request log.
     pub fn stats(&self) -> Stats {
-        self.state.stats.snapshot()
+        let mut stats = self.state.stats.snapshot();
+        stats.running_jobs = self.state.running_jobs() as u64;
+        stats
     }
 
-    /// Zeroes the counters and empties the request log.
+    /// Zeroes the counters (the peak of running jobs included) and empties the request log.
     pub fn reset_stats(&self) {
         self.state.stats.reset();
     }

@@ -20,11 +20,13 @@ pub enum Api {
     Iam,
     /// Instance metadata: the token `PUT` and the `securitykey` `GET`.
     Metadata,
+    /// The image calls: `GET /v2/cloudimages`, the quota `GET`s and `DELETE /v2/images/{id}`.
+    Images,
 }
 
 impl Api {
     /// Every API.
-    pub const ALL: [Api; 4] = [Api::Create, Api::Job, Api::Iam, Api::Metadata];
+    pub const ALL: [Api; 5] = [Api::Create, Api::Job, Api::Iam, Api::Metadata, Api::Images];
 
     fn index(self) -> usize {
         match self {
@@ -32,6 +34,7 @@ impl Api {
             Api::Job => 1,
             Api::Iam => 2,
             Api::Metadata => 3,
+            Api::Images => 4,
         }
     }
 }
@@ -105,6 +108,16 @@ pub struct FaultConfig {
     pub seed: u64,
     /// What failed jobs report.
     pub job_failure: JobFailure,
+    /// Probability (0.0–1.0) that a create with no queued fault is handled (image and job
+    /// made) and then its connection closed without a response byte, as
+    /// [`Fault::DropAfterHandling`] does; drawn from a generator seeded with `seed`.
+    pub drop_after_create_rate: f64,
+    /// Probability (0.0–1.0) that a create with no queued fault is answered 429 `APIGW.0308`
+    /// (`Retry-After: throttle_retry_after_secs`) without being handled; drawn before
+    /// `drop_after_create_rate`, from the same generator.
+    pub throttle_rate: f64,
+    /// The `Retry-After` (seconds) of the throttling `throttle_rate` draws.
+    pub throttle_retry_after_secs: u64,
 }
 
 impl Default for FaultConfig {
@@ -116,18 +129,29 @@ impl Default for FaultConfig {
             job_fail_rate: 0.0,
             seed: 0x1325_2024,
             job_failure: JobFailure::default(),
+            drop_after_create_rate: 0.0,
+            throttle_rate: 0.0,
+            throttle_retry_after_secs: 1,
         }
     }
 }
 
+/// Offsets the seed of the create draws from the job-failure draws (two generators, so one
+/// rate does not shift the other's draws).
+const CREATE_SEED_SALT: u64 = 0x9E37_79B9_7F4A_7C15;
+
 #[derive(Debug)]
 struct FaultState {
-    queues: [VecDeque<Fault>; 4],
+    queues: [VecDeque<Fault>; 5],
     response_delay: Duration,
     fail_next_jobs: u32,
     job_fail_rate: f64,
     rng: fastrand::Rng,
     job_failure: JobFailure,
+    drop_after_create_rate: f64,
+    throttle_rate: f64,
+    throttle_retry_after_secs: u64,
+    create_rng: fastrand::Rng,
 }
 
 /// A cloneable, thread-safe handle on a running emulator's faults.
@@ -147,6 +171,10 @@ impl FaultHandle {
                 job_fail_rate: sanitize_rate(config.job_fail_rate),
                 rng: fastrand::Rng::with_seed(config.seed),
                 job_failure: config.job_failure.clone(),
+                drop_after_create_rate: sanitize_rate(config.drop_after_create_rate),
+                throttle_rate: sanitize_rate(config.throttle_rate),
+                throttle_retry_after_secs: config.throttle_retry_after_secs,
+                create_rng: fastrand::Rng::with_seed(config.seed ^ CREATE_SEED_SALT),
             })),
         };
         for (api, fault, n) in &config.queued {
@@ -201,7 +229,37 @@ impl FaultHandle {
         };
     }
 
-    /// Removes every fault: queues emptied, no delay, no job failures.
+    /// Creates with no queued fault are handled and then dropped without a response byte with
+    /// probability `rate` (clamped to 0.0–1.0; the image and job ARE made), drawn from a
+    /// generator seeded with `seed` (shared with [`FaultHandle::set_throttle_rate`]).
+    pub fn set_drop_after_create_rate(&self, rate: f64, seed: u64) {
+        let mut st = self.inner.lock();
+        st.drop_after_create_rate = sanitize_rate(rate);
+        st.create_rng = fastrand::Rng::with_seed(seed ^ CREATE_SEED_SALT);
+    }
+
+    /// Creates with no queued fault are answered 429 `APIGW.0308` with
+    /// `Retry-After: retry_after_secs` (nothing made) with probability `rate` (clamped to
+    /// 0.0–1.0), drawn from a generator seeded with `seed` (shared with
+    /// [`FaultHandle::set_drop_after_create_rate`]).
+    pub fn set_throttle_rate(&self, rate: f64, retry_after_secs: u64, seed: u64) {
+        let mut st = self.inner.lock();
+        st.throttle_rate = sanitize_rate(rate);
+        st.throttle_retry_after_secs = retry_after_secs;
+        st.create_rng = fastrand::Rng::with_seed(seed ^ CREATE_SEED_SALT);
+    }
+
+    /// The standing rate of creates dropped after handling.
+    pub fn drop_after_create_rate(&self) -> f64 {
+        self.inner.lock().drop_after_create_rate
+    }
+
+    /// The standing rate of throttled creates.
+    pub fn throttle_rate(&self) -> f64 {
+        self.inner.lock().throttle_rate
+    }
+
+    /// Removes every fault: queues emptied, no delay, no job failures, no create rates.
     pub fn clear(&self) {
         let mut st = self.inner.lock();
         for q in &mut st.queues {
@@ -210,12 +268,26 @@ impl FaultHandle {
         st.response_delay = Duration::ZERO;
         st.fail_next_jobs = 0;
         st.job_fail_rate = 0.0;
+        st.drop_after_create_rate = 0.0;
+        st.throttle_rate = 0.0;
     }
 
-    /// Takes the next queued fault for `api`, with the standing response delay.
+    /// Takes the next queued fault for `api`, with the standing response delay; with none
+    /// queued, a create may draw a standing one (throttle, then drop after handling).
     pub(crate) fn take(&self, api: Api) -> (Option<Fault>, Duration) {
         let mut st = self.inner.lock();
-        let fault = st.queues[api.index()].pop_front();
+        let mut fault = st.queues[api.index()].pop_front();
+        if fault.is_none() && api == Api::Create {
+            if st.throttle_rate > 0.0 && st.create_rng.f64() < st.throttle_rate {
+                fault = Some(Fault::Throttle {
+                    retry_after_secs: st.throttle_retry_after_secs,
+                });
+            } else if st.drop_after_create_rate > 0.0
+                && st.create_rng.f64() < st.drop_after_create_rate
+            {
+                fault = Some(Fault::DropAfterHandling);
+            }
+        }
         (fault, st.response_delay)
     }
 
@@ -283,5 +355,34 @@ mod tests {
         assert!(a.contains(&true) && a.contains(&false));
         h.set_job_fail_rate(f64::NAN, 1);
         assert!(h.decide_job_failure().is_none());
+    }
+
+    #[test]
+    fn standing_create_faults_by_rate_behind_the_queue() {
+        let h = FaultHandle::new(&FaultConfig {
+            drop_after_create_rate: 1.0,
+            ..FaultConfig::default()
+        });
+        h.inject(Api::Create, Fault::InternalError, 1);
+        assert_eq!(h.take(Api::Create).0, Some(Fault::InternalError));
+        assert_eq!(h.take(Api::Create).0, Some(Fault::DropAfterHandling));
+        assert_eq!(h.take(Api::Job).0, None, "only creates draw");
+        h.set_throttle_rate(1.0, 7, 3);
+        assert_eq!(
+            h.take(Api::Create).0,
+            Some(Fault::Throttle {
+                retry_after_secs: 7
+            })
+        );
+        h.set_throttle_rate(0.0, 1, 3);
+        h.set_drop_after_create_rate(0.5, 11);
+        let a: Vec<bool> = (0..32).map(|_| h.take(Api::Create).0.is_some()).collect();
+        h.set_drop_after_create_rate(0.5, 11);
+        let b: Vec<bool> = (0..32).map(|_| h.take(Api::Create).0.is_some()).collect();
+        assert_eq!(a, b, "same seed, same draws");
+        assert!(a.contains(&true) && a.contains(&false));
+        h.clear();
+        assert_eq!(h.take(Api::Create).0, None);
+        assert_eq!((h.drop_after_create_rate(), h.throttle_rate()), (0.0, 0.0));
     }
 }

@@ -22,7 +22,7 @@ use crate::gateway::GatewayBehaviour;
 use crate::ids;
 use crate::listener::{ConnMeta, CountingListener};
 use crate::reply::{Reply, clip};
-use crate::routes::{self, Matched, Route, iam, ims, metadata};
+use crate::routes::{self, Matched, Route, iam, images, ims, metadata};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -290,6 +290,11 @@ fn handle(state: &AppState, route: &Route, view: &RequestView<'_>, request_id: &
         Route::LegacyJob { project_id, job_id } => {
             ims::job(state, view, request_id, job_id, Some(project_id))
         }
+        Route::ListImages => images::list(state, view, request_id),
+        Route::Quota { project_id } => {
+            images::quota(state, view, request_id, project_id.as_deref())
+        }
+        Route::DeleteImage { image_id } => images::delete(state, view, request_id, image_id),
         Route::Projects => iam::projects(state, view, request_id),
         Route::MetadataToken => metadata::token(state, view),
         Route::SecurityKey => metadata::security_key(state, view),

@@ -23,6 +23,12 @@ pub const DEFAULT_REGION: &str = "cn-north-4";
 pub const DEMO_DOMAIN_ID: &str = "fedcba9876543210fedcba9876543210";
 /// How long a job runs by default.
 pub const DEFAULT_JOB_DURATION: Duration = Duration::from_secs(3);
+/// The default private-image quota per region (the documented 50).
+pub const DEFAULT_IMAGE_QUOTA: u32 = 50;
+/// The default limit of concurrent image-creation jobs per tenant (the documented 40).
+pub const DEFAULT_MAX_CONCURRENT_JOBS: u32 = 40;
+/// How long a deleted image stays listed by default.
+pub const DEFAULT_DELETE_DELAY: Duration = Duration::from_secs(1);
 /// Lifetime of the generated temporary credentials of the metadata service.
 pub const DEFAULT_TEMPORARY_LIFETIME: Duration = Duration::from_secs(2 * 3600);
 
@@ -125,6 +131,19 @@ pub struct Settings {
     pub idle_close_ms: Option<u64>,
     /// Answers every request with `Connection: close` and closes the connection after it.
     pub close_after_answer: bool,
+    /// Private images allowed in the region (the quota, default [`DEFAULT_IMAGE_QUOTA`]): a
+    /// create while this many images exist (any status, `killed` and pending deletions
+    /// included) is refused with 400 `IMG.0015`.
+    pub image_quota: u32,
+    /// Image-creation jobs allowed to run at once (default [`DEFAULT_MAX_CONCURRENT_JOBS`]): a
+    /// create while this many jobs are INIT or RUNNING is refused with 400 `IMG.0060`.
+    pub max_concurrent_jobs: u32,
+    /// A new image is listed by `GET /v2/cloudimages` only this long after its create (the
+    /// list lagging behind; default zero). Jobs, quota and delete see it at once.
+    pub list_delay: Duration,
+    /// A deleted image leaves the list (and the quota) this long after its delete was
+    /// accepted (default [`DEFAULT_DELETE_DELAY`]); until then it is listed unchanged.
+    pub delete_delay: Duration,
 }
 
 impl Default for Settings {
@@ -150,6 +169,10 @@ impl Default for Settings {
             echo_unredacted: false,
             idle_close_ms: None,
             close_after_answer: false,
+            image_quota: DEFAULT_IMAGE_QUOTA,
+            max_concurrent_jobs: DEFAULT_MAX_CONCURRENT_JOBS,
+            list_delay: Duration::ZERO,
+            delete_delay: DEFAULT_DELETE_DELAY,
         }
     }
 }
@@ -177,6 +200,10 @@ impl std::fmt::Debug for Settings {
             .field("echo_unredacted", &self.echo_unredacted)
             .field("idle_close_ms", &self.idle_close_ms)
             .field("close_after_answer", &self.close_after_answer)
+            .field("image_quota", &self.image_quota)
+            .field("max_concurrent_jobs", &self.max_concurrent_jobs)
+            .field("list_delay", &self.list_delay)
+            .field("delete_delay", &self.delete_delay)
             .finish()
     }
 }

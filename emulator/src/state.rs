@@ -1,5 +1,5 @@
-//! The emulator's shared state: settings (changeable while running), jobs, used backups,
-//! metadata tokens, the clock, faults and statistics.
+//! The emulator's shared state: settings (changeable while running), jobs, images, used
+//! backups, metadata tokens, the clock, faults and statistics.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::faults::{FaultHandle, JobFailure};
+use crate::images::{ImageRecord, ImageStore, NewImage};
 use crate::settings::{DEFAULT_TEMPORARY_LIFETIME, Settings, TemporaryCredentials};
 use crate::stats::StatsRecorder;
 
@@ -30,6 +31,57 @@ pub(crate) struct JobRecord {
     pub failure: Option<JobFailure>,
 }
 
+/// Where a job is at a given instant (computed from the elapsed time, never stored).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum JobPhase {
+    /// The first 10 % of the duration.
+    Init,
+    /// Running: the elapsed share of the duration (0.1 up to, not including, 1.0).
+    Running(f64),
+    /// Done, successfully.
+    Success,
+    /// Done, failed (a failure was injected for the job).
+    Fail,
+}
+
+impl JobRecord {
+    /// The phase at `now`: INIT for the first 10 % of the duration, then RUNNING until the
+    /// duration has passed, then SUCCESS (or FAIL when a failure was set for the job).
+    pub fn phase(&self, now: Instant) -> JobPhase {
+        let elapsed = now.saturating_duration_since(self.created);
+        if elapsed >= self.duration {
+            if self.failure.is_some() {
+                JobPhase::Fail
+            } else {
+                JobPhase::Success
+            }
+        } else {
+            let ratio = elapsed.as_secs_f64() / self.duration.as_secs_f64();
+            if ratio < 0.1 {
+                JobPhase::Init
+            } else {
+                JobPhase::Running(ratio)
+            }
+        }
+    }
+
+    /// Whether the job still runs at `now` (INIT or RUNNING): what the concurrency limit counts.
+    pub fn is_running(&self, now: Instant) -> bool {
+        matches!(self.phase(now), JobPhase::Init | JobPhase::Running(_))
+    }
+}
+
+/// Why a create was refused by a tenant limit (nothing was made, no backup was claimed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LimitRefusal {
+    /// The private-image quota is used up: `used` images count against `quota`.
+    Quota { used: usize, quota: u32 },
+    /// `running` creation jobs still run; at most `max` may.
+    Concurrency { running: usize, max: u32 },
+    /// The backup already made a full-ECS image.
+    BackupUsed,
+}
+
 /// Everything the request handlers share.
 pub(crate) struct AppState {
     pub clock: Clock,
@@ -39,6 +91,7 @@ pub(crate) struct AppState {
     pub tls: Option<crate::tls::EmulatorTls>,
     settings: RwLock<Arc<Settings>>,
     jobs: Mutex<HashMap<String, Arc<JobRecord>>>,
+    images: Mutex<ImageStore>,
     used_backups: Mutex<HashSet<String>>,
     metadata_tokens: Mutex<HashMap<String, i64>>,
 }
@@ -60,6 +113,7 @@ impl AppState {
             tls: cfg.tls.clone(),
             settings: RwLock::new(Arc::new(settings)),
             jobs: Mutex::new(HashMap::new()),
+            images: Mutex::new(ImageStore::default()),
             used_backups: Mutex::new(HashSet::new()),
             metadata_tokens: Mutex::new(HashMap::new()),
         }
@@ -79,14 +133,69 @@ impl AppState {
         result
     }
 
-    /// Marks `backup_id` as used; `false` if it already was.
-    pub fn claim_backup(&self, backup_id: &str) -> bool {
-        self.used_backups.lock().insert(backup_id.to_owned())
+    /// Starts a creation job and its image at once, unless a tenant limit refuses it: the
+    /// private-image quota ([`Settings::image_quota`]), then the concurrent jobs
+    /// ([`Settings::max_concurrent_jobs`]), then the backup (`backup_id`, claimed here: a
+    /// backup makes one full-ECS image). `make` builds the job and the image only once all
+    /// passed (so a refused create consumes no injected job failure). Checked and stored under
+    /// one lock: two creates racing for the last slot cannot both pass.
+    pub fn start_job(
+        &self,
+        settings: &Settings,
+        backup_id: Option<&str>,
+        make: impl FnOnce() -> (JobRecord, NewImage),
+    ) -> Result<(), LimitRefusal> {
+        let now = Instant::now();
+        let mut jobs = self.jobs.lock();
+        let mut images = self.images.lock();
+        let mut used_backups = self.used_backups.lock();
+        images.purge(now, &mut used_backups);
+        let used = images.used();
+        if used >= settings.image_quota as usize {
+            return Err(LimitRefusal::Quota {
+                used,
+                quota: settings.image_quota,
+            });
+        }
+        let running = jobs.values().filter(|j| j.is_running(now)).count();
+        if running >= settings.max_concurrent_jobs as usize {
+            return Err(LimitRefusal::Concurrency {
+                running,
+                max: settings.max_concurrent_jobs,
+            });
+        }
+        if let Some(backup) = backup_id
+            && !used_backups.insert(backup.to_owned())
+        {
+            return Err(LimitRefusal::BackupUsed);
+        }
+        let (job, image) = make();
+        let job = Arc::new(job);
+        let image = ImageRecord::new(image, Arc::clone(&job), settings.list_delay);
+        let started_running = job.is_running(now);
+        jobs.insert(job.job_id.clone(), job);
+        images.insert(image);
+        let running_now = running + usize::from(started_running);
+        self.stats.jobs_running(running_now as u64);
+        Ok(())
     }
 
-    /// Stores a job.
-    pub fn insert_job(&self, job: JobRecord) {
-        self.jobs.lock().insert(job.job_id.clone(), Arc::new(job));
+    /// How many creation jobs run now.
+    pub fn running_jobs(&self) -> usize {
+        let now = Instant::now();
+        self.jobs
+            .lock()
+            .values()
+            .filter(|j| j.is_running(now))
+            .count()
+    }
+
+    /// Runs `f` on the image store, after removing the images whose deletion completed.
+    pub fn with_images<R>(&self, f: impl FnOnce(&mut ImageStore, Instant) -> R) -> R {
+        let now = Instant::now();
+        let mut images = self.images.lock();
+        images.purge(now, &mut self.used_backups.lock());
+        f(&mut images, now)
     }
 
     /// Looks a job up.

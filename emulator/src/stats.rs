@@ -31,6 +31,11 @@ pub struct Stats {
     pub connections: u64,
     /// Requests received (all of them, even when the log below was cut).
     pub requests_total: u64,
+    /// The most image-creation jobs ever seen running at once (INIT or RUNNING), counted
+    /// each time a job starts: what a test asserts "never more than N at once" with.
+    pub peak_running_jobs: u64,
+    /// Image-creation jobs running now (when the snapshot was taken).
+    pub running_jobs: u64,
     /// The last requests (at most [`MAX_RECORDED_REQUESTS`]), oldest first.
     pub requests: Vec<RequestRecord>,
 }
@@ -52,6 +57,7 @@ pub(crate) struct StatsRecorder {
     images_created: AtomicU64,
     connections: AtomicU64,
     requests_total: AtomicU64,
+    peak_running_jobs: AtomicU64,
     log: Mutex<VecDeque<RequestRecord>>,
 }
 
@@ -62,6 +68,11 @@ impl StatsRecorder {
 
     pub(crate) fn image_created(&self) {
         self.images_created.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A job started and `running` jobs now run (it included): raises the peak.
+    pub(crate) fn jobs_running(&self, running: u64) {
+        self.peak_running_jobs.fetch_max(running, Ordering::Relaxed);
     }
 
     pub(crate) fn create_accepted(&self) {
@@ -88,6 +99,8 @@ impl StatsRecorder {
             images_created: self.images_created.load(Ordering::Relaxed),
             connections: self.connections.load(Ordering::Relaxed),
             requests_total: self.requests_total.load(Ordering::Relaxed),
+            peak_running_jobs: self.peak_running_jobs.load(Ordering::Relaxed),
+            running_jobs: 0,
             requests: self.log.lock().iter().cloned().collect(),
         }
     }
@@ -97,6 +110,7 @@ impl StatsRecorder {
         self.images_created.store(0, Ordering::Relaxed);
         self.connections.store(0, Ordering::Relaxed);
         self.requests_total.store(0, Ordering::Relaxed);
+        self.peak_running_jobs.store(0, Ordering::Relaxed);
         self.log.lock().clear();
     }
 }

@@ -18,7 +18,11 @@ from huaweicloudsdkcore.signer.algorithm import SigningAlgorithm
 from huaweicloudsdkims.v2 import (
     CreateWholeImageRequest,
     CreateWholeImageRequestBody,
+    GlanceDeleteImageRequest,
+    GlanceDeleteImageRequestBody,
     ImsClient,
+    ListImagesRequest,
+    ShowImageQuotaRequest,
     ShowJobProgressRequest,
     ShowJobRequest,
     TagKeyValue,
@@ -204,3 +208,93 @@ def test_project_id_looked_up_through_iam():
     assert credentials.project_id == PROJECT_ID
     created = client.create_whole_image(ecs_request("sdk-iam-lookup"))
     assert HEX32.match(created.job_id)
+
+
+IMAGE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def create_tagged(client, name, run):
+    """Creates an image tagged fleet=<run> and waits for its job; returns the image id."""
+    resp = client.create_whole_image(
+        ecs_request(name, image_tags=[TagKeyValue(key="fleet", value=run)])
+    )
+    final = wait_progress(client, resp.job_id)[-1]
+    assert final.status == "SUCCESS", final
+    return final.entities.image_id
+
+
+def test_list_images_by_tag_type_status_and_marker():
+    client = make_client()
+    run = uuid.uuid4().hex[:12]
+    made = [create_tagged(client, "sdk-list-%d" % i, run) for i in range(3)]
+
+    def page(**kwargs):
+        return client.list_images(
+            ListImagesRequest(imagetype="private", tag="fleet=" + run, **kwargs)
+        )
+
+    first = page(limit=2)
+    assert len(first.images) == 2
+    assert first.page_info.next_marker == first.images[-1].id
+    rest = page(limit=2, marker=first.images[-1].id)
+    assert len(rest.images) == 1
+    assert rest.page_info is None
+    listed = [i.id for i in first.images + rest.images]
+    assert sorted(listed) == sorted(made)
+    assert listed == list(reversed(made)), "newest first by default"
+
+    image = rest.images[0]
+    assert image.name == "sdk-list-0"
+    assert image.status == "active"
+    assert image.imagetype == "private"
+    assert image.owner == PROJECT_ID
+    assert image.visibility == "private"
+    assert image.tags == ["fleet=" + run]
+    assert IMAGE_TIME.match(image.created_at), image.created_at
+    assert IMAGE_TIME.match(image.updated_at), image.updated_at
+
+    assert len(page(status="active").images) == 3
+    assert page(status="saving").images == []
+    assert client.list_images(ListImagesRequest(tag="fleet=" + run + "-other")).images == []
+    assert client.list_images(ListImagesRequest(imagetype="gold", tag="fleet=" + run)).images == []
+
+    with pytest.raises(exceptions.ClientRequestException) as err:
+        client.list_images(ListImagesRequest(marker=str(uuid.uuid4())))
+    assert err.value.status_code == 400
+    assert err.value.error_code == "IMG.0144"
+
+
+def test_show_image_quota():
+    client = make_client()
+    create_tagged(client, "sdk-quota", uuid.uuid4().hex[:12])
+    resp = client.show_image_quota(ShowImageQuotaRequest())
+    (image,) = resp.quotas.resources
+    assert image.type == "image"
+    assert image.quota == 50
+    assert 1 <= image.used <= image.quota
+    assert (image.min, image.max) == (1, 1000)
+
+
+def test_glance_delete_image_then_gone():
+    client = make_client()
+    run = uuid.uuid4().hex[:12]
+    image_id = create_tagged(client, "sdk-delete", run)
+    resp = client.glance_delete_image(
+        GlanceDeleteImageRequest(
+            image_id=image_id, body=GlanceDeleteImageRequestBody(delete_backup=False)
+        )
+    )
+    assert resp.status_code == 204
+    deadline = time.monotonic() + 10
+    while client.list_images(ListImagesRequest(tag="fleet=" + run)).images:
+        assert time.monotonic() < deadline, "the deleted image stays listed"
+        time.sleep(0.1)
+
+    with pytest.raises(exceptions.ClientRequestException) as err:
+        client.glance_delete_image(
+            GlanceDeleteImageRequest(
+                image_id=image_id, body=GlanceDeleteImageRequestBody(delete_backup=False)
+            )
+        )
+    assert err.value.status_code == 404
+    assert err.value.error_code == "IMG.0144"

@@ -10,6 +10,12 @@ use ims_emulator::{Emulator, EmulatorConfig, ServerCertificate};
 use crate::args::EmulatorArgs;
 use crate::exit::Failure;
 
+/// `secs` of `flag` as a duration (a usage error unless a non-negative number).
+fn seconds(flag: &str, secs: f64) -> Result<Duration, Failure> {
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Failure::usage(format!("{flag} {secs}: must be a non-negative number")))
+}
+
 /// Runs `ims emulator`: prints the base URL as the first stdout line, serves until a signal.
 pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
     let mut cfg = EmulatorConfig::from_env();
@@ -24,12 +30,7 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
     if let Some(r) = &a.region {
         s.region = r.clone();
     }
-    s.job_duration = Duration::try_from_secs_f64(a.job_seconds).map_err(|_| {
-        Failure::usage(format!(
-            "--job-seconds {}: must be a non-negative number",
-            a.job_seconds
-        ))
-    })?;
+    s.job_duration = seconds("--job-seconds", a.job_seconds)?;
     if !(0.0..=1.0).contains(&a.fail_rate) {
         return Err(Failure::usage(format!(
             "--fail-rate {}: must be between 0 and 1",
@@ -37,6 +38,26 @@ pub fn run(a: &EmulatorArgs) -> Result<(), Failure> {
         )));
     }
     cfg.faults.job_fail_rate = a.fail_rate;
+    for (flag, rate) in [
+        ("--drop-after-create-rate", a.drop_after_create_rate),
+        ("--throttle-rate", a.throttle_rate),
+    ] {
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(Failure::usage(format!(
+                "{flag} {rate}: must be between 0 and 1"
+            )));
+        }
+    }
+    cfg.faults.drop_after_create_rate = a.drop_after_create_rate;
+    cfg.faults.throttle_rate = a.throttle_rate;
+    if let Some(seed) = a.fault_seed {
+        cfg.faults.seed = seed;
+    }
+    let s = &mut cfg.settings;
+    s.image_quota = a.image_quota;
+    s.max_concurrent_jobs = a.max_concurrent_jobs;
+    s.list_delay = seconds("--list-delay", a.list_delay)?;
+    s.delete_delay = seconds("--delete-delay", a.delete_delay)?;
     s.gateway.prefix = a
         .gateway_prefix
         .parse()

@@ -24,9 +24,9 @@ use crate::error::Error;
 use crate::model::{Image, ImageQuery};
 use crate::time::now_unix_millis;
 
-/// Codes of a create refused because the tenant has too many image tasks running (sent
-/// again later, never counted as failed).
-pub const BUSY_CODES: &[&str] = &["IMG.0056"];
+/// Codes of a create refused because the tenant has too many image tasks running (IMS's
+/// flow-control limit `IMG.0060`): sent again later, never counted as failed.
+pub const BUSY_CODES: &[&str] = &["IMG.0060"];
 /// How long an item waits before sending again after a busy or throttled refusal.
 const BUSY_RETRY: Duration = Duration::from_secs(5);
 /// How often the blocking door hands events to its observer and asks it about stopping.

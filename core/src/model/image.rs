@@ -219,18 +219,28 @@ impl ImageQuota {
     }
 }
 
-/// Reads `{"images": [...]}`; `page_size` decides whether another page may follow.
+/// Reads `{"images": [...], "page_info": {"next_marker": ...}}`; without `page_info`, a page
+/// of `page_size` images may be followed by another.
 pub fn read_image_page(body: &[u8], page_size: u32) -> Result<ImagePage, String> {
     #[derive(Deserialize)]
     struct Doc {
         images: Vec<Image>,
+        #[serde(default)]
+        page_info: Option<PageInfo>,
+    }
+    #[derive(Deserialize)]
+    struct PageInfo {
+        #[serde(default)]
+        next_marker: Option<String>,
     }
     let doc: Doc = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     let full = u32::try_from(doc.images.len()).unwrap_or(u32::MAX) >= page_size;
-    let next_marker = if full {
-        doc.images.last().map(|i| i.id.clone())
-    } else {
-        None
+    // `page_info.next_marker` when the service gives it; otherwise a full page may be
+    // followed by another, after its last id.
+    let next_marker = match doc.page_info.and_then(|p| p.next_marker) {
+        Some(m) if !m.is_empty() => Some(m),
+        _ if full => doc.images.last().map(|i| i.id.clone()),
+        _ => None,
     };
     Ok(ImagePage {
         images: doc.images,
@@ -299,6 +309,12 @@ mod tests {
         assert_eq!(page.images[1].whole_image, Some(false));
         let short = read_image_page(body, 3).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(short.next_marker, None);
+        let told = read_image_page(
+            br#"{"images":[{"id":"a"}],"page_info":{"next_marker":"a"}}"#,
+            5,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(told.next_marker.as_deref(), Some("a"));
     }
 
     #[test]

@@ -10,12 +10,19 @@ use serde_json::{Value, json};
 use crate::auth::{self, RequestView};
 use crate::clock;
 use crate::ids;
+use crate::images::NewImage;
 use crate::reply::{Reply, clip};
 use crate::routes::check_project_header;
-use crate::state::{AppState, JobRecord};
+use crate::state::{AppState, JobPhase, JobRecord, LimitRefusal};
 
 /// Code of an unknown job (404); the emulator's own choice, documented in the crate docs.
 pub const JOB_NOT_FOUND_CODE: &str = "IMG.0404";
+/// Code of a create refused because the private-image quota is used up (documented: "The
+/// number of private images has reached the maximum allowed").
+pub const QUOTA_EXCEEDED_CODE: &str = "IMG.0015";
+/// Code of a create refused because too many creation jobs run (documented: "The number of
+/// tasks exceeds the flow control limit").
+pub const TOO_MANY_TASKS_CODE: &str = "IMG.0060";
 /// Code of a generic parameter error.
 pub const INVALID_PARAMETER_CODE: &str = "IMG.0001";
 
@@ -78,36 +85,78 @@ pub(crate) fn create(state: &AppState, req: &RequestView<'_>, request_id: &str) 
                     format!("The backup does not exist: backup_id {}", clip(backup_id)),
                 );
             }
-            if !state.claim_backup(backup_id) {
-                return bad_request(
-                    "IMG.0029",
-                    format!(
-                        "The backup {} has already been used to create a full-ECS image: a \
-                         backup can create only one full-ECS image",
-                        clip(backup_id)
-                    ),
-                );
-            }
         }
     }
 
-    let chosen = match settings.next_job_id {
-        Some(_) => state.update_settings(|s| s.next_job_id.take()),
-        None => None,
+    let (backup_id, instance_id) = match &request.source {
+        Source::Backup { backup_id } => (Some(backup_id.clone()), None),
+        Source::Ecs { instance_id, .. } => (None, Some(instance_id.clone())),
     };
-    let job_id = chosen.unwrap_or_else(ids::hex32);
-    state.insert_job(JobRecord {
-        job_id: job_id.clone(),
-        job_type: request.source.job_type(),
-        image_name: request.name.clone(),
-        image_id: ids::uuid_v4(),
-        created: Instant::now(),
-        begin_millis: state.clock.now_millis(),
-        duration: settings.job_duration,
-        failure: state.faults.decide_job_failure(),
+    let mut answered_job_id = String::new();
+    let started = state.start_job(&settings, backup_id.as_deref(), || {
+        let chosen = match settings.next_job_id {
+            Some(_) => state.update_settings(|s| s.next_job_id.take()),
+            None => None,
+        };
+        let job_id = chosen.unwrap_or_else(ids::hex32);
+        let image_id = ids::uuid_v4();
+        answered_job_id.clone_from(&job_id);
+        let job = JobRecord {
+            job_id,
+            job_type: request.source.job_type(),
+            image_name: request.name.clone(),
+            image_id: image_id.clone(),
+            created: Instant::now(),
+            begin_millis: state.clock.now_millis(),
+            duration: settings.job_duration,
+            failure: state.faults.decide_job_failure(),
+        };
+        let image = NewImage {
+            id: image_id,
+            name: request.name.clone(),
+            description: request.description.clone(),
+            tags: request.tags.pairs(),
+            owner: settings.project_id.clone(),
+            backup_id: backup_id.clone(),
+            instance_id: instance_id.clone(),
+            min_ram: request.min_ram,
+        };
+        (job, image)
     });
+    if let Err(refusal) = started {
+        return limit_reply(&refusal, backup_id.as_deref().unwrap_or(""));
+    }
     state.stats.image_created();
-    Reply::json(StatusCode::OK, &json!({ "job_id": job_id }))
+    Reply::json(StatusCode::OK, &json!({ "job_id": answered_job_id }))
+}
+
+/// The answer to a create refused by a tenant limit.
+fn limit_reply(refusal: &LimitRefusal, backup_id: &str) -> Reply {
+    match refusal {
+        LimitRefusal::Quota { used, quota } => bad_request(
+            QUOTA_EXCEEDED_CODE,
+            format!(
+                "The number of private images has reached the maximum allowed: {used} of the \
+                 quota of {quota} private images in the region are used; delete images or \
+                 increase the quota"
+            ),
+        ),
+        LimitRefusal::Concurrency { running, max } => bad_request(
+            TOO_MANY_TASKS_CODE,
+            format!(
+                "The number of tasks exceeds the flow control limit: {running} image creation \
+                 tasks are running, at most {max} may run at once; try again later"
+            ),
+        ),
+        LimitRefusal::BackupUsed => bad_request(
+            "IMG.0029",
+            format!(
+                "The backup {} has already been used to create a full-ECS image: a backup can \
+                 create only one full-ECS image",
+                clip(backup_id)
+            ),
+        ),
+    }
 }
 
 /// `GET /v1/cloudimages/job/{job_id}` (`legacy_project: None`) and
@@ -201,26 +250,20 @@ fn violations_reply(errors: &ValidationErrors) -> Reply {
 /// The job document at `now`: INIT for the first 10% of the duration, then RUNNING with a
 /// rising `process_percent`, then SUCCESS (or FAIL when a failure was set for the job).
 pub(crate) fn job_document(job: &JobRecord, now: Instant, legacy: bool) -> Value {
-    let elapsed = now.saturating_duration_since(job.created);
     let total = job.duration;
-    let done = elapsed >= total;
-    let (status, percent, task) = if done {
-        if job.failure.is_some() {
-            ("FAIL", 100.0, "")
-        } else {
-            ("SUCCESS", 100.0, "")
+    let (status, percent, task, done) = match job.phase(now) {
+        JobPhase::Success => ("SUCCESS", 100.0, "", true),
+        JobPhase::Fail => ("FAIL", 100.0, "", true),
+        JobPhase::Init => ("INIT", 0.0, "", false),
+        JobPhase::Running(ratio) => {
+            let pct = ((ratio * 1000.0).floor() / 10.0).clamp(0.1, 99.9);
+            let task = if ratio < 0.6 {
+                "CreateVaultBackup"
+            } else {
+                "CreateImage"
+            };
+            ("RUNNING", pct, task, false)
         }
-    } else if elapsed.as_secs_f64() < total.as_secs_f64() * 0.1 {
-        ("INIT", 0.0, "")
-    } else {
-        let ratio = elapsed.as_secs_f64() / total.as_secs_f64();
-        let pct = ((ratio * 1000.0).floor() / 10.0).clamp(0.1, 99.9);
-        let task = if ratio < 0.6 {
-            "CreateVaultBackup"
-        } else {
-            "CreateImage"
-        };
-        ("RUNNING", pct, task)
     };
     let end_time = if done {
         let millis = i64::try_from(total.as_millis()).unwrap_or(i64::MAX);

@@ -1,6 +1,7 @@
 //! Which endpoint a method and path name, and the handlers behind them.
 
 pub(crate) mod iam;
+pub(crate) mod images;
 pub(crate) mod ims;
 pub(crate) mod metadata;
 
@@ -14,6 +15,10 @@ use crate::settings::Settings;
 
 /// Path of the create endpoint.
 pub const CREATE_PATH: &str = "/v1/cloudimages/wholeimages/action";
+/// Path of the image list (`GET`).
+pub const IMAGES_PATH: &str = "/v2/cloudimages";
+/// Path of the image quota (`GET`); also served as `/v1/{project_id}/cloudimages/quota`.
+pub const QUOTA_PATH: &str = "/v1/cloudimages/quota";
 /// Path of the IAM project lookup.
 pub const PROJECTS_PATH: &str = "/v3/projects";
 /// Path of the metadata session-token endpoint.
@@ -30,6 +35,13 @@ pub(crate) enum Route {
     Job { job_id: String },
     /// `GET /v1/{project_id}/jobs/{job_id}`.
     LegacyJob { project_id: String, job_id: String },
+    /// `GET /v2/cloudimages`.
+    ListImages,
+    /// `GET /v1/cloudimages/quota` (`project_id: None`) and
+    /// `GET /v1/{project_id}/cloudimages/quota`.
+    Quota { project_id: Option<String> },
+    /// `DELETE /v2/images/{image_id}`.
+    DeleteImage { image_id: String },
     /// `GET /v3/projects`.
     Projects,
     /// `PUT /meta-data/latest/api/token`.
@@ -47,6 +59,7 @@ impl Route {
             Route::Job { .. } | Route::LegacyJob { .. } => Api::Job,
             Route::Projects => Api::Iam,
             Route::MetadataToken | Route::SecurityKey => Api::Metadata,
+            Route::ListImages | Route::Quota { .. } | Route::DeleteImage { .. } => Api::Images,
         }
     }
 }
@@ -80,6 +93,20 @@ pub(crate) fn match_route(method: &Method, path: &str) -> Matched {
             },
             Method::GET,
         ),
+        ["", "v2", "cloudimages"] => (Route::ListImages, Method::GET),
+        ["", "v1", "cloudimages", "quota"] => (Route::Quota { project_id: None }, Method::GET),
+        ["", "v1", project, "cloudimages", "quota"] if !project.is_empty() => (
+            Route::Quota {
+                project_id: Some(encode::decode(project)),
+            },
+            Method::GET,
+        ),
+        ["", "v2", "images", id] if !id.is_empty() => (
+            Route::DeleteImage {
+                image_id: encode::decode(id),
+            },
+            Method::DELETE,
+        ),
         ["", "v3", "projects"] => (Route::Projects, Method::GET),
         ["", "meta-data", "latest", "api", "token"] => (Route::MetadataToken, Method::PUT),
         ["", "openstack", "latest", "securitykey"] => (Route::SecurityKey, Method::GET),
@@ -92,6 +119,8 @@ pub(crate) fn match_route(method: &Method, path: &str) -> Matched {
             "POST"
         } else if allowed == Method::PUT {
             "PUT"
+        } else if allowed == Method::DELETE {
+            "DELETE"
         } else {
             "GET"
         })
@@ -168,6 +197,26 @@ mod tests {
             Matched::NotFound
         );
         assert_eq!(match_route(&Method::GET, "/"), Matched::NotFound);
+        assert_eq!(
+            match_route(&Method::GET, IMAGES_PATH),
+            Matched::Route(Route::ListImages)
+        );
+        assert_eq!(
+            match_route(&Method::GET, "/v1/p1/cloudimages/quota"),
+            Matched::Route(Route::Quota {
+                project_id: Some("p1".into())
+            })
+        );
+        assert_eq!(
+            match_route(&Method::GET, "/v2/images/i-1"),
+            Matched::MethodNotAllowed("DELETE")
+        );
+        assert_eq!(
+            match_route(&Method::DELETE, "/v2/images/i-1"),
+            Matched::Route(Route::DeleteImage {
+                image_id: "i-1".into()
+            })
+        );
         assert_eq!(match_route(&Method::GET, ""), Matched::NotFound);
         assert_eq!(
             match_route(&Method::DELETE, METADATA_TOKEN_PATH),
