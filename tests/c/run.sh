@@ -95,6 +95,7 @@ build test_secrets gcc "${CFLAGS[@]}" "$SRC/test_secrets.c" "${SHARED[@]}" -o "$
 build test_tls gcc "${CFLAGS[@]}" "$SRC/test_tls.c" "${SHARED[@]}" -o "$WORK/test_tls"
 build test_threads gcc "${CFLAGS[@]}" -pthread "$SRC/test_threads.c" "${SHARED[@]}" -o "$WORK/test_threads"
 build test_callbacks gcc "${CFLAGS[@]}" -pthread "$SRC/test_callbacks.c" "${SHARED[@]}" -o "$WORK/test_callbacks"
+build test_fleet gcc "${CFLAGS[@]}" -pthread "$SRC/test_fleet.c" "${SHARED[@]}" -o "$WORK/test_fleet"
 build test_cpp g++ "${CXXFLAGS[@]}" -pthread "$SRC/test_cpp.cpp" "${SHARED[@]}" -o "$WORK/test_cpp"
 # shellcheck disable=SC2086 # NATIVE_LIBS is a list of flags
 build test_static gcc "${CFLAGS[@]}" "$SRC/test_static.c" "$LIB_DIR/libims.a" $NATIVE_LIBS -o "$WORK/test_static"
@@ -139,6 +140,9 @@ export IMS_TEST_SLOW_ENDPOINT=$url
 # Jobs of 6 s: long enough for several polls even under valgrind on a loaded machine.
 if ! start_emulator medium --job-seconds 6; then fail "setup: medium emulator did not start"; exit 1; fi
 export IMS_TEST_MEDIUM_ENDPOINT=$url
+# Fleets: jobs of a second and room for every image test_fleet makes (plain and under valgrind).
+if ! start_emulator fleet --job-seconds 1 --image-quota 1000; then fail "setup: fleet emulator did not start"; exit 1; fi
+export IMS_TEST_FLEET_ENDPOINT=$url
 # Temporary credentials (a security token) and the gateway's unredacted echo, for test_secrets.
 TOKEN=gQpjbi1ub3J0aC00CTESTSECRETTOKENvalue0123456789abcdef
 if ! start_emulator secrets --job-seconds 3 --security-token "$TOKEN" --echo-unredacted; then

@@ -34,7 +34,7 @@ pub const IMS_FLEET_EVENT_STOPPING: u32 = 5;
 /// Event kind: 100 ms went by (only with `ims_fleet_options_set_tick_events`).
 pub const IMS_FLEET_EVENT_TICK: u32 = 6;
 /// Not an event kind: what `ims_fleet_event_kind` gives for a NULL handle.
-pub const IMS_FLEET_EVENT_NONE: u32 = 0xFFFF_FFFF;
+pub const IMS_FLEET_EVENT_NONE: u32 = u32::MAX;
 
 /// One event of a fleet run (opaque, borrowed during the callback only; never freed by the
 /// caller). Read it with the `ims_fleet_event_*` accessors.

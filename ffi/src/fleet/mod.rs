@@ -33,7 +33,7 @@ pub const IMS_FLEET_STATE_UNKNOWN: u32 = 5;
 pub const IMS_FLEET_STATE_SKIPPED: u32 = 6;
 /// Not a state: what a state getter gives for a NULL handle, an index out of range, or an
 /// event that is about no item state.
-pub const IMS_FLEET_STATE_NONE: u32 = 0xFFFF_FFFF;
+pub const IMS_FLEET_STATE_NONE: u32 = u32::MAX;
 
 /// Outcome `succeeded`: every item succeeded (in this run or before).
 pub const IMS_FLEET_OUTCOME_SUCCEEDED: u32 = 0;
