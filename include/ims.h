@@ -1,5 +1,6 @@
 /*
- * ims.h - C API of the ims library: Huawei Cloud IMS full-ECS images (create, query, wait).
+ * ims.h - C API of the ims library: Huawei Cloud IMS full-ECS images (create, query, wait,
+ * list, delete, and fleets of them).
  *
  * Link with -lims (pkg-config --cflags --libs ims). Version: IMS_VERSION_MAJOR/_MINOR/_PATCH
  * below and ims_version() at run time.
@@ -13,9 +14,10 @@
  *    string that is not valid UTF-8 gives IMS_ERR_INVALID_UTF8; nothing is done then.
  *  - Strings the library returns as `char *` (job ids, JSON) are owned by the caller: free them
  *    with ims_string_free. Strings returned as `const char *` are borrowed: from an ims_job
- *    (valid until ims_job_free), from the last error (valid until the next call on the same
- *    thread that returns an ims_result), or static (ims_version, ims_result_str). Never free
- *    those.
+ *    (valid until ims_job_free) or an ims_fleet_report (until ims_fleet_report_free), from an
+ *    ims_fleet_event (during the callback only), from the last error (valid until the next
+ *    call on the same thread that returns an ims_result), or static (ims_version,
+ *    ims_result_str, ims_fleet_state_str). Never free those.
  *  - Last error: each thread has one. Every call that returns an ims_result replaces it (a
  *    failure records it, a success clears it), except ims_last_error_job which only reads it.
  *    Read it with ims_last_error_kind/_message/_status/_code/_request_id/_job.
@@ -28,7 +30,10 @@
  *  - ims_client: shareable; use one client from many threads at once (one connection pool).
  *  - ims_client_options, ims_request: not synchronized; one thread at a time while they are
  *    changed (a complete request may be read by several threads at once).
- *  - ims_job: immutable; may be read from several threads at once.
+ *  - ims_job, ims_fleet_report: immutable; may be read from several threads at once.
+ *  - ims_fleet_options: not synchronized; one thread at a time while it is changed.
+ *  - Fleet states, outcomes and event kinds are uint32_t values with IMS_FLEET_* constants,
+ *    not C enums: their width never depends on the compiler.
  *  - Freeing any handle must not race with another use of it.
  */
 
