@@ -1,5 +1,6 @@
 /*
- * ims.h - C API of the ims library: Huawei Cloud IMS full-ECS images (create, query, wait).
+ * ims.h - C API of the ims library: Huawei Cloud IMS full-ECS images (create, query, wait,
+ * list, delete, and fleets of them).
  *
  * Link with -lims (pkg-config --cflags --libs ims). Version: IMS_VERSION_MAJOR/_MINOR/_PATCH
  * below and ims_version() at run time.
@@ -13,9 +14,10 @@
  *    string that is not valid UTF-8 gives IMS_ERR_INVALID_UTF8; nothing is done then.
  *  - Strings the library returns as `char *` (job ids, JSON) are owned by the caller: free them
  *    with ims_string_free. Strings returned as `const char *` are borrowed: from an ims_job
- *    (valid until ims_job_free), from the last error (valid until the next call on the same
- *    thread that returns an ims_result), or static (ims_version, ims_result_str). Never free
- *    those.
+ *    (valid until ims_job_free) or an ims_fleet_report (until ims_fleet_report_free), from an
+ *    ims_fleet_event (during the callback only), from the last error (valid until the next
+ *    call on the same thread that returns an ims_result), or static (ims_version,
+ *    ims_result_str, ims_fleet_state_str). Never free those.
  *  - Last error: each thread has one. Every call that returns an ims_result replaces it (a
  *    failure records it, a success clears it), except ims_last_error_job which only reads it.
  *    Read it with ims_last_error_kind/_message/_status/_code/_request_id/_job.
@@ -28,7 +30,10 @@
  *  - ims_client: shareable; use one client from many threads at once (one connection pool).
  *  - ims_client_options, ims_request: not synchronized; one thread at a time while they are
  *    changed (a complete request may be read by several threads at once).
- *  - ims_job: immutable; may be read from several threads at once.
+ *  - ims_job, ims_fleet_report: immutable; may be read from several threads at once.
+ *  - ims_fleet_options: not synchronized; one thread at a time while it is changed.
+ *  - Fleet states, outcomes and event kinds are uint32_t values with IMS_FLEET_* constants,
+ *    not C enums: their width never depends on the compiler.
  *  - Freeing any handle must not race with another use of it.
  */
 
@@ -56,6 +61,114 @@
  * Patch version of the library this header belongs to.
  */
 #define IMS_VERSION_PATCH 0
+
+/**
+ * Item state `pending`: nothing done yet.
+ */
+#define IMS_FLEET_STATE_PENDING 0
+
+/**
+ * Item state `sending`: the create is being sent (recorded before the POST).
+ */
+#define IMS_FLEET_STATE_SENDING 1
+
+/**
+ * Item state `submitted`: the service accepted the create; the job (or adopted image) is known.
+ */
+#define IMS_FLEET_STATE_SUBMITTED 2
+
+/**
+ * Item state `succeeded`: the image exists and is active.
+ */
+#define IMS_FLEET_STATE_SUCCEEDED 3
+
+/**
+ * Item state `failed`: the create was refused or the job failed; no image was made.
+ */
+#define IMS_FLEET_STATE_FAILED 4
+
+/**
+ * Item state `unknown`: ambiguous; never created again unless asked (`_set_retry_unknown`).
+ */
+#define IMS_FLEET_STATE_UNKNOWN 5
+
+/**
+ * Item state `skipped`: not attempted in this run.
+ */
+#define IMS_FLEET_STATE_SKIPPED 6
+
+/**
+ * Not a state: what a state getter gives for a NULL handle, an index out of range, or an
+ * event that is about no item state.
+ */
+#define IMS_FLEET_STATE_NONE UINT32_MAX
+
+/**
+ * Outcome `succeeded`: every item succeeded (in this run or before).
+ */
+#define IMS_FLEET_OUTCOME_SUCCEEDED 0
+
+/**
+ * Outcome `incomplete`: some item is unfinished (the run was stopped, or a wait gave up); a
+ * rerun resumes it.
+ */
+#define IMS_FLEET_OUTCOME_INCOMPLETE 1
+
+/**
+ * Outcome `failed`: some item failed.
+ */
+#define IMS_FLEET_OUTCOME_FAILED 2
+
+/**
+ * Outcome `unknown`: some item is unknown; look at it before asking for it again. Also what
+ * `ims_fleet_report_outcome` gives for a NULL handle.
+ */
+#define IMS_FLEET_OUTCOME_UNKNOWN 3
+
+/**
+ * Event kind: the run starts (after its checks, before the first create); the JSON has
+ * `items`, `to_create` and `quota` (`{"used", "quota"}` or null).
+ */
+#define IMS_FLEET_EVENT_STARTED 0
+
+/**
+ * Event kind: an item reached a new state, already written to the journal (key, state, job
+ * id, image id, error code and message when it failed or is unknown).
+ */
+#define IMS_FLEET_EVENT_ITEM 1
+
+/**
+ * Event kind: a poll of an item's job, or a listing of its adopted image (key, status,
+ * percent).
+ */
+#define IMS_FLEET_EVENT_PROGRESS 2
+
+/**
+ * Event kind: an item's image is being looked for by its tag (key; the JSON has
+ * `since_intent_secs`).
+ */
+#define IMS_FLEET_EVENT_RECONCILING 3
+
+/**
+ * Event kind: a retention deletion (key, image id; the JSON's `state` is `planned`,
+ * `deleted` or `failed`, with `error`).
+ */
+#define IMS_FLEET_EVENT_DELETION 4
+
+/**
+ * Event kind: the run is stopping (the callback asked): no new create is sent.
+ */
+#define IMS_FLEET_EVENT_STOPPING 5
+
+/**
+ * Event kind: 100 ms went by (only with `ims_fleet_options_set_tick_events`).
+ */
+#define IMS_FLEET_EVENT_TICK 6
+
+/**
+ * Not an event kind: what `ims_fleet_event_kind` gives for a NULL handle.
+ */
+#define IMS_FLEET_EVENT_NONE UINT32_MAX
 
 /**
  * The result of every fallible call: `IMS_OK` (0) or the kind of the error. Details of the
@@ -134,6 +247,26 @@ typedef enum ims_result {
      * message says what it is. Never used for a service answer (that is `IMS_ERR_API`).
      */
     IMS_ERR_OTHER = 15,
+    /**
+     * The fleet manifest cannot be read or has problems; nothing was sent. The message lists
+     * every problem with its line number (`manifest line 3: ...`).
+     */
+    IMS_ERR_MANIFEST = 16,
+    /**
+     * The fleet journal is held by another run (another process, or another call of this
+     * process): overlapping runs must not create twice. Nothing was sent.
+     */
+    IMS_ERR_JOURNAL_LOCKED = 17,
+    /**
+     * The fleet journal cannot be used: not a journal, damaged, another fleet's, or a file
+     * error. Nothing was sent (the message names the file and the reason).
+     */
+    IMS_ERR_JOURNAL = 18,
+    /**
+     * The fleet run would make more images than the region's image quota leaves; nothing was
+     * sent. The message names both numbers (allow a partial run to make what fits).
+     */
+    IMS_ERR_QUOTA = 19,
 } ims_result;
 
 /**
@@ -202,6 +335,34 @@ typedef struct ims_client ims_client;
  * Thread safety: not synchronized; use one options handle from one thread at a time.
  */
 typedef struct ims_client_options ims_client_options;
+
+/**
+ * One event of a fleet run (opaque, borrowed during the callback only; never freed by the
+ * caller). Read it with the `ims_fleet_event_*` accessors.
+ *
+ * Thread safety: valid on the callback's thread, during the callback.
+ */
+typedef struct ims_fleet_event ims_fleet_event;
+
+/**
+ * The settings of a fleet run (opaque): make with `ims_fleet_options_new`, change with the
+ * `ims_fleet_options_set_*` setters, pass to `ims_fleet_run` (which copies them), free with
+ * `ims_fleet_options_free`. Defaults: 10 creation tasks at once, no retention, a reconcile
+ * grace of 600 s, listings every 10 s while reconciling, jobs waited for up to 3 hours.
+ *
+ * Thread safety: not synchronized; one thread at a time while it is changed (a run only
+ * reads it, at its start).
+ */
+typedef struct ims_fleet_options ims_fleet_options;
+
+/**
+ * The report of a fleet run (opaque): made by `ims_fleet_run`, freed by
+ * `ims_fleet_report_free`.
+ *
+ * Thread safety: immutable; it may be read from several threads at once, and freed by one
+ * thread once no other uses it.
+ */
+typedef struct ims_fleet_report ims_fleet_report;
 
 /**
  * A job document (opaque). Made by `ims_job_status`, `ims_wait_job` and `ims_last_error_job`;
@@ -311,6 +472,16 @@ typedef struct ims_progress {
  * to the client's shared state and never touches the handle again.
  */
 typedef int (*ims_progress_cb)(const struct ims_progress *progress, void *user_data);
+
+/**
+ * The callback of `ims_fleet_run`: called on the thread that called `ims_fleet_run`, outside
+ * the library's I/O, with each event (borrowed, valid during the call) and `user_data`.
+ * Return 0 to go on, non-zero to stop the run gracefully (as Ctrl-C does: no new create is
+ * sent, creates already sent stay recorded, jobs are left to run; the report says what is
+ * unfinished and a rerun resumes it). It may call any `ims_` function, on the same client
+ * too; it must not unwind (C++ exceptions, longjmp) into the library.
+ */
+typedef int (*ims_fleet_event_cb)(const struct ims_fleet_event *event, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -979,6 +1150,514 @@ const char *ims_job_get_json(const struct ims_job *job);
  * `options` must be NULL or valid for writing one `ims_wait_options`.
  */
 enum ims_result ims_wait_options_init(struct ims_wait_options *options);
+
+/**
+ * Reads the region's private-image quota: `*used_out` images exist of `*quota_out` allowed.
+ * Both are written only on success.
+ *
+ * # Safety
+ *
+ * `client` must be NULL or a live handle; `used_out` and `quota_out` must be NULL or valid for
+ * writing one `uint64_t`.
+ */
+enum ims_result ims_image_quota(const struct ims_client *client,
+                                uint64_t *used_out,
+                                uint64_t *quota_out);
+
+/**
+ * Deletes an image (`DELETE /v2/images/{image_id}`), with its CBR backup when
+ * `delete_backup`. The service answers at once and removes the image shortly after: list the
+ * images to see it gone.
+ *
+ * # Safety
+ *
+ * `client` must be NULL or a live handle; `image_id` must be NULL or NUL-terminated.
+ */
+enum ims_result ims_delete_image(const struct ims_client *client,
+                                 const char *image_id,
+                                 bool delete_backup);
+
+/**
+ * Lists images (`GET /v2/cloudimages`, every page to the end) and writes
+ * `{"images": [...]}` to `*json_out` (free with `ims_string_free`). Each image is an object
+ * with `id`, `name`, `status`, `created_at`, `updated_at`, `tags` (an object of key to value),
+ * `imagetype`, `whole_image`, `backup_id` and `owner` (null when the service gave none).
+ *
+ * `query_json` may be NULL (every image) or an object with any of `"tag"` (`"key=value"`),
+ * `"name"`, `"status"`, `"imagetype"`, `"created_at"` (`"gte:2026-12-01T00:00:00Z"`),
+ * `"sort_key"`, `"sort_dir"` (strings), `"whole_image"` (a boolean) and `"page_size"` (1 to
+ * 1000). An unknown field, a wrong type or a broken rule gives `IMS_ERR_VALIDATION` with
+ * every violation; nothing is sent then.
+ *
+ * # Safety
+ *
+ * `client` must be NULL or a live handle; `query_json` must be NULL or NUL-terminated;
+ * `json_out` must be NULL or valid for writing one pointer.
+ */
+enum ims_result ims_list_images(const struct ims_client *client,
+                                const char *query_json,
+                                char **json_out);
+
+/**
+ * The name of an item state (`"pending"`, `"succeeded"`, ...; the journal's and the JSON's
+ * names), or `"none"` for any other number: a static string, never freed.
+ */
+const char *ims_fleet_state_str(uint32_t state);
+
+/**
+ * The name of an outcome (`"succeeded"`, `"incomplete"`, `"failed"`, `"unknown"`; `"none"`
+ * for any other number): a static string, never freed.
+ */
+const char *ims_fleet_outcome_str(uint32_t outcome);
+
+/**
+ * The event's kind (`IMS_FLEET_EVENT_*`); `IMS_FLEET_EVENT_NONE` for NULL.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+uint32_t ims_fleet_event_kind(const struct ims_fleet_event *event);
+
+/**
+ * The item's key, or NULL for an event about no item (started, stopping, tick) and for NULL.
+ * Borrowed: valid during the callback.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+const char *ims_fleet_event_key(const struct ims_fleet_event *event);
+
+/**
+ * The item's new state (`IMS_FLEET_STATE_*`) of an `IMS_FLEET_EVENT_ITEM`;
+ * `IMS_FLEET_STATE_NONE` for any other event and for NULL.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+uint32_t ims_fleet_event_state(const struct ims_fleet_event *event);
+
+/**
+ * The item's job id (item events, once known), or NULL. Borrowed: valid during the callback.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+const char *ims_fleet_event_job_id(const struct ims_fleet_event *event);
+
+/**
+ * The image id (item events once known, deletions), or NULL. Borrowed: valid during the
+ * callback.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+const char *ims_fleet_event_image_id(const struct ims_fleet_event *event);
+
+/**
+ * The error code of an item that failed or is unknown (`"IMG.0029"`, `"fleet.ambiguous"`),
+ * or NULL. Borrowed: valid during the callback.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+const char *ims_fleet_event_error_code(const struct ims_fleet_event *event);
+
+/**
+ * Why an item failed or is unknown, or why a deletion failed; NULL otherwise. Borrowed:
+ * valid during the callback.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+const char *ims_fleet_event_error_message(const struct ims_fleet_event *event);
+
+/**
+ * The job's (or adopted image's) status of a progress event (`"RUNNING"`, `"saving"`), or
+ * NULL. Borrowed: valid during the callback.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+const char *ims_fleet_event_status(const struct ims_fleet_event *event);
+
+/**
+ * The progress 0-100 of a progress event; negative when there is none (and for NULL).
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+double ims_fleet_event_percent(const struct ims_fleet_event *event);
+
+/**
+ * The whole event as one JSON object, its kind in `"event"` (`"started"`, `"item"`,
+ * `"progress"`, `"reconciling"`, `"deletion"`, `"stopping"`, `"tick"`) with every field the
+ * accessors give and more; NULL for NULL. Borrowed: valid during the callback.
+ *
+ * # Safety
+ *
+ * `event` must be NULL or the event given to the running callback.
+ */
+const char *ims_fleet_event_json(const struct ims_fleet_event *event);
+
+/**
+ * Makes fleet options for the run named `run` (`"nightly-2026-12-02"`; running the same
+ * name again resumes it) of the fleet `fleet` (NULL: the fleet the journal holds, else the
+ * manifest's file name without its extension), with the defaults, into `*options_out`. Free
+ * with `ims_fleet_options_free`.
+ *
+ * # Safety
+ *
+ * `fleet` must be NULL or NUL-terminated; `run` must be NULL or NUL-terminated;
+ * `options_out` must be NULL or valid for writing one pointer.
+ */
+enum ims_result ims_fleet_options_new(const char *fleet,
+                                      const char *run,
+                                      struct ims_fleet_options **options_out);
+
+/**
+ * Frees fleet options. NULL is accepted and ignored.
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a handle from `ims_fleet_options_new`, not yet freed, that no
+ * other thread is using.
+ */
+void ims_fleet_options_free(struct ims_fleet_options *options);
+
+/**
+ * Creation tasks in flight at once: 1 to 40 (the tenant's limit), default 10.
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_parallel(struct ims_fleet_options *options,
+                                               uint32_t parallel);
+
+/**
+ * Retention: after an item's image succeeds, keep its `keep` newest images of this fleet and
+ * delete the older ones (only images carrying the item's fleet tag). At least 1 (the newest is
+ * never deleted); 0 is refused. Off by default.
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_keep(struct ims_fleet_options *options, uint32_t keep);
+
+/**
+ * With retention, also delete the deleted images' CBR backups (default: false).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_delete_backup(struct ims_fleet_options *options,
+                                                    bool delete_backup);
+
+/**
+ * How long after a create's recorded intent an image never listed is taken as not made, so
+ * the item may be sent again (default 600000 ms; 0 to 366 days).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_reconcile_grace_ms(struct ims_fleet_options *options,
+                                                         uint64_t grace_ms);
+
+/**
+ * How often a reconcile lists again while it waits (default 10000 ms, at least 1; capped at
+ * a quarter of the grace).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_relist_interval_ms(struct ims_fleet_options *options,
+                                                         uint64_t interval_ms);
+
+/**
+ * Consecutive failed listings after which a reconcile gives an item up as unknown (default
+ * 5, at least 1).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_listing_failures(struct ims_fleet_options *options,
+                                                       uint32_t failures);
+
+/**
+ * A dry run: read the journal and the images, send nothing, write nothing; the report (and
+ * the events) say what would be done (default: false).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_dry_run(struct ims_fleet_options *options, bool dry_run);
+
+/**
+ * Send again the items whose earlier attempt failed (default: false).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_retry_failed(struct ims_fleet_options *options, bool retry);
+
+/**
+ * Reconcile again (and, if nothing is found after the grace, send again) the items that are
+ * unknown (default: false).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_retry_unknown(struct ims_fleet_options *options, bool retry);
+
+/**
+ * Start even when the image quota leaves fewer images than the run would make (default:
+ * false: `ims_fleet_run` refuses with `IMS_ERR_QUOTA` before any create).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_allow_partial(struct ims_fleet_options *options, bool allow);
+
+/**
+ * How each item's job is waited for: an `ims_wait_options` filled by `ims_wait_options_init`
+ * (copied; NULL: back to the fleet's default, the waiter's defaults with a 3-hour timeout).
+ * A bad field gives `IMS_ERR_VALIDATION` naming it.
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile; `wait` must
+ * be NULL or an `ims_wait_options` filled by `ims_wait_options_init`.
+ */
+enum ims_result ims_fleet_options_set_wait(struct ims_fleet_options *options,
+                                           const struct ims_wait_options *wait);
+
+/**
+ * The overall limit of each item's wait, in milliseconds (default 3 hours; 0 to 366 days):
+ * a job still running then leaves its item `submitted` (the outcome is incomplete; a rerun
+ * waits again).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_wait_timeout_ms(struct ims_fleet_options *options,
+                                                      uint64_t timeout_ms);
+
+/**
+ * Whether the event callback is also called every 100 ms with an `IMS_FLEET_EVENT_TICK`
+ * event, so that it can stop the run (a Ctrl-C flag, a deadline) even while no item changes
+ * (default: false).
+ *
+ * # Safety
+ *
+ * `options` must be NULL or a live handle that no other thread uses meanwhile.
+ */
+enum ims_result ims_fleet_options_set_tick_events(struct ims_fleet_options *options,
+                                                  bool tick_events);
+
+/**
+ * Frees a report. NULL is accepted and ignored.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a handle from `ims_fleet_run`, not yet freed, that no other thread
+ * is reading; the strings borrowed from it die with it.
+ */
+void ims_fleet_report_free(struct ims_fleet_report *report);
+
+/**
+ * The worst outcome of any item (`IMS_FLEET_OUTCOME_*`); `IMS_FLEET_OUTCOME_UNKNOWN` for NULL.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+uint32_t ims_fleet_report_outcome(const struct ims_fleet_report *report);
+
+/**
+ * Whether the callback stopped the run (false for NULL).
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+bool ims_fleet_report_stopped(const struct ims_fleet_report *report);
+
+/**
+ * Whether it was a dry run (false for NULL).
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+bool ims_fleet_report_dry_run(const struct ims_fleet_report *report);
+
+/**
+ * The number of items (0 for NULL).
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+size_t ims_fleet_report_item_count(const struct ims_fleet_report *report);
+
+/**
+ * Item `index`'s key; NULL out of range. Owned by the report.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+const char *ims_fleet_report_item_key(const struct ims_fleet_report *report, size_t index);
+
+/**
+ * Item `index`'s state at the end of the run (`IMS_FLEET_STATE_*`); `IMS_FLEET_STATE_NONE`
+ * out of range.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+uint32_t ims_fleet_report_item_state(const struct ims_fleet_report *report, size_t index);
+
+/**
+ * Whether item `index` had already succeeded before this run (nothing was done to it);
+ * false out of range.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+bool ims_fleet_report_item_already_done(const struct ims_fleet_report *report, size_t index);
+
+/**
+ * Item `index`'s line in the manifest (from 1); 0 out of range.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+size_t ims_fleet_report_item_line(const struct ims_fleet_report *report, size_t index);
+
+/**
+ * Item `index`'s creation job id, or NULL (not known, or out of range). Owned by the report.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+const char *ims_fleet_report_item_job_id(const struct ims_fleet_report *report, size_t index);
+
+/**
+ * Item `index`'s image id, or NULL (not known, or out of range). Owned by the report.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+const char *ims_fleet_report_item_image_id(const struct ims_fleet_report *report, size_t index);
+
+/**
+ * The code of item `index`'s error (the service's `"IMG.0029"`, the job's `error_code`, or
+ * this library's `"fleet.ambiguous"`, `"fleet.listing"`, `"fleet.gone"`), or NULL. Owned by
+ * the report.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+const char *ims_fleet_report_item_error_code(const struct ims_fleet_report *report, size_t index);
+
+/**
+ * Why item `index` failed, is unknown, or was left unfinished; NULL when nothing went wrong.
+ * Owned by the report.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+const char *ims_fleet_report_item_error_message(const struct ims_fleet_report *report,
+                                                size_t index);
+
+/**
+ * The whole report as one JSON object: `fleet`, `run`, `dry_run`, `stopped`, `states` (a
+ * count per state), `already_done`, `deletions`, `journal_writes`, `outcome` and `items` (per
+ * item: `key`, `line`, `state`, `already_done`, `action`, `job_id`, `image_id`,
+ * `duration_secs`, `error`). Owned by the report; NULL for NULL.
+ *
+ * # Safety
+ *
+ * `report` must be NULL or a live handle.
+ */
+const char *ims_fleet_report_json(const struct ims_fleet_report *report);
+
+/**
+ * Runs a fleet, blocking the calling thread until every item is finished or the callback
+ * stopped the run: reads and checks the manifest at `manifest_path` (JSON Lines of create
+ * bodies with an optional `key`), opens (creating it if need be) and locks the journal at
+ * `journal_path`, resumes the run named in `options`, creates what is left within the limits
+ * (`parallel` tasks, the image quota), waits for each job, applies retention, and writes the
+ * report to `*report_out` (free with `ims_fleet_report_free`).
+ *
+ * `IMS_OK` means the run went through, whatever happened to its items: read the report's
+ * outcome. Before anything is sent, a run may be refused: `IMS_ERR_MANIFEST` (every problem
+ * with its line number in the message), `IMS_ERR_JOURNAL_LOCKED` (another run holds the
+ * journal, in this process or another), `IMS_ERR_JOURNAL` (not a journal, another fleet's, a
+ * file error), `IMS_ERR_QUOTA` (the quota leaves fewer images than the run would make),
+ * `IMS_ERR_VALIDATION` (the options break a rule), or the error of the quota call itself.
+ *
+ * `callback` (may be NULL) gets every event with `user_data`, on this thread; it may call the
+ * library back (on this client too), and stops the run by returning non-zero (see
+ * `ims_fleet_event_cb`). A dry run (`ims_fleet_options_set_dry_run`) reads the journal
+ * without locking or writing it.
+ *
+ * # Safety
+ *
+ * `client` must be NULL or a live handle when the call begins (the run keeps its own
+ * reference, so the callback may free it); `manifest_path` and `journal_path` must be NULL or
+ * NUL-terminated; `options` must be NULL or a live handle not changed meanwhile; `callback`
+ * must be NULL or a function with the documented signature; `report_out` must be NULL or
+ * valid for writing one pointer.
+ */
+enum ims_result ims_fleet_run(const struct ims_client *client,
+                              const char *manifest_path,
+                              const char *journal_path,
+                              const struct ims_fleet_options *options,
+                              ims_fleet_event_cb callback,
+                              void *user_data,
+                              struct ims_fleet_report **report_out);
+
+/**
+ * Reads the journal at `journal_path` without locking or changing it (a run may be going on)
+ * and writes `{"fleet": ..., "runs": [{"run", "started_at", "items": [...], "deletions":
+ * [...]}]}` to `*json_out` (free with `ims_string_free`), oldest run first; times are Unix
+ * milliseconds, item states the journal's names. `IMS_ERR_JOURNAL` when the file does not
+ * exist or is not a fleet journal.
+ *
+ * # Safety
+ *
+ * `journal_path` must be NULL or NUL-terminated; `json_out` must be NULL or valid for writing
+ * one pointer.
+ */
+enum ims_result ims_fleet_status_json(const char *journal_path, char **json_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -23,6 +23,13 @@ pub struct ims_client {
     client: Client,
 }
 
+impl ims_client {
+    /// The core client (a cheap clone shares its connections and state).
+    pub(crate) fn core(&self) -> &Client {
+        &self.client
+    }
+}
+
 /// Makes a client from `options` (copied: free or reuse them afterwards) into `*client_out`;
 /// free it with `ims_client_free`.
 ///

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
 
+use ims_core::fleet::{FleetError, JournalError};
 use ims_core::model::Job;
 use ims_core::{Error, ErrorKind};
 
@@ -53,10 +54,22 @@ pub enum ims_result {
     /// An error of a kind this version of the C enum has no code for (a newer core); the
     /// message says what it is. Never used for a service answer (that is `IMS_ERR_API`).
     IMS_ERR_OTHER = 15,
+    /// The fleet manifest cannot be read or has problems; nothing was sent. The message lists
+    /// every problem with its line number (`manifest line 3: ...`).
+    IMS_ERR_MANIFEST = 16,
+    /// The fleet journal is held by another run (another process, or another call of this
+    /// process): overlapping runs must not create twice. Nothing was sent.
+    IMS_ERR_JOURNAL_LOCKED = 17,
+    /// The fleet journal cannot be used: not a journal, damaged, another fleet's, or a file
+    /// error. Nothing was sent (the message names the file and the reason).
+    IMS_ERR_JOURNAL = 18,
+    /// The fleet run would make more images than the region's image quota leaves; nothing was
+    /// sent. The message names both numbers (allow a partial run to make what fits).
+    IMS_ERR_QUOTA = 19,
 }
 
 /// Every code, in numeric order.
-const ALL_RESULTS: [ims_result; 16] = [
+const ALL_RESULTS: [ims_result; 20] = [
     ims_result::IMS_OK,
     ims_result::IMS_ERR_NULL_ARGUMENT,
     ims_result::IMS_ERR_INVALID_UTF8,
@@ -73,15 +86,24 @@ const ALL_RESULTS: [ims_result; 16] = [
     ims_result::IMS_ERR_CANCELLED,
     ims_result::IMS_ERR_PANIC,
     ims_result::IMS_ERR_OTHER,
+    ims_result::IMS_ERR_MANIFEST,
+    ims_result::IMS_ERR_JOURNAL_LOCKED,
+    ims_result::IMS_ERR_JOURNAL,
+    ims_result::IMS_ERR_QUOTA,
 ];
 
-/// The codes that are not `ims_core` error kinds (the boundary's own, and the fallback).
-const NOT_KINDS: [ims_result; 5] = [
+/// The codes that are not `ims_core` error kinds (the boundary's own, the fallback, and the
+/// fleet's, which come from `FleetError`).
+const NOT_KINDS: [ims_result; 9] = [
     ims_result::IMS_OK,
     ims_result::IMS_ERR_NULL_ARGUMENT,
     ims_result::IMS_ERR_INVALID_UTF8,
     ims_result::IMS_ERR_PANIC,
     ims_result::IMS_ERR_OTHER,
+    ims_result::IMS_ERR_MANIFEST,
+    ims_result::IMS_ERR_JOURNAL_LOCKED,
+    ims_result::IMS_ERR_JOURNAL,
+    ims_result::IMS_ERR_QUOTA,
 ];
 
 impl ims_result {
@@ -105,6 +127,10 @@ impl ims_result {
             ims_result::IMS_ERR_CANCELLED => c"cancelled",
             ims_result::IMS_ERR_PANIC => c"panic",
             ims_result::IMS_ERR_OTHER => c"other",
+            ims_result::IMS_ERR_MANIFEST => c"manifest",
+            ims_result::IMS_ERR_JOURNAL_LOCKED => c"journal_locked",
+            ims_result::IMS_ERR_JOURNAL => c"journal",
+            ims_result::IMS_ERR_QUOTA => c"quota",
         }
     }
 
@@ -191,6 +217,34 @@ impl From<Error> for FfiError {
             request_id: e.request_id().map(str::to_owned),
             job: e.job().cloned(),
         }))
+    }
+}
+
+impl From<FleetError> for FfiError {
+    fn from(e: FleetError) -> Self {
+        let result = match &e {
+            FleetError::Manifest(_) => ims_result::IMS_ERR_MANIFEST,
+            FleetError::Options(_) => ims_result::IMS_ERR_VALIDATION,
+            FleetError::Journal(JournalError::Locked { .. }) => ims_result::IMS_ERR_JOURNAL_LOCKED,
+            FleetError::Journal(_) => ims_result::IMS_ERR_JOURNAL,
+            FleetError::Quota { .. } => ims_result::IMS_ERR_QUOTA,
+            FleetError::Service(_) => ims_result::IMS_OK,
+        };
+        match e {
+            FleetError::Service(inner) => {
+                // The service error keeps its own code, status and request id.
+                let mut out = FfiError::from(inner);
+                out.0.message = format!("before the first create: {}", out.0.message);
+                out
+            }
+            other => FfiError::new(result, other.to_string()),
+        }
+    }
+}
+
+impl From<JournalError> for FfiError {
+    fn from(e: JournalError) -> Self {
+        FfiError::from(FleetError::Journal(e))
     }
 }
 
@@ -308,7 +362,17 @@ mod tests {
         );
         assert_eq!(ims_result::from_kind_name(""), ims_result::IMS_ERR_OTHER);
         // Codes that are not error kinds are never the image of a kind.
-        for name in ["ok", "null_argument", "invalid_utf8", "panic", "other"] {
+        for name in [
+            "ok",
+            "null_argument",
+            "invalid_utf8",
+            "panic",
+            "other",
+            "manifest",
+            "journal_locked",
+            "journal",
+            "quota",
+        ] {
             assert_eq!(
                 ims_result::from_kind_name(name),
                 ims_result::IMS_ERR_OTHER,
@@ -318,6 +382,6 @@ mod tests {
         assert_eq!(ims_result::IMS_ERR_OTHER as i32, 15);
         assert_eq!(ims_result::IMS_ERR_OTHER.name(), c"other");
         assert_eq!(ims_result::from_kind_name("api"), ims_result::IMS_ERR_API);
-        assert_eq!(ALL_RESULTS.last(), Some(&ims_result::IMS_ERR_OTHER));
+        assert_eq!(ALL_RESULTS.last(), Some(&ims_result::IMS_ERR_QUOTA));
     }
 }

@@ -4,7 +4,8 @@
 //! Conventions (after rustls-ffi, the hyper C API and libgit2):
 //!
 //! * One prefix: `ims_` for functions and types, `IMS_` for constants.
-//! * Opaque handles (`ims_client`, `ims_client_options`, `ims_request`, `ims_job`) with
+//! * Opaque handles (`ims_client`, `ims_client_options`, `ims_request`, `ims_job`,
+//!   `ims_fleet_options`, `ims_fleet_report`) with
 //!   `_new`/`_free` pairs; every `_free` accepts NULL.
 //! * Fallible calls return an [`ims_result`] (`IMS_OK` = 0); outputs go through trailing `*_out`
 //!   parameters, written only on success. Details of a failure are in the thread's last error
@@ -40,6 +41,10 @@ pub mod job;
 
 pub mod wait;
 
+pub mod images;
+
+pub mod fleet;
+
 mod args;
 mod panic;
 mod text;
@@ -48,6 +53,9 @@ use std::ffi::c_char;
 
 pub use client::ims_client;
 pub use error::ims_result;
+pub use fleet::event::{ims_fleet_event, ims_fleet_event_cb};
+pub use fleet::options::ims_fleet_options;
+pub use fleet::report::ims_fleet_report;
 pub use job::{ims_job, ims_job_state};
 pub use options::{ims_algorithm, ims_client_options};
 pub use request::ims_request;

@@ -95,6 +95,7 @@ build test_secrets gcc "${CFLAGS[@]}" "$SRC/test_secrets.c" "${SHARED[@]}" -o "$
 build test_tls gcc "${CFLAGS[@]}" "$SRC/test_tls.c" "${SHARED[@]}" -o "$WORK/test_tls"
 build test_threads gcc "${CFLAGS[@]}" -pthread "$SRC/test_threads.c" "${SHARED[@]}" -o "$WORK/test_threads"
 build test_callbacks gcc "${CFLAGS[@]}" -pthread "$SRC/test_callbacks.c" "${SHARED[@]}" -o "$WORK/test_callbacks"
+build test_fleet gcc "${CFLAGS[@]}" -pthread "$SRC/test_fleet.c" "${SHARED[@]}" -o "$WORK/test_fleet"
 build test_cpp g++ "${CXXFLAGS[@]}" -pthread "$SRC/test_cpp.cpp" "${SHARED[@]}" -o "$WORK/test_cpp"
 # shellcheck disable=SC2086 # NATIVE_LIBS is a list of flags
 build test_static gcc "${CFLAGS[@]}" "$SRC/test_static.c" "$LIB_DIR/libims.a" $NATIVE_LIBS -o "$WORK/test_static"
@@ -116,10 +117,15 @@ fi
 AK=CTESTAK000000000000X
 SK=c-tests-secret-key-0000000000000000000
 PROJECT=0123456789abcdef0123456789abcdef
+# The tenant's limits (50 private images, 40 running jobs) are not what these programs test, and
+# every program runs twice (plainly, then under valgrind) against the same emulators: they are
+# lifted unless an emulator sets its own (the fleet's, which tests its quota).
 start_emulator() { # name, extra args... ; sets $url
     local name=$1; shift
-    "$EMULATOR" emulator --listen 127.0.0.1:0 --ak "$AK" --sk "$SK" --project-id "$PROJECT" "$@" \
-        > "$WORK/$name.out" 2> "$WORK/$name.err" &
+    local limits=(--image-quota 1000000 --max-concurrent-jobs 10000)
+    [[ " $* " == *" --image-quota "* ]] && limits=()
+    "$EMULATOR" emulator --listen 127.0.0.1:0 --ak "$AK" --sk "$SK" --project-id "$PROJECT" \
+        "${limits[@]}" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" &
     emulator_pids+=($!)
     url=
     for _ in $(seq 1 200); do
@@ -139,6 +145,9 @@ export IMS_TEST_SLOW_ENDPOINT=$url
 # Jobs of 6 s: long enough for several polls even under valgrind on a loaded machine.
 if ! start_emulator medium --job-seconds 6; then fail "setup: medium emulator did not start"; exit 1; fi
 export IMS_TEST_MEDIUM_ENDPOINT=$url
+# Fleets: jobs of a second and room for every image test_fleet makes (plain and under valgrind).
+if ! start_emulator fleet --job-seconds 1 --image-quota 1000; then fail "setup: fleet emulator did not start"; exit 1; fi
+export IMS_TEST_FLEET_ENDPOINT=$url
 # Temporary credentials (a security token) and the gateway's unredacted echo, for test_secrets.
 TOKEN=gQpjbi1ub3J0aC00CTESTSECRETTOKENvalue0123456789abcdef
 if ! start_emulator secrets --job-seconds 3 --security-token "$TOKEN" --echo-unredacted; then

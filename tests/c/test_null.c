@@ -188,6 +188,119 @@ static void call_functions(void) {
     CHECK(job == job_sentinel);
 }
 
+static int never_called_fleet(const ims_fleet_event *e, void *user_data) {
+    (void)e;
+    (void)user_data;
+    return 1;
+}
+
+static void image_functions(void) {
+    uint64_t used = 7, quota = 7;
+    char *sentinel = (char *)&g_client;
+    char *json = sentinel;
+    EXPECT_NULL(ims_image_quota(NULL, &used, &quota), "client");
+    EXPECT_NULL(ims_image_quota(g_client, NULL, &quota), "used_out");
+    EXPECT_NULL(ims_image_quota(g_client, &used, NULL), "quota_out");
+    CHECK(used == 7 && quota == 7);
+    EXPECT_NULL(ims_delete_image(NULL, "i", false), "client");
+    EXPECT_NULL(ims_delete_image(g_client, NULL, false), "image_id");
+    EXPECT_NULL(ims_list_images(NULL, "{}", &json), "client");
+    EXPECT_NULL(ims_list_images(g_client, "{}", NULL), "json_out");
+    CHECK(json == sentinel);
+    EXPECT_UTF8(ims_delete_image(g_client, BAD, false), "image_id");
+    EXPECT_UTF8(ims_list_images(g_client, BAD, &json), "query_json");
+    CHECK(json == sentinel);
+}
+
+static void fleet_functions(void) {
+    ims_fleet_options *fo = NULL;
+    ims_fleet_options *fo_sentinel = (ims_fleet_options *)&g_client;
+    ims_fleet_options *fo_out = fo_sentinel;
+    ims_fleet_report *rep_sentinel = (ims_fleet_report *)&g_client;
+    ims_fleet_report *rep = rep_sentinel;
+    char *json_sentinel = (char *)&g_client;
+    char *json = json_sentinel;
+    ims_wait_options w;
+    CHECK_OK(ims_wait_options_init(&w));
+    EXPECT_NULL(ims_fleet_options_new("f", NULL, &fo_out), "run");
+    EXPECT_NULL(ims_fleet_options_new("f", "r", NULL), "options_out");
+    EXPECT_UTF8(ims_fleet_options_new(BAD, "r", &fo_out), "fleet");
+    EXPECT_UTF8(ims_fleet_options_new("f", BAD, &fo_out), "run");
+    CHECK(fo_out == fo_sentinel);
+    CHECK_OK(ims_fleet_options_new(NULL, "r", &fo)); /* the fleet may be NULL */
+    ims_fleet_options_free(NULL);
+    EXPECT_NULL(ims_fleet_options_set_parallel(NULL, 1), "options");
+    EXPECT_NULL(ims_fleet_options_set_keep(NULL, 1), "options");
+    EXPECT_NULL(ims_fleet_options_set_delete_backup(NULL, true), "options");
+    EXPECT_NULL(ims_fleet_options_set_reconcile_grace_ms(NULL, 1), "options");
+    EXPECT_NULL(ims_fleet_options_set_relist_interval_ms(NULL, 1), "options");
+    EXPECT_NULL(ims_fleet_options_set_listing_failures(NULL, 1), "options");
+    EXPECT_NULL(ims_fleet_options_set_dry_run(NULL, true), "options");
+    EXPECT_NULL(ims_fleet_options_set_retry_failed(NULL, true), "options");
+    EXPECT_NULL(ims_fleet_options_set_retry_unknown(NULL, true), "options");
+    EXPECT_NULL(ims_fleet_options_set_allow_partial(NULL, true), "options");
+    EXPECT_NULL(ims_fleet_options_set_wait(NULL, &w), "options");
+    EXPECT_NULL(ims_fleet_options_set_wait_timeout_ms(NULL, 1), "options");
+    EXPECT_NULL(ims_fleet_options_set_tick_events(NULL, true), "options");
+    /* Out of range: refused, named. */
+    CHECK_RC(ims_fleet_options_set_parallel(fo, 41), IMS_ERR_VALIDATION);
+    CHECK(contains(ims_last_error_message(), "parallel"));
+    CHECK_RC(ims_fleet_options_set_keep(fo, 0), IMS_ERR_VALIDATION);
+    CHECK_RC(ims_fleet_options_set_relist_interval_ms(fo, 0), IMS_ERR_VALIDATION);
+    CHECK_RC(ims_fleet_options_set_listing_failures(fo, 0), IMS_ERR_VALIDATION);
+    w.interval_ms = 0;
+    CHECK_RC(ims_fleet_options_set_wait(fo, &w), IMS_ERR_VALIDATION);
+    CHECK(contains(ims_last_error_message(), "interval_ms"));
+    CHECK_OK(ims_fleet_options_set_wait(fo, NULL));
+    /* The run: every pointer, then invalid UTF-8; nothing is read or sent. */
+    EXPECT_NULL(ims_fleet_run(NULL, "m", "j", fo, never_called_fleet, NULL, &rep), "client");
+    EXPECT_NULL(ims_fleet_run(g_client, NULL, "j", fo, never_called_fleet, NULL, &rep),
+                "manifest_path");
+    EXPECT_NULL(ims_fleet_run(g_client, "m", NULL, fo, never_called_fleet, NULL, &rep),
+                "journal_path");
+    EXPECT_NULL(ims_fleet_run(g_client, "m", "j", NULL, never_called_fleet, NULL, &rep),
+                "options");
+    EXPECT_NULL(ims_fleet_run(g_client, "m", "j", fo, never_called_fleet, NULL, NULL),
+                "report_out");
+    EXPECT_UTF8(ims_fleet_run(g_client, BAD, "j", fo, never_called_fleet, NULL, &rep),
+                "manifest_path");
+    EXPECT_UTF8(ims_fleet_run(g_client, "m", BAD, fo, never_called_fleet, NULL, &rep),
+                "journal_path");
+    CHECK(rep == rep_sentinel);
+    EXPECT_NULL(ims_fleet_status_json(NULL, &json), "journal_path");
+    EXPECT_NULL(ims_fleet_status_json("j", NULL), "json_out");
+    EXPECT_UTF8(ims_fleet_status_json(BAD, &json), "journal_path");
+    CHECK(json == json_sentinel);
+    ims_fleet_options_free(fo);
+    /* The report and event accessors accept NULL. */
+    ims_fleet_report_free(NULL);
+    CHECK(ims_fleet_report_outcome(NULL) == IMS_FLEET_OUTCOME_UNKNOWN);
+    CHECK(!ims_fleet_report_stopped(NULL));
+    CHECK(!ims_fleet_report_dry_run(NULL));
+    CHECK(ims_fleet_report_item_count(NULL) == 0);
+    CHECK(ims_fleet_report_item_key(NULL, 0) == NULL);
+    CHECK(ims_fleet_report_item_state(NULL, 0) == IMS_FLEET_STATE_NONE);
+    CHECK(!ims_fleet_report_item_already_done(NULL, 0));
+    CHECK(ims_fleet_report_item_line(NULL, 0) == 0);
+    CHECK(ims_fleet_report_item_job_id(NULL, 0) == NULL);
+    CHECK(ims_fleet_report_item_image_id(NULL, 0) == NULL);
+    CHECK(ims_fleet_report_item_error_code(NULL, 0) == NULL);
+    CHECK(ims_fleet_report_item_error_message(NULL, 0) == NULL);
+    CHECK(ims_fleet_report_json(NULL) == NULL);
+    CHECK(ims_fleet_event_kind(NULL) == IMS_FLEET_EVENT_NONE);
+    CHECK(ims_fleet_event_key(NULL) == NULL);
+    CHECK(ims_fleet_event_state(NULL) == IMS_FLEET_STATE_NONE);
+    CHECK(ims_fleet_event_job_id(NULL) == NULL);
+    CHECK(ims_fleet_event_image_id(NULL) == NULL);
+    CHECK(ims_fleet_event_error_code(NULL) == NULL);
+    CHECK(ims_fleet_event_error_message(NULL) == NULL);
+    CHECK(ims_fleet_event_status(NULL) == NULL);
+    CHECK(ims_fleet_event_percent(NULL) < 0.0);
+    CHECK(ims_fleet_event_json(NULL) == NULL);
+    CHECK(same(ims_fleet_state_str(IMS_FLEET_STATE_NONE), "none"));
+    CHECK(same(ims_fleet_outcome_str(99), "none"));
+}
+
 static void job_functions(void) {
     ims_job_free(NULL);
     CHECK(ims_job_get_state(NULL) == IMS_JOB_UNKNOWN);
@@ -234,6 +347,8 @@ int main(void) {
     RUN(request_functions);
     RUN(request_invalid_utf8);
     RUN(call_functions);
+    RUN(image_functions);
+    RUN(fleet_functions);
     RUN(job_functions);
     RUN(last_error_without_error);
     ims_request_free(g_req);

@@ -8,6 +8,8 @@
  *   IMS_TEST_FAIL_ENDPOINT  base URL of an emulator whose jobs all fail (--fail-rate 1.0)
  *   IMS_TEST_SLOW_ENDPOINT  base URL of an emulator whose jobs take two minutes
  *   IMS_TEST_MEDIUM_ENDPOINT base URL of an emulator whose jobs take six seconds
+ *   IMS_TEST_FLEET_ENDPOINT  base URL of an emulator for fleets (jobs of a second, a quota of
+ *                            1000 images)
  *   IMS_TEST_AK, IMS_TEST_SK, IMS_TEST_PROJECT_ID   what both emulators accept
  */
 #ifndef IMS_TEST_UTIL_H
