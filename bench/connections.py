@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=100)
     parser.add_argument("--cycles", type=int, default=50)
     args = parser.parse_args()
-    with Emulator(job_seconds=0) as emu:
+    with Emulator(job_seconds=0, image_quota=1_000_000_000, max_concurrent_jobs=1_000_000_000) as emu:
         result = {
             "official": official(emu, args.polls, args.cycles),
             "ours_python": ours(emu, args.polls, args.cycles),

@@ -192,7 +192,9 @@ class Emulator:
     def __init__(self, ims_bin: Path) -> None:
         self.proc = subprocess.Popen(
             [str(ims_bin), "emulator", "--listen", "127.0.0.1:0", "--job-seconds", "0",
-             "--ak", AK, "--sk", SK, "--project-id", PROJECT],
+             "--ak", AK, "--sk", SK, "--project-id", PROJECT,
+             # thousands of cycles: more images than one tenant's quota allows
+             "--image-quota", "1000000000", "--max-concurrent-jobs", "1000000000"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=child_env(),
         )
         assert self.proc.stdout is not None
@@ -220,7 +222,9 @@ class Worker:
 
     def __init__(self, cmd: list[str], url: str) -> None:
         self.proc = subprocess.Popen(
-            [*cmd, "--url", url, "--ak", AK, "--sk", SK, "--project-id", PROJECT],
+            [*cmd, "--url", url, "--ak", AK, "--sk", SK, "--project-id", PROJECT,
+             # thousands of cycles: more images than one tenant's quota allows
+             "--image-quota", "1000000000", "--max-concurrent-jobs", "1000000000"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(),
         )
         if self._line() != "ready":

@@ -53,7 +53,8 @@ cp -r "$src/python/python/ims" "$work/ims"
 rm -f "$work"/ims/_ims*.so
 cp "$target/$profile/lib_ims.so" "$work/ims/_ims.abi3.so"
 
-"$target/release/ims" emulator --job-seconds 0 >"$work/emulator.out" 2>/dev/null &
+"$target/release/ims" emulator --job-seconds 0 --image-quota 1000000000 \
+    --max-concurrent-jobs 1000000000 >"$work/emulator.out" 2>/dev/null &
 emu_pid=$!
 for _ in $(seq 100); do [ -s "$work/emulator.out" ] && break; sleep 0.05; done
 url="$(head -n1 "$work/emulator.out")"

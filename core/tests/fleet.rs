@@ -552,15 +552,21 @@ fn a_stopped_run_leaves_the_journal_consistent_and_a_rerun_finishes_it() {
     o.parallel = 2;
     let client = builder(&emu).build().expect("client");
     let journal = Box::new(SqliteJournal::open(&path).expect("journal"));
+    let mut stopping = 0;
     let mut observer = |e: &FleetEvent| match e {
         FleetEvent::Item {
             state: ItemState::Submitted,
             ..
         } => Control::Cancel,
+        FleetEvent::Stopping => {
+            stopping += 1;
+            Control::Continue
+        }
         _ => Control::Continue,
     };
     let report = fleet::run_blocking(&client, &m, journal, &o, &mut observer).expect("run");
     assert!(report.stopped);
+    assert_eq!(stopping, 1, "one stopping event answers the first stop");
     assert_eq!(report.outcome, Outcome::Incomplete);
     let sent = creates(&emu);
     assert!((1..=2).contains(&sent), "{sent}");

@@ -13,6 +13,8 @@ use crate::settings::Settings;
 pub const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
 /// How far (seconds) an `X-Sdk-Date` may be from the emulator's clock, either way.
 pub const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
+/// What [`EmulatorConfig::without_tenant_limits`] sets both tenant limits to (one billion).
+pub const UNLIMITED: u32 = 1_000_000_000;
 
 /// Everything an emulator is started with. What may change while it runs is in
 /// [`EmulatorConfig::settings`], changed later with [`crate::Emulator::update`]; the clock
@@ -98,6 +100,15 @@ impl EmulatorConfig {
     /// Sets the job duration.
     pub fn with_job_duration(mut self, duration: Duration) -> Self {
         self.settings.job_duration = duration;
+        self
+    }
+
+    /// Lifts the tenant's limits (the image quota and the concurrent-job limit, 50 and 40 by
+    /// default) to [`UNLIMITED`]: for tests and benchmarks that make more images than one
+    /// tenant may, about something else than the limits.
+    pub fn without_tenant_limits(mut self) -> Self {
+        self.settings.image_quota = UNLIMITED;
+        self.settings.max_concurrent_jobs = UNLIMITED;
         self
     }
 

@@ -134,7 +134,7 @@ mod stats;
 mod stream;
 mod tls;
 
-pub use config::{EmulatorConfig, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECS};
+pub use config::{EmulatorConfig, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECS, UNLIMITED};
 pub use emulator::{Emulator, SHUTDOWN_GRACE};
 pub use faults::{Api, Fault, FaultConfig, FaultHandle, JobFailure};
 pub use gateway::{GatewayBehaviour, GatewayPrefix};

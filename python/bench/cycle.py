@@ -19,7 +19,7 @@ import ims
 SERVER = """
 import sys
 from ims.testing import Emulator
-with Emulator(job_seconds=0) as emu:
+with Emulator(job_seconds=0, image_quota=1_000_000_000, max_concurrent_jobs=1_000_000_000) as emu:
     print(emu.url, emu.ak, emu.sk, emu.project_id, flush=True)
     sys.stdin.read()
 """

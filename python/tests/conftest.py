@@ -28,6 +28,9 @@ BACKUP_ID = "9b27efab-4a17-4c06-bfa2-3e0cf021d3c3"
 
 #: Fast polling for tests (the first poll comes after one interval).
 FAST = 0.02
+# The tenant limits lifted (the emulator's image quota of 50 and its 40 running jobs): for the
+# tests that start more creates than one tenant may, about something else than the limits.
+UNLIMITED = 1_000_000_000
 
 T = TypeVar("T")
 

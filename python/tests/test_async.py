@@ -17,7 +17,7 @@ import pytest
 import ims
 from ims.testing import Emulator
 
-from .conftest import BACKUP_ID, FAST
+from .conftest import BACKUP_ID, FAST, UNLIMITED
 
 
 def readme_quick_start() -> str:
@@ -84,7 +84,7 @@ def test_gather_of_50_cycles_on_one_client_shares_connections() -> None:
 
         return await asyncio.gather(*(cycle(i) for i in range(50)))
 
-    with Emulator(job_seconds=0.2) as emu:
+    with Emulator(job_seconds=0.2, image_quota=UNLIMITED, max_concurrent_jobs=UNLIMITED) as emu:
         jobs = asyncio.run(main(emu))
         stats = emu.stats()
     assert all(j.status == "SUCCESS" for j in jobs)
@@ -126,7 +126,7 @@ def test_runtime_threads() -> None:
             await asyncio.sleep(0.01)
         assert all(t.result().status == "SUCCESS" for t in tasks)
 
-    with Emulator(job_seconds=0.3) as emu:
+    with Emulator(job_seconds=0.3, image_quota=UNLIMITED, max_concurrent_jobs=UNLIMITED) as emu:
         asyncio.run(main(emu))
     assert 1 <= peak <= 3, peak
 
@@ -397,7 +397,7 @@ def test_the_interpreter_exits_cleanly_right_after_gathered_calls() -> None:
     # teardown: 9 of 40 runs of this program; twenty runs then all pass with odds below 1 %.
     import subprocess
 
-    with Emulator(job_seconds=0) as emu:
+    with Emulator(job_seconds=0, image_quota=UNLIMITED, max_concurrent_jobs=UNLIMITED) as emu:
         for run in range(20):
             done = subprocess.run(
                 [sys.executable, "-c", EXIT_RACE, emu.url, emu.ak, emu.sk, emu.project_id]
@@ -605,7 +605,7 @@ def test_an_atexit_handler_can_use_a_client(order: str) -> None:
     # test_the_interpreter_exits_cleanly_right_after_gathered_calls, at exit).
     import subprocess
 
-    with Emulator(job_seconds=0) as emu:
+    with Emulator(job_seconds=0, image_quota=UNLIMITED, max_concurrent_jobs=UNLIMITED) as emu:
         for run in range(10):
             try:
                 done = subprocess.run(

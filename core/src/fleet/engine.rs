@@ -46,6 +46,7 @@ pub async fn run(
     observer: &mut (dyn FleetObserver + Send),
 ) -> Result<FleetReport, FleetError> {
     let (engine, mut events, stop) = prepare(client.clone(), manifest, journal, options);
+    let mut stop = StopSwitch::new(stop);
     let mut engine = std::pin::pin!(engine);
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -53,14 +54,12 @@ pub async fn run(
         tokio::select! {
             biased;
             Some(event) = events.recv() => {
-                if observer.on_event(&event) == Control::Cancel {
-                    stop.send_replace(true);
-                }
+                let verdict = observer.on_event(&event);
+                stop.heed(verdict, observer);
             }
             _ = ticks.tick() => {
-                if observer.on_tick() == Control::Cancel {
-                    stop.send_replace(true);
-                }
+                let verdict = observer.on_tick();
+                stop.heed(verdict, observer);
             }
             result = &mut engine => {
                 while let Ok(event) = events.try_recv() {
@@ -72,9 +71,31 @@ pub async fn run(
     }
 }
 
+/// The run's stop switch, as the observer works it: its first [`Control::Cancel`] stops the
+/// run and is answered with one [`FleetEvent::Stopping`].
+struct StopSwitch {
+    stop: watch::Sender<bool>,
+    told: bool,
+}
+
+impl StopSwitch {
+    fn new(stop: watch::Sender<bool>) -> StopSwitch {
+        StopSwitch { stop, told: false }
+    }
+
+    fn heed(&mut self, verdict: Control, observer: &mut (impl FleetObserver + ?Sized)) {
+        if verdict == Control::Cancel && !self.told {
+            self.told = true;
+            self.stop.send_replace(true);
+            observer.on_event(&FleetEvent::Stopping);
+        }
+    }
+}
+
 /// [`run`] for the blocking [`Client`]: the same engine, driven on this thread; `observer`
 /// is called on this thread, outside the runtime, every time events are waiting and on every
-/// tick (100 ms), so it may block or call the client.
+/// tick (100 ms), so it may block or call the client. Events are handed over on those ticks:
+/// the last ones may reach the observer after the run has released its journal.
 pub fn run_blocking(
     client: &Client,
     manifest: &Manifest,
@@ -83,18 +104,17 @@ pub fn run_blocking(
     observer: &mut dyn FleetObserver,
 ) -> Result<FleetReport, FleetError> {
     let (engine, mut events, stop) = prepare(client.to_async(), manifest, journal, options);
-    let mut deliver = |observer: &mut dyn FleetObserver| {
+    let mut stop = StopSwitch::new(stop);
+    let mut deliver = |observer: &mut dyn FleetObserver, stop: &mut StopSwitch| {
         while let Ok(event) = events.try_recv() {
-            if observer.on_event(&event) == Control::Cancel {
-                stop.send_replace(true);
-            }
+            let verdict = observer.on_event(&event);
+            stop.heed(verdict, observer);
         }
     };
     let mut check = || {
-        deliver(&mut *observer);
-        if observer.on_tick() == Control::Cancel {
-            stop.send_replace(true);
-        }
+        deliver(&mut *observer, &mut stop);
+        let verdict = observer.on_tick();
+        stop.heed(verdict, &mut *observer);
         false
     };
     let outcome = crate::client::io::run(
@@ -105,7 +125,7 @@ pub fn run_blocking(
             stop: &mut check,
         }),
     );
-    deliver(observer);
+    deliver(observer, &mut stop);
     match outcome {
         Ok(Ok(result)) => result,
         Ok(Err(e)) => Err(FleetError::Service(e)),

@@ -259,9 +259,15 @@ pub const INSTANCE: &str = "877a2cda-ba63-4e1e-b95f-e67e48b6129a";
 /// A CBR vault id of the examples.
 pub const VAULT: &str = "de9fcf45-11b2-432c-8562-5c5428574600";
 
-/// The demo emulator with jobs of `job`.
+/// The demo emulator with jobs of `job`, without the tenant's limits (these tests make
+/// hundreds of images at once; the fleet tests set the limits they test).
 pub fn emulator(job: Duration) -> Emulator {
-    Emulator::start(EmulatorConfig::demo().with_job_duration(job)).expect("emulator starts")
+    Emulator::start(
+        EmulatorConfig::demo()
+            .with_job_duration(job)
+            .without_tenant_limits(),
+    )
+    .expect("emulator starts")
 }
 
 /// Four attempts with millisecond backoff: retries without slowing the tests.

@@ -22,8 +22,6 @@ struct CallbackObserver {
     callback: ims_fleet_event_cb,
     user_data: *mut c_void,
     tick_events: bool,
-    /// Whether the callback asked to stop (the stopping event was then delivered).
-    stopping: bool,
 }
 
 impl CallbackObserver {
@@ -38,13 +36,7 @@ impl CallbackObserver {
         if verdict == 0 {
             return Control::Continue;
         }
-        if !self.stopping {
-            self.stopping = true;
-            // Tells the callback once that its request was heard (its answer does not matter).
-            let stopping = ims_fleet_event::new(&FleetEvent::Stopping);
-            // SAFETY: as above.
-            unsafe { cb(&stopping, self.user_data) };
-        }
+        // The run answers the first stop with one stopping event (core's `StopSwitch`).
         Control::Cancel
     }
 }
@@ -159,7 +151,6 @@ pub unsafe extern "C" fn ims_fleet_run(
             callback,
             user_data,
             tick_events: options.tick_events,
-            stopping: false,
         };
         let report = ims_core::fleet::run_blocking(
             &shared,
