@@ -19,6 +19,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "layers: the optional parts build alone, and no module imports one that imports it back"
 cargo clippy -p ims-core --no-default-features --locked -- -D warnings   # no HTTP client
+cargo clippy -p ims-core --no-default-features --features client --locked -- -D warnings # no fleet
 cargo clippy -p ims-python --no-default-features --locked -- -D warnings # wheel without emulator
 if cargo tree -p ims-emulator -e normal --locked | grep -q reqwest; then
     echo "ims-emulator depends on reqwest: it must build without core's HTTP client" >&2
@@ -56,6 +57,9 @@ bash bench/run.sh --quick
 # Python asyncio.gather), smoke-sized: 500 and 100 cycles of 5 s jobs. Fails on errors only.
 step "concurrent waits smoke run (bench/many_waits.sh --quick)"
 bash bench/many_waits.sh --quick
+
+step "fleet benchmark smoke run (bench/fleet.sh: 80 items, jobs of 1 s)"
+ITEMS=80 JOB_SECONDS=1 FSYNC_ITEMS=40 bash bench/fleet.sh
 
 echo
 echo "all checks passed"
