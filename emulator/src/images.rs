@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::clock;
-use crate::state::{JobPhase, JobRecord};
+use crate::jobs::{JobPhase, JobRecord};
 
 /// What a create knows about the image it makes.
 #[derive(Debug, Clone)]

@@ -123,6 +123,7 @@ mod gateway;
 mod ids;
 mod images;
 pub mod in_process;
+mod jobs;
 mod listener;
 mod reply;
 mod routes;

@@ -10,12 +10,12 @@ use ims_core::fleet::{
     self, DeletionRecord, FleetObserver, ItemReport, Journal, JournalError, Manifest,
     ManifestErrors, SqliteJournal,
 };
-use ims_core::validate::{Rule, ValidationErrors, Violation};
+use ims_core::validate::Rule;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use serde_json::Value;
 
-use crate::client::{self, WaitSecs, Whole};
+use crate::arguments::{self, WaitSecs, Whole, invalid};
 use crate::errors;
 use crate::images::{ImageQuota, repr_text};
 
@@ -684,14 +684,6 @@ pub(crate) struct Prepared {
     pub options: fleet::FleetOptions,
 }
 
-/// A `ValidationError` for one argument.
-pub(crate) fn invalid(py: Python<'_>, field: &str, rule: Rule, message: String) -> PyErr {
-    match ValidationErrors::from_violations(vec![Violation::new(field, rule, message.clone())]) {
-        Err(e) => errors::to_py_err(py, &ims_core::Error::Validation(e)),
-        Ok(()) => pyo3::exceptions::PyValueError::new_err(format!("{field}: {message}")),
-    }
-}
-
 /// An `int` argument as `u32`, or a `ValidationError` naming it.
 fn count(py: Python<'_>, name: &str, value: Whole, low: u32, high: u32) -> PyResult<u32> {
     let n = Whole::get(Some(value), name)?.unwrap_or_default();
@@ -718,15 +710,16 @@ impl FleetArgs {
             None => None,
             Some(k) => Some(count(py, "keep", k, 1, u32::MAX)?),
         };
-        let reconcile_grace = client::wait_secs(py, "reconcile_grace", self.reconcile_grace, true)?;
+        let reconcile_grace =
+            arguments::wait_secs(py, "reconcile_grace", self.reconcile_grace, true)?;
         let relist_interval =
-            client::wait_secs(py, "relist_interval", self.relist_interval, false)?;
+            arguments::wait_secs(py, "relist_interval", self.relist_interval, false)?;
         let mut wait = fleet::FleetOptions::new("-", "-").wait;
         if self.timeout.is_some() || self.interval.is_some() {
             let timeout = self
                 .timeout
                 .unwrap_or(WaitSecs::Secs(wait.timeout.as_secs_f64()));
-            wait = client::wait_options(py, timeout, self.interval, None)?;
+            wait = arguments::wait_options(py, timeout, self.interval, None)?;
         }
         let (text, stem) = match (self.manifest, self.manifest_text) {
             (Some(_), Some(_)) => {

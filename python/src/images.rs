@@ -5,7 +5,7 @@ use ims_core::model::{Image as CoreImage, ImageQuery, ImageQuota as CoreQuota};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use crate::client::Whole;
+use crate::arguments::Whole;
 use crate::errors::IntoPyResult;
 
 /// `repr()` of an optional text (`'x'` or `None`).
@@ -241,7 +241,7 @@ impl QueryArgs {
         let page_size = match Whole::get(self.page_size, "page_size")? {
             None => None,
             Some(n) => Some(u32::try_from(n).map_err(|_| {
-                crate::fleet::invalid(
+                crate::arguments::invalid(
                     py,
                     "page_size",
                     ims_core::validate::Rule::Range,

@@ -23,6 +23,7 @@ use pyo3::prelude::*;
 
 pub mod aio;
 pub mod aio_fleet;
+pub mod arguments;
 pub mod bridge;
 pub mod client;
 pub mod convert;

@@ -11,9 +11,10 @@ use crate::auth::{self, RequestView};
 use crate::clock;
 use crate::ids;
 use crate::images::NewImage;
+use crate::jobs::{JobPhase, JobRecord};
 use crate::reply::{Reply, clip};
 use crate::routes::check_project_header;
-use crate::state::{AppState, JobPhase, JobRecord, LimitRefusal};
+use crate::state::{AppState, LimitRefusal};
 
 /// Code of an unknown job (404); the emulator's own choice, documented in the crate docs.
 pub const JOB_NOT_FOUND_CODE: &str = "IMG.0404";
