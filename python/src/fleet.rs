@@ -3,12 +3,12 @@
 //! share: the arguments read and checked ([`FleetArgs::prepare`]: manifest, journal, options,
 //! before anything is sent) and the blocking door's observer ([`BlockingObserver`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ims_core::client::Control;
 use ims_core::fleet::{
     self, DeletionRecord, FleetObserver, ItemReport, Journal, JournalError, Manifest,
-    ManifestErrors, SqliteJournal,
+    ManifestErrors,
 };
 use ims_core::validate::Rule;
 use pyo3::exceptions::PyTypeError;
@@ -628,35 +628,6 @@ impl FleetEvent {
     }
 }
 
-/// The journal of a dry run on a file that does not exist yet: nothing recorded, nothing
-/// written (a dry run must not create the file).
-struct NoJournal;
-
-impl Journal for NoJournal {
-    fn open_run(
-        &mut self,
-        _fleet: &str,
-        _run: &str,
-    ) -> Result<Vec<fleet::ItemRecord>, JournalError> {
-        Ok(Vec::new())
-    }
-    fn record(&mut self, _run: &str, _record: &fleet::ItemRecord) -> Result<(), JournalError> {
-        Ok(())
-    }
-    fn record_deletion(&mut self, _run: &str, _d: &DeletionRecord) -> Result<(), JournalError> {
-        Ok(())
-    }
-    fn fleet(&self) -> Result<Option<String>, JournalError> {
-        Ok(None)
-    }
-    fn runs(&self) -> Result<Vec<fleet::RunRecord>, JournalError> {
-        Ok(Vec::new())
-    }
-    fn writes(&self) -> u64 {
-        0
-    }
-}
-
 /// `run_fleet`'s arguments as given (both clients).
 pub(crate) struct FleetArgs {
     pub manifest: Option<PathBuf>,
@@ -721,7 +692,8 @@ impl FleetArgs {
                 .unwrap_or(WaitSecs::Secs(wait.timeout.as_secs_f64()));
             wait = arguments::wait_options(py, timeout, self.interval, None)?;
         }
-        let (text, stem) = match (self.manifest, self.manifest_text) {
+        let manifest_path = self.manifest.clone();
+        let text = match (self.manifest, self.manifest_text) {
             (Some(_), Some(_)) => {
                 return Err(PyTypeError::new_err(
                     "give manifest (a path) or manifest_text, not both",
@@ -732,24 +704,24 @@ impl FleetArgs {
                     "run_fleet needs manifest (a path to a JSON Lines file) or manifest_text",
                 ));
             }
-            (None, Some(text)) => (text, None),
-            (Some(path), None) => {
-                let text = py.detach(|| std::fs::read_to_string(&path))?;
-                let stem = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .filter(|s| !s.is_empty());
-                (text, stem)
-            }
+            (None, Some(text)) => text,
+            (Some(path), None) => py.detach(|| std::fs::read_to_string(&path))?,
         };
         let manifest = Manifest::parse(&text)
             .map_err(|e: ManifestErrors| errors::fleet_to_py_err(py, &e.into()))?;
         let dry_run = self.dry_run;
         let path = self.journal;
-        let opened = py.detach(|| open_journal(&path, dry_run));
-        let (journal, recorded) = opened.map_err(|e| errors::fleet_to_py_err(py, &e.into()))?;
-        // The fleet: as given, else the journal's, else the manifest file's stem (the CLI's rule).
-        let Some(fleet_name) = self.fleet.or(recorded).or(stem) else {
+        let given = self.fleet.clone();
+        // The fleet: as given, else the journal's, else the manifest file's stem (core's rule,
+        // the CLI's and the C door's too).
+        let opened = py.detach(|| {
+            let journal = fleet::open_journal(&path, dry_run)?;
+            let name =
+                fleet::fleet_name(given.as_deref(), journal.as_ref(), manifest_path.as_deref())?;
+            Ok::<_, JournalError>((journal, name))
+        });
+        let (journal, name) = opened.map_err(|e| errors::fleet_to_py_err(py, &e.into()))?;
+        let Some(fleet_name) = name else {
             return Err(invalid(
                 py,
                 "fleet",
@@ -778,22 +750,6 @@ impl FleetArgs {
             options,
         })
     }
-}
-
-/// The journal at `path` and the fleet it records.
-fn open_journal(
-    path: &Path,
-    dry_run: bool,
-) -> Result<(Box<dyn Journal>, Option<String>), JournalError> {
-    let journal: Box<dyn Journal> = if !dry_run {
-        Box::new(SqliteJournal::open(path)?)
-    } else if path.exists() {
-        Box::new(SqliteJournal::open_read_only(path)?)
-    } else {
-        Box::new(NoJournal)
-    };
-    let recorded = journal.fleet()?;
-    Ok((journal, recorded))
 }
 
 /// `on_event` is `None` or callable (checked before anything is sent).

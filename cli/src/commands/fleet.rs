@@ -2,13 +2,9 @@
 //! then the fleet engine over the blocking client, its events shown as they come, a final
 //! table (or JSON documents), and the exit code of the worst outcome.
 
-use std::path::Path;
 use std::time::Duration;
 
-use ims_core::fleet::{
-    DeletionRecord, FleetOptions, FleetReport, ItemRecord, ItemState, Journal, JournalError,
-    Manifest, Outcome, RunRecord, SqliteJournal,
-};
+use ims_core::fleet::{FleetOptions, FleetReport, ItemState, Manifest, Outcome};
 
 use super::fleet_view::FleetView;
 use crate::args::{FleetRunArgs, Global, Output};
@@ -23,23 +19,22 @@ pub fn run(g: &Global, a: &FleetRunArgs) -> Result<(), Failure> {
         ))
     })?;
     let manifest = Manifest::parse(&text).map_err(ims_core::fleet::FleetError::from)?;
-    let fleet = match &a.fleet {
-        Some(f) => f.clone(),
-        None => default_fleet(&a.journal, &a.manifest)?,
-    };
+    // The fleet's name: given, else the journal's (read without taking or creating it), else
+    // the manifest's stem.
+    let probe = ims_core::fleet::open_journal(&a.journal, true)?;
+    let fleet = ims_core::fleet::fleet_name(a.fleet.as_deref(), probe.as_ref(), Some(&a.manifest))?
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "manifest {}: no file stem to name the fleet after; give --fleet NAME",
+                a.manifest.display()
+            ))
+        })?;
+    drop(probe);
     let options = options(a, fleet)?;
     options.validate()?;
     let client = super::client(g)?;
-    let journal: Box<dyn Journal> = if a.dry_run {
-        // A dry run writes nothing, not even a new journal file, and runs beside a holder.
-        if a.journal.exists() && file_len(&a.journal) > 0 {
-            Box::new(SqliteJournal::open_read_only(&a.journal)?)
-        } else {
-            Box::new(NoJournal)
-        }
-    } else {
-        Box::new(SqliteJournal::open(&a.journal)?)
-    };
+    // A dry run writes nothing, not even a new journal file, and runs beside a holder.
+    let journal = ims_core::fleet::open_journal(&a.journal, a.dry_run)?;
     crate::interrupt::install();
     let mut view = FleetView::new(&manifest, g.output);
     let result = ims_core::fleet::run_blocking(&client, &manifest, journal, &options, &mut view);
@@ -110,31 +105,6 @@ fn conclude(report: &FleetReport, output: Output) -> Result<(), Failure> {
     })
 }
 
-/// The fleet recorded in the journal, else the manifest's file stem.
-fn default_fleet(journal: &Path, manifest: &Path) -> Result<String, Failure> {
-    if journal.exists() && file_len(journal) > 0 {
-        let j = SqliteJournal::open_read_only(journal)?;
-        if let Some(f) = j.fleet()? {
-            return Ok(f);
-        }
-    }
-    manifest
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "manifest {}: no file stem to name the fleet after; give --fleet NAME",
-                manifest.display()
-            ))
-        })
-}
-
-fn file_len(path: &Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-}
-
 /// A number of seconds from a flag: finite, not negative.
 fn seconds(flag: &str, secs: f64) -> Result<Duration, Failure> {
     if !secs.is_finite() || secs < 0.0 || secs > super::MAX_WAIT_SECS as f64 {
@@ -170,37 +140,4 @@ fn options(a: &FleetRunArgs, fleet: String) -> Result<FleetOptions, Failure> {
     o.allow_partial = a.allow_partial;
     o.wait = super::wait_options(a.timeout, a.interval)?;
     Ok(o)
-}
-
-/// The journal of a dry run when there is no journal file yet: nothing recorded.
-struct NoJournal;
-
-impl Journal for NoJournal {
-    fn open_run(&mut self, _fleet: &str, _run: &str) -> Result<Vec<ItemRecord>, JournalError> {
-        Ok(Vec::new())
-    }
-
-    fn record(&mut self, _run: &str, _record: &ItemRecord) -> Result<(), JournalError> {
-        Ok(())
-    }
-
-    fn record_deletion(
-        &mut self,
-        _run: &str,
-        _deletion: &DeletionRecord,
-    ) -> Result<(), JournalError> {
-        Ok(())
-    }
-
-    fn fleet(&self) -> Result<Option<String>, JournalError> {
-        Ok(None)
-    }
-
-    fn runs(&self) -> Result<Vec<RunRecord>, JournalError> {
-        Ok(Vec::new())
-    }
-
-    fn writes(&self) -> u64 {
-        0
-    }
 }

@@ -19,6 +19,7 @@ pub mod journal;
 pub mod manifest;
 mod options;
 mod report;
+mod setup;
 mod sqlite;
 pub mod tag;
 
@@ -32,6 +33,7 @@ pub use options::{
     DEFAULT_PARALLEL, DEFAULT_RECONCILE_GRACE, DEFAULT_RELIST_INTERVAL, FleetOptions, MAX_PARALLEL,
 };
 pub use report::{FleetReport, ItemError, ItemReport, Outcome};
+pub use setup::{EmptyJournal, fleet_name, open_journal};
 pub use sqlite::SqliteJournal;
 pub use tag::FleetTag;
 

@@ -13,8 +13,6 @@ pub mod report;
 pub mod run;
 pub mod status;
 
-mod journal;
-
 use ims_core::fleet::{ItemState, Outcome};
 
 /// Item state `pending`: nothing done yet.

@@ -13,7 +13,6 @@ use crate::error::{FfiError, FfiResult, ims_result};
 use crate::panic::ffi_boundary;
 
 use super::event::{ims_fleet_event, ims_fleet_event_cb};
-use super::journal;
 use super::options::ims_fleet_options;
 use super::report::ims_fleet_report;
 
@@ -74,22 +73,16 @@ fn read_manifest(path: &str) -> FfiResult<Manifest> {
     Manifest::parse(&text).map_err(|e| manifest(format!("manifest {path}: {e}")))
 }
 
-/// The fleet's name when none was given: the manifest's file name without its extension.
-fn fleet_from_manifest(path: &str) -> FfiResult<String> {
-    Path::new(path)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            FfiError::new(
-                ims_result::IMS_ERR_VALIDATION,
-                format!(
-                    "no fleet name: none was given, the journal holds none, and the manifest path \
-                     {path:?} has no file name to take it from"
-                ),
-            )
-        })
+/// The error when no fleet name was given, the journal holds none, and the manifest path has
+/// no file name to take it from.
+fn no_fleet_name(path: &str) -> FfiError {
+    FfiError::new(
+        ims_result::IMS_ERR_VALIDATION,
+        format!(
+            "no fleet name: none was given, the journal holds none, and the manifest path \
+             {path:?} has no file name to take it from"
+        ),
+    )
 }
 
 /// Runs a fleet, blocking the calling thread until every item is finished or the callback
@@ -139,13 +132,16 @@ pub unsafe extern "C" fn ims_fleet_run(
         // SAFETY: forwarded contract.
         let options = unsafe { ref_arg(options, "options") }?.clone();
         let manifest = read_manifest(manifest_path)?;
-        let journal = journal::open(journal_path, options.options.dry_run)?;
+        let journal =
+            ims_core::fleet::open_journal(Path::new(journal_path), options.options.dry_run)?;
         let mut fleet_options = options.options;
         if !options.fleet_given {
-            fleet_options.fleet = match journal.fleet()? {
-                Some(fleet) => fleet,
-                None => fleet_from_manifest(manifest_path)?,
-            };
+            fleet_options.fleet = ims_core::fleet::fleet_name(
+                None,
+                journal.as_ref(),
+                Some(Path::new(manifest_path)),
+            )?
+            .ok_or_else(|| no_fleet_name(manifest_path))?;
         }
         let mut observer = CallbackObserver {
             callback,
@@ -171,14 +167,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_fleet_name_defaults_to_the_manifest_stem() {
-        assert_eq!(
-            fleet_from_manifest("/x/web-servers.jsonl").ok().as_deref(),
-            Some("web-servers")
-        );
-        assert_eq!(fleet_from_manifest("db").ok().as_deref(), Some("db"));
-        let e = fleet_from_manifest("/").err().map(|e| e.result);
-        assert_eq!(e, Some(ims_result::IMS_ERR_VALIDATION));
+    fn no_fleet_name_is_a_validation_error_naming_the_path() {
+        let e = no_fleet_name("/");
+        assert_eq!(e.result, ims_result::IMS_ERR_VALIDATION);
+        assert!(e.message.contains("\"/\""), "{}", e.message);
     }
 
     #[test]
