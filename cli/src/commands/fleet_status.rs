@@ -3,7 +3,7 @@
 
 use ims_core::fleet::{ItemState, Journal, RunRecord, SqliteJournal};
 use ims_core::time::format_rfc3339_millis;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::fleet_view::table;
 use crate::args::{FleetStatusArgs, Global, Output};
@@ -29,7 +29,7 @@ pub fn run(g: &Global, a: &FleetStatusArgs) -> Result<(), Failure> {
             json!({
                 "journal": a.journal.display().to_string(),
                 "fleet": fleet,
-                "runs": runs.iter().map(run_json).collect::<Vec<_>>(),
+                "runs": runs.iter().map(RunRecord::to_json).collect::<Vec<_>>(),
             })
         ),
         Output::Text => {
@@ -47,15 +47,11 @@ pub fn run(g: &Global, a: &FleetStatusArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn count(r: &RunRecord, s: ItemState) -> usize {
-    r.items.iter().filter(|i| i.state == s).count()
-}
-
 fn print_run(r: &RunRecord) {
     let counts: Vec<String> = ItemState::ALL
         .into_iter()
         .filter_map(|s| {
-            let n = count(r, s);
+            let n = r.count(s);
             (n > 0).then(|| format!("{n} {s}"))
         })
         .collect();
@@ -105,30 +101,4 @@ fn print_run(r: &RunRecord) {
                 .unwrap_or_default()
         );
     }
-}
-
-fn run_json(r: &RunRecord) -> Value {
-    let mut states = serde_json::Map::new();
-    for s in ItemState::ALL {
-        states.insert(s.as_str().to_owned(), json!(count(r, s)));
-    }
-    json!({
-        "run": r.run,
-        "started_at": format_rfc3339_millis(r.started_at),
-        "states": states,
-        "items": r.items.iter().map(|i| json!({
-            "key": i.key,
-            "state": i.state.as_str(),
-            "job_id": i.job_id,
-            "image_id": i.image_id,
-            "error_code": i.error_code,
-            "error_message": i.error_message,
-            "attempts": i.attempts,
-            "updated_at": format_rfc3339_millis(i.updated_at),
-        })).collect::<Vec<_>>(),
-        "deletions": r.deletions.iter().map(|d| json!({
-            "key": d.key, "image_id": d.image_id, "created_at": d.created_at,
-            "state": d.state.as_str(), "error": d.error,
-        })).collect::<Vec<_>>(),
-    })
 }

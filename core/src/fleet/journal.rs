@@ -178,6 +178,50 @@ pub struct RunRecord {
     pub deletions: Vec<DeletionRecord>,
 }
 
+impl RunRecord {
+    /// How many of its items are in `state`.
+    pub fn count(&self, state: ItemState) -> usize {
+        self.items.iter().filter(|i| i.state == state).count()
+    }
+
+    /// The run as JSON (what `ims fleet status --output json` and `ims_fleet_status_json`
+    /// show): its counts per state, its items and its deletions, times as RFC 3339 UTC with
+    /// milliseconds.
+    pub fn to_json(&self) -> serde_json::Value {
+        use crate::time::format_rfc3339_millis as at;
+        use serde_json::json;
+        let mut states = serde_json::Map::new();
+        for s in ItemState::ALL {
+            states.insert(s.as_str().to_owned(), json!(self.count(s)));
+        }
+        json!({
+            "run": self.run,
+            "started_at": at(self.started_at),
+            "states": states,
+            "items": self.items.iter().map(|i| json!({
+                "key": i.key,
+                "state": i.state.as_str(),
+                "job_id": i.job_id,
+                "image_id": i.image_id,
+                "error_code": i.error_code,
+                "error_message": i.error_message,
+                "attempts": i.attempts,
+                "intent_at": i.intent_at.map(at),
+                "started_at": i.started_at.map(at),
+                "updated_at": at(i.updated_at),
+            })).collect::<Vec<_>>(),
+            "deletions": self.deletions.iter().map(|d| json!({
+                "key": d.key,
+                "image_id": d.image_id,
+                "created_at": d.created_at,
+                "state": d.state.as_str(),
+                "error": d.error,
+                "updated_at": at(d.updated_at),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
 /// Why the journal cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JournalError {

@@ -3,46 +3,19 @@
 use std::ffi::c_char;
 
 use ims_core::fleet::{Journal, RunRecord, SqliteJournal};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::args::{Out, str_arg};
 use crate::error::ims_result;
 use crate::panic::ffi_boundary;
 use crate::text::owned_c_string;
 
-/// One run of the journal as JSON.
-fn run_json(run: &RunRecord) -> Value {
-    json!({
-        "run": run.run,
-        "started_at": run.started_at,
-        "items": run.items.iter().map(|i| json!({
-            "key": i.key,
-            "state": i.state.as_str(),
-            "job_id": i.job_id,
-            "image_id": i.image_id,
-            "error_code": i.error_code,
-            "error_message": i.error_message,
-            "intent_at": i.intent_at,
-            "started_at": i.started_at,
-            "updated_at": i.updated_at,
-            "attempts": i.attempts,
-        })).collect::<Vec<_>>(),
-        "deletions": run.deletions.iter().map(|d| json!({
-            "key": d.key,
-            "image_id": d.image_id,
-            "created_at": d.created_at,
-            "state": d.state.as_str(),
-            "error": d.error,
-            "updated_at": d.updated_at,
-        })).collect::<Vec<_>>(),
-    })
-}
-
 /// Reads the journal at `journal_path` without locking or changing it (a run may be going on)
-/// and writes `{"fleet": ..., "runs": [{"run", "started_at", "items": [...], "deletions":
-/// [...]}]}` to `*json_out` (free with `ims_string_free`), oldest run first; times are Unix
-/// milliseconds, item states the journal's names. `IMS_ERR_JOURNAL` when the file does not
-/// exist or is not a fleet journal.
+/// and writes `{"fleet": ..., "runs": [{"run", "started_at", "states", "items": [...],
+/// "deletions": [...]}]}` to `*json_out` (free with `ims_string_free`), oldest run first; times
+/// are RFC 3339 UTC with milliseconds, item states the journal's names (the JSON of `ims fleet
+/// status --output json`). `IMS_ERR_JOURNAL` when the file does not exist or is not a fleet
+/// journal.
 ///
 /// # Safety
 ///
@@ -61,7 +34,7 @@ pub unsafe extern "C" fn ims_fleet_status_json(
         let runs = journal.runs()?;
         let text = json!({
             "fleet": journal.fleet()?,
-            "runs": runs.iter().map(run_json).collect::<Vec<_>>(),
+            "runs": runs.iter().map(RunRecord::to_json).collect::<Vec<_>>(),
         })
         .to_string();
         // SAFETY: checked for NULL; valid for a write by contract.
