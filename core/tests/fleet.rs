@@ -604,3 +604,42 @@ fn a_dry_run_sends_and_writes_nothing() {
 
 #[allow(dead_code)]
 fn unused(_: WholeImageRequest) {}
+
+/// Following an adopted image (no job id known) gives up at the wait's timeout, as a wait
+/// does: the item stays `submitted`, unfinished, and a rerun follows it again.
+#[test]
+fn following_an_adopted_image_gives_up_at_the_waits_timeout() {
+    let emu = emulator(Duration::from_secs(30));
+    let m = manifest("follow", 1);
+    let path = journal_path("follow");
+    let mut o = options("fleet-follow", "r1");
+    o.wait.timeout = Duration::from_millis(600);
+    let client = builder(&emu).build().expect("client");
+    let tag = FleetTag::new("fleet-follow", "r1", &m.items()[0].key);
+    client
+        .create_whole_image(&tag.add_to(&m.items()[0].request))
+        .expect("create");
+    let mut rec = ItemRecord::pending(&m.items()[0].key);
+    rec.state = ItemState::Sending;
+    rec.intent_at = Some(now_ms());
+    journal_with(&path, "fleet-follow", "r1", &[rec]);
+    let started = Instant::now();
+    let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.outcome, Outcome::Incomplete, "{report:?}");
+    assert_eq!(report.items[0].state, ItemState::Submitted);
+    let note = report.items[0]
+        .error
+        .as_ref()
+        .expect("why it is unfinished");
+    assert!(
+        note.message.contains("gave up following"),
+        "{}",
+        note.message
+    );
+    assert_eq!(creates(&emu), 1, "nothing created again");
+}

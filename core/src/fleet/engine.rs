@@ -815,9 +815,21 @@ impl Worker {
             .wait
             .interval
             .max(Duration::from_millis(100));
+        let give_up = std::time::Instant::now() + self.sh.options.wait.timeout;
         let mut misses = 0u32;
         loop {
             if self.sh.stopping() {
+                return Step::Done;
+            }
+            if std::time::Instant::now() >= give_up {
+                // As a wait that times out: the item stays `submitted`, a rerun follows it.
+                self.note = Some(ItemError {
+                    code: None,
+                    message: format!(
+                        "gave up following the adopted image {image_id} after {:?} (the wait's timeout); a rerun follows it again",
+                        self.sh.options.wait.timeout
+                    ),
+                });
                 return Step::Done;
             }
             match self.tagged_images().await {
