@@ -643,3 +643,43 @@ fn following_an_adopted_image_gives_up_at_the_waits_timeout() {
     );
     assert_eq!(creates(&emu), 1, "nothing created again");
 }
+
+/// A dry run with retention plans the deletions a run would make (the oldest beyond `keep`,
+/// counting the image the run would add) and deletes nothing.
+#[test]
+fn a_dry_run_plans_the_retention_deletions_and_deletes_nothing() {
+    let emu = emulator(Duration::from_millis(100));
+    let m = manifest("plan", 1);
+    let path = journal_path("plan");
+    let mut oldest = String::new();
+    for run in 1..=2 {
+        let mut o = options("fleet-plan", &format!("nightly-{run}"));
+        o.keep = Some(2);
+        let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
+        assert_eq!(report.outcome, Outcome::Succeeded, "{report:?}");
+        if run == 1 {
+            oldest = report.items[0].image_id.clone().expect("image");
+        }
+        // created_at has a resolution of one second.
+        std::thread::sleep(Duration::from_millis(1100));
+    }
+    let mut o = options("fleet-plan", "nightly-3");
+    o.keep = Some(2);
+    o.dry_run = true;
+    let (report, _) = ok(run_fleet(DoorKind::Blocking, &emu, &m, &path, &o));
+    assert_eq!(report.deletions.len(), 1, "{report:?}");
+    assert_eq!(report.deletions[0].image_id, oldest);
+    assert_eq!(
+        report.deletions[0].state,
+        ims_core::fleet::DeletionState::Planned
+    );
+    let client = builder(&emu).build().expect("client");
+    assert_eq!(
+        client
+            .list_images(&ImageQuery::default())
+            .expect("list")
+            .len(),
+        2
+    );
+    assert_eq!(creates(&emu), 2);
+}
