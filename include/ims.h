@@ -1647,10 +1647,11 @@ enum ims_result ims_fleet_run(const struct ims_client *client,
 
 /**
  * Reads the journal at `journal_path` without locking or changing it (a run may be going on)
- * and writes `{"fleet": ..., "runs": [{"run", "started_at", "items": [...], "deletions":
- * [...]}]}` to `*json_out` (free with `ims_string_free`), oldest run first; times are Unix
- * milliseconds, item states the journal's names. `IMS_ERR_JOURNAL` when the file does not
- * exist or is not a fleet journal.
+ * and writes `{"fleet": ..., "runs": [{"run", "started_at", "states", "items": [...],
+ * "deletions": [...]}]}` to `*json_out` (free with `ims_string_free`), oldest run first; times
+ * are RFC 3339 UTC with milliseconds, item states the journal's names (the JSON of `ims fleet
+ * status --output json`). `IMS_ERR_JOURNAL` when the file does not exist or is not a fleet
+ * journal.
  *
  * # Safety
  *
