@@ -222,9 +222,7 @@ class Worker:
 
     def __init__(self, cmd: list[str], url: str) -> None:
         self.proc = subprocess.Popen(
-            [*cmd, "--url", url, "--ak", AK, "--sk", SK, "--project-id", PROJECT,
-             # thousands of cycles: more images than one tenant's quota allows
-             "--image-quota", "1000000000", "--max-concurrent-jobs", "1000000000"],
+            [*cmd, "--url", url, "--ak", AK, "--sk", SK, "--project-id", PROJECT],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(),
         )
         if self._line() != "ready":
