@@ -14,7 +14,7 @@ use ims_core::fleet::{
     self, FleetError, FleetEvent, FleetOptions, FleetReport, FleetTag, ItemRecord, ItemState,
     Journal, JournalError, Manifest, Outcome, SqliteJournal,
 };
-use ims_core::model::{ImageQuery, WholeImageRequest};
+use ims_core::model::ImageQuery;
 use ims_emulator::Emulator;
 
 /// A fresh journal path.
@@ -601,9 +601,6 @@ fn a_dry_run_sends_and_writes_nothing() {
     let journal = SqliteJournal::open_read_only(&path).expect("journal");
     assert!(journal.runs().expect("runs").is_empty());
 }
-
-#[allow(dead_code)]
-fn unused(_: WholeImageRequest) {}
 
 /// Following an adopted image (no job id known) gives up at the wait's timeout, as a wait
 /// does: the item stays `submitted`, unfinished, and a rerun follows it again.

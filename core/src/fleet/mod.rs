@@ -63,11 +63,3 @@ pub enum FleetError {
     #[error("before the first create: {0}")]
     Service(#[source] crate::Error),
 }
-
-impl FleetError {
-    /// Whether nothing at all was sent to the service's create endpoint (always true: a
-    /// [`FleetError`] is returned only before the first create).
-    pub fn nothing_sent(&self) -> bool {
-        true
-    }
-}
