@@ -1,5 +1,5 @@
 //! Reading a job document costs a small multiple of its size, whatever its shape: measured with
-//! a counting global allocator (its own test binary, so no other test allocates meanwhile).
+//! a counting global allocator that counts each thread apart (its own test binary).
 //!
 //! It lives here rather than in `core/tests` because a global allocator needs `unsafe`, which
 //! `ims-core` forbids in every target; this crate is where the workspace's `unsafe` is allowed.
@@ -10,19 +10,35 @@
 #![allow(clippy::unwrap_used)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ims_core::model::Job;
 use ims_core::model::job::{
     MAX_LIST_ITEMS, MAX_SUB_JOB_DEPTH, MAX_SUB_JOBS, READ_ALLOWANCE, READ_BYTES_PER_BYTE,
 };
 
-/// Counts live bytes and the peak since the last [`reset_peak`].
+/// Counts the live bytes and the peak of each thread: a measurement sees its own thread's
+/// allocations only, never libtest's or another test's (their threads have their own counters).
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Bytes this thread allocated minus what it freed (frees of blocks that other threads
+    /// allocated make it lower, hence signed).
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// The highest `LIVE` since the last [`peak_of`] began.
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+/// Adds `delta` to this thread's live bytes and raises its peak. Const-initialised thread
+/// locals without a destructor: no allocation, usable from the allocator at any time.
+fn count(delta: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get().wrapping_add(delta);
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
 
 // SAFETY: every call is forwarded to `System`; only counters are added.
 unsafe impl GlobalAlloc for Counting {
@@ -30,24 +46,22 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: forwarded as is.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-            PEAK.fetch_max(live, Ordering::SeqCst);
+            count(layout.size() as isize);
         }
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded as is.
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+        count(-(layout.size() as isize));
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded as is.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             // Counted as the new block allocated before the old one is freed.
-            let live = LIVE.fetch_add(new_size, Ordering::SeqCst) + new_size;
-            PEAK.fetch_max(live, Ordering::SeqCst);
-            LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+            count(new_size as isize);
+            count(-(layout.size() as isize));
         }
         p
     }
@@ -57,19 +71,19 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// Tests of this binary run one at a time (bodies are built under the lock too), so the
-/// counters see one parse only.
+/// figures printed are not interleaved and the machine is not shared by two large parses.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Peak bytes allocated above what was live before, while `f` runs.
+/// Peak bytes this thread allocated above what it held before, while `f` runs.
 fn peak_of(f: impl FnOnce()) -> usize {
-    let before = LIVE.load(Ordering::SeqCst);
-    PEAK.store(before, Ordering::SeqCst);
+    let before = LIVE.with(Cell::get);
+    PEAK.with(|peak| peak.set(before));
     f();
-    PEAK.load(Ordering::SeqCst) - before
+    usize::try_from(PEAK.with(Cell::get) - before).unwrap_or(0)
 }
 
 const TARGET: usize = 16 << 20;
@@ -105,6 +119,34 @@ fn check(what: &str, body: &str, inspect: impl FnOnce(&Job)) {
         "{what}: parsing {} bytes peaked at {peak} bytes ({:.1}x, limit {LIMIT}x + {ALLOWANCE})",
         body.len(),
         peak as f64 / body.len() as f64
+    );
+}
+
+/// The measurement counts the measuring thread's allocations only: another thread's meanwhile
+/// (libtest's output under load, which once failed `adversarial_shapes_at_every_size`) must not
+/// count.
+#[test]
+fn peak_counts_only_the_measuring_thread() {
+    let _serial = serial();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn(move || {
+        go_rx.recv().unwrap();
+        let big = vec![1u8; 8 << 20];
+        held_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        drop(big);
+    });
+    let peak = peak_of(|| {
+        go_tx.send(()).unwrap();
+        held_rx.recv().unwrap();
+    });
+    release_tx.send(()).unwrap();
+    other.join().unwrap();
+    assert!(
+        peak < 1 << 20,
+        "another thread's 8 MiB counted: peak {peak}"
     );
 }
 
