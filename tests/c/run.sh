@@ -32,7 +32,10 @@ fi
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -I"$ROOT/include" -I"$SRC")
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -I"$ROOT/include" -I"$SRC")
-SHARED=(-L"$LIB_DIR" -lims -Wl,-rpath,"$LIB_DIR")
+# The programs record the library's SONAME (libims.so.0.MINOR) and load it by that name: a
+# folder of symlinks to the build gives both names.
+SHARED_DIR="$WORK/lib"
+SHARED=(-L"$SHARED_DIR" -lims -Wl,-rpath,"$SHARED_DIR")
 
 passed=0
 failed=0
@@ -60,6 +63,11 @@ for f in "$LIB_DIR/libims.so" "$LIB_DIR/libims.a" "$EMULATOR"; do
         exit 1
     fi
 done
+
+mkdir -p "$SHARED_DIR"
+ln -s "$LIB_DIR/libims.so" "$SHARED_DIR/libims.so"
+SONAME=$(readelf -d "$LIB_DIR/libims.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ -n "$SONAME" ] && ln -s "$LIB_DIR/libims.so" "$SHARED_DIR/$SONAME"
 
 # --- the header alone, as C11 and as C++17 -------------------------------------------------
 printf '#include "ims.h"\nint main(void) { return ims_version() == 0; }\n' > "$WORK/header.c"
@@ -111,6 +119,18 @@ if [ -n "${IMS_C_TESTS_PREFIX:-}" ]; then
     # shellcheck disable=SC2086 # pc_flags is a list of flags
     build quickstart gcc -std=c11 -Wall -Wextra -Werror "$SRC/quickstart.c" $pc_flags \
         -Wl,-rpath,"$IMS_C_TESTS_PREFIX/lib" -o "$WORK/quickstart"
+    if [ -f "$WORK/quickstart" ]; then
+        # It records the SONAME, not the development symlink nor the versioned file.
+        major=$(sed -n 's/^#define IMS_VERSION_MAJOR \([0-9]*\)$/\1/p' "$ROOT/include/ims.h")
+        minor=$(sed -n 's/^#define IMS_VERSION_MINOR \([0-9]*\)$/\1/p' "$ROOT/include/ims.h")
+        if [ "$major" = 0 ]; then soname="libims.so.0.$minor"; else soname="libims.so.$major"; fi
+        needed=$(readelf -d "$WORK/quickstart" | sed -n 's/.*(NEEDED).*\[\(libims.*\)\]/\1/p')
+        if [ "$needed" = "$soname" ]; then
+            pass "quickstart: built with pkg-config, it needs $needed"
+        else
+            fail "quickstart: built with pkg-config, it needs '$needed', expected $soname"
+        fi
+    fi
 fi
 
 # --- the emulators --------------------------------------------------------------------------
