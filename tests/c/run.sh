@@ -105,6 +105,26 @@ build test_threads gcc "${CFLAGS[@]}" -pthread "$SRC/test_threads.c" "${SHARED[@
 build test_callbacks gcc "${CFLAGS[@]}" -pthread "$SRC/test_callbacks.c" "${SHARED[@]}" -o "$WORK/test_callbacks"
 build test_fleet gcc "${CFLAGS[@]}" -pthread "$SRC/test_fleet.c" "${SHARED[@]}" -o "$WORK/test_fleet"
 build test_cpp g++ "${CXXFLAGS[@]}" -pthread "$SRC/test_cpp.cpp" "${SHARED[@]}" -o "$WORK/test_cpp"
+# The growth rule of ims_wait_options: test_abi with the current header (a larger struct, sizes
+# below the minimum), test_abi_old with a copy of the header whose ims_wait_options lacks its
+# last two fields (backoff, jitter), as an older header would have had it.
+mkdir -p "$WORK/old-include"
+awk '
+    /^typedef struct ims_wait_options \{/ { in_struct = 1 }
+    in_struct && /^\} ims_wait_options;/ { in_struct = 0; printf "%s", buf; buf = "" }
+    !in_struct { print; next }
+    /^    \/\*\*/ { held = $0 "\n"; holding = 1; next }
+    holding && !/^    [a-z]/ { held = held $0 "\n"; next }
+    /^    double (backoff|jitter);/ { held = ""; holding = 0; next }
+    { buf = buf held $0 "\n"; held = ""; holding = 0 }
+' "$ROOT/include/ims.h" > "$WORK/old-include/ims.h"
+if grep -q 'double backoff;' "$WORK/old-include/ims.h" \
+   || ! grep -q 'uint64_t max_interval_ms;' "$WORK/old-include/ims.h"; then
+    fail "setup: the old header for test_abi_old was not made"
+fi
+build test_abi gcc "${CFLAGS[@]}" "$SRC/test_abi.c" "${SHARED[@]}" -o "$WORK/test_abi"
+build test_abi_old gcc -std=c11 -Wall -Wextra -Werror -pedantic -g -I"$WORK/old-include" -I"$SRC" \
+    -DIMS_TEST_OLD_HEADER "$SRC/test_abi.c" "${SHARED[@]}" -o "$WORK/test_abi_old"
 # shellcheck disable=SC2086 # NATIVE_LIBS is a list of flags
 build test_static gcc "${CFLAGS[@]}" "$SRC/test_static.c" "$LIB_DIR/libims.a" $NATIVE_LIBS -o "$WORK/test_static"
 if [ -f "$WORK/test_static" ]; then
