@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C ABI suite: builds libims and the emulator, checks that include/ims.h is exactly what
-# the pinned cbindgen generates, checks the SONAME and the exported symbols, installs into a
-# temporary prefix
+# the pinned cbindgen generates, checks the ABI against the committed baseline
+# (scripts/abi-check.sh), the SONAME and the exported symbols, installs into a temporary prefix
 # (versioned library, pkg-config, CMake), then runs the C/C++ programs of tests/c/ against the
 # emulator, plainly and under valgrind.
 #
@@ -9,7 +9,8 @@
 #   scripts/c-tests.sh --regen-header   rewrite include/ims.h with the pinned cbindgen and stop
 #   scripts/c-tests.sh --no-valgrind    skip the valgrind runs
 #
-# Installs what it lacks: gcc/g++/valgrind/pkg-config/cmake with apt-get (when root), and the pinned
+# Installs what it lacks: gcc/g++/valgrind/pkg-config/cmake (and, through scripts/abi-check.sh,
+# abi-dumper/abi-compliance-checker) with apt-get (when root), and the pinned
 # cbindgen with `cargo install` into ${IMS_TOOLS_DIR:-~/.cache/ims-tools}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ for arg in "$@"; do
     case "$arg" in
         --regen-header) regen=1 ;;
         --no-valgrind) export IMS_C_TESTS_VALGRIND=0 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "c-tests.sh: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
@@ -95,6 +96,20 @@ if diff -u include/ims.h "$WORK/ims.h"; then
     pass "header: include/ims.h is exactly what cbindgen $CBINDGEN_VERSION generates from ffi/"
 else
     fail "header: include/ims.h differs from the generated one (scripts/c-tests.sh --regen-header)"
+fi
+
+# --- ABI ----------------------------------------------------------------------------------
+step "ABI (scripts/abi-check.sh: include/ims.h against ffi/abi/, with its self-test)"
+set +e
+IMS_ABI_CHECK_NESTED=1 scripts/abi-check.sh --lib "$CARGO_TARGET_DIR/debug/libims.so" 2>&1 | tee "$WORK/abi.log"
+abi_rc=${PIPESTATUS[0]}
+set -e
+p=$(grep -c '^PASS ' "$WORK/abi.log" || true)
+f=$(grep -c '^FAIL ' "$WORK/abi.log" || true)
+passed=$((passed + p))
+failed=$((failed + f))
+if [ "$abi_rc" != 0 ] && [ "$f" = 0 ]; then
+    fail "scripts/abi-check.sh exited with status $abi_rc"
 fi
 
 # --- the shared library as a distribution ships it ------------------------------------------
