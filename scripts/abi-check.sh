@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
         --force) force=1; shift ;;
         --no-self-test) self_test=0; shift ;;
         --lib) lib="${2:?--lib needs a path}"; shift 2 ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "abi-check.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done

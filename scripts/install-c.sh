@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
         --profile) profile="${2:?--profile needs release or debug}"; shift 2 ;;
         --profile=*) profile="${1#--profile=}"; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         -*) echo "install-c.sh: unknown option $1" >&2; exit 2 ;;
         *) [ -z "$prefix" ] || { echo "install-c.sh: one PREFIX only" >&2; exit 2; }; prefix="$1"; shift ;;
     esac
