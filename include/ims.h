@@ -24,7 +24,17 @@
  *  - A panic inside the library never aborts the process: the call returns IMS_ERR_PANIC with
  *    the panic message as the last error (a function without an ims_result returns NULL, 0 or
  *    its documented default, and records the panic as the last error all the same).
+ *  - Fixed-width integers, not C enums (whose width the compiler picks): ims_result is an
+ *    int32_t with the IMS_OK/IMS_ERR_* constants; ims_job_state, ims_algorithm, fleet states,
+ *    outcomes and event kinds are uint32_t with IMS_JOB_*, IMS_ALGORITHM_*, IMS_FLEET_*
+ *    constants. A newer library may return a value this header does not name: handle it.
  *  - Callbacks must not unwind (C++ exceptions, longjmp) through the library.
+ *  - Versioned structs (ims_wait_options) start with `uint32_t struct_size`, the caller's
+ *    sizeof, and only ever grow at the end: the library reads and writes only the fields that
+ *    lie wholly within struct_size bytes (the others are taken at their defaults), so programs
+ *    built with an older or a newer header work with this library.
+ *  - ABI: the SONAME is libims.so.0.MINOR while the version is 0.x (libims.so.MAJOR from 1.0);
+ *    within one SONAME, changes are backward compatible (scripts/abi-check.sh checks it).
  *
  * Thread safety
  *  - ims_client: shareable; use one client from many threads at once (one connection pool).
@@ -32,8 +42,6 @@
  *    changed (a complete request may be read by several threads at once).
  *  - ims_job, ims_fleet_report: immutable; may be read from several threads at once.
  *  - ims_fleet_options: not synchronized; one thread at a time while it is changed.
- *  - Fleet states, outcomes and event kinds are uint32_t values with IMS_FLEET_* constants,
- *    not C enums: their width never depends on the compiler.
  *  - Freeing any handle must not race with another use of it.
  */
 
@@ -171,149 +179,6 @@
 #define IMS_FLEET_EVENT_NONE UINT32_MAX
 
 /**
- * The result of every fallible call: `IMS_OK` (0) or the kind of the error. Details of the
- * error are in the thread's last error (`ims_last_error_message()` and friends).
- */
-typedef enum ims_result {
-    /**
-     * Success.
-     */
-    IMS_OK = 0,
-    /**
-     * A pointer argument that must not be NULL was NULL; nothing was done.
-     */
-    IMS_ERR_NULL_ARGUMENT = 1,
-    /**
-     * A string argument was not valid UTF-8; nothing was done.
-     */
-    IMS_ERR_INVALID_UTF8 = 2,
-    /**
-     * The request (or the wait options) broke a documented rule; nothing was sent. The
-     * message lists every violation with its field path.
-     */
-    IMS_ERR_VALIDATION = 3,
-    /**
-     * No usable credentials, or a credential provider failed.
-     */
-    IMS_ERR_CREDENTIALS = 4,
-    /**
-     * The client configuration is wrong (endpoint, region, project, TLS, proxy, an option
-     * value).
-     */
-    IMS_ERR_CONFIG = 5,
-    /**
-     * The request could not be signed.
-     */
-    IMS_ERR_SIGNING = 6,
-    /**
-     * The connection failed, was dropped, or the body could not be read.
-     */
-    IMS_ERR_TRANSPORT = 7,
-    /**
-     * One HTTP exchange took longer than the configured timeout.
-     */
-    IMS_ERR_TIMEOUT = 8,
-    /**
-     * The service (or its API gateway) answered with an error: see
-     * `ims_last_error_status()`, `ims_last_error_code()`, `ims_last_error_request_id()`.
-     */
-    IMS_ERR_API = 9,
-    /**
-     * The service answered something this client cannot understand.
-     */
-    IMS_ERR_INVALID_RESPONSE = 10,
-    /**
-     * The job ended in FAIL; `ims_last_error_job()` gives the job document and
-     * `ims_last_error_code()` its `error_code`.
-     */
-    IMS_ERR_JOB_FAILED = 11,
-    /**
-     * The waiter gave up before the job ended; `ims_last_error_job()` gives the last job
-     * document seen, if any.
-     */
-    IMS_ERR_WAIT_TIMEOUT = 12,
-    /**
-     * The progress callback cancelled the wait; `ims_last_error_job()` gives the last job
-     * document seen, if any.
-     */
-    IMS_ERR_CANCELLED = 13,
-    /**
-     * A bug: the library panicked. The message holds the panic message. The library stays
-     * usable, but the handles the call was given may hold partial changes.
-     */
-    IMS_ERR_PANIC = 14,
-    /**
-     * An error of a kind this version of the C enum has no code for (a newer core); the
-     * message says what it is. Never used for a service answer (that is `IMS_ERR_API`).
-     */
-    IMS_ERR_OTHER = 15,
-    /**
-     * The fleet manifest cannot be read or has problems; nothing was sent. The message lists
-     * every problem with its line number (`manifest line 3: ...`).
-     */
-    IMS_ERR_MANIFEST = 16,
-    /**
-     * The fleet journal is held by another run (another process, or another call of this
-     * process): overlapping runs must not create twice. Nothing was sent.
-     */
-    IMS_ERR_JOURNAL_LOCKED = 17,
-    /**
-     * The fleet journal cannot be used: not a journal, damaged, another fleet's, or a file
-     * error. Nothing was sent (the message names the file and the reason).
-     */
-    IMS_ERR_JOURNAL = 18,
-    /**
-     * The fleet run would make more images than the region's image quota leaves; nothing was
-     * sent. The message names both numbers (allow a partial run to make what fits).
-     */
-    IMS_ERR_QUOTA = 19,
-} ims_result;
-
-/**
- * The status of a job.
- */
-typedef enum ims_job_state {
-    /**
-     * `INIT`: created, not yet running.
-     */
-    IMS_JOB_INIT = 0,
-    /**
-     * `RUNNING`.
-     */
-    IMS_JOB_RUNNING = 1,
-    /**
-     * `SUCCESS`: ended well (terminal); `ims_job_get_image_id` has the image.
-     */
-    IMS_JOB_SUCCESS = 2,
-    /**
-     * `FAIL`: ended badly (terminal); see `ims_job_get_error_code`/`_fail_reason`.
-     */
-    IMS_JOB_FAIL = 3,
-    /**
-     * Any other status text (see `ims_job_status_text`); not terminal.
-     */
-    IMS_JOB_UNKNOWN = 4,
-} ims_job_state;
-
-/**
- * The signing algorithms, for `ims_client_options_set_algorithm`.
- */
-typedef enum ims_algorithm {
-    /**
-     * `SDK-HMAC-SHA256`, the default.
-     */
-    IMS_ALGORITHM_SDK_HMAC_SHA256 = 0,
-    /**
-     * `SDK-HMAC-SM3`.
-     */
-    IMS_ALGORITHM_SDK_HMAC_SM3 = 1,
-    /**
-     * `V11-HMAC-SHA256` (a key derived per day, region and service).
-     */
-    IMS_ALGORITHM_V11_HMAC_SHA256 = 2,
-} ims_algorithm;
-
-/**
  * An IMS client (opaque): made by `ims_client_new`, freed by `ims_client_free`.
  *
  * Thread safety: shareable. One client may be used from any number of threads at once (it
@@ -385,17 +250,39 @@ typedef struct ims_job ims_job;
 typedef struct ims_request ims_request;
 
 /**
- * How `ims_wait_job` waits. Versioned by its first field: fill it with
- * `ims_wait_options_init` (which sets `struct_size` and every default), then change fields.
- * Every field is taken as given (0 means 0, not "default").
+ * The result of every fallible call: `IMS_OK` (0) or the kind of the error (the `IMS_ERR_*`
+ * constants). A fixed-width integer, not a C enum: its size never depends on the compiler, and
+ * a newer library may return a code this header does not name yet (`ims_result_str` then
+ * says `"unknown"`; treat it as a failure). Details of the error are in the thread's last
+ * error (`ims_last_error_message()` and friends).
+ */
+typedef int32_t ims_result;
+
+/**
+ * A signing algorithm, for `ims_client_options_set_algorithm`: one of the `IMS_ALGORITHM_*`
+ * constants. A fixed-width integer, not a C enum (its size never depends on the compiler).
+ */
+typedef uint32_t ims_algorithm;
+
+/**
+ * How `ims_wait_job` waits. Versioned by its first field, which holds the size of the struct
+ * as the caller compiled it: fill it with `ims_wait_options_init(&o, sizeof o)` (which sets
+ * `struct_size` and every default), then change fields. Every field is taken as given (0 means
+ * 0, not "default").
+ *
+ * Growth rule (the ABI of this struct): fields are only ever added at the end. The library
+ * reads and writes only the fields that lie wholly within `struct_size` bytes: a caller built
+ * with an older header (a smaller struct) gets the newer fields at their defaults; a caller
+ * built with a newer header (a larger struct) has its extra bytes ignored. A `struct_size`
+ * too small to hold `struct_size` itself (below 4) gives `IMS_ERR_VALIDATION`.
  *
  * Thread safety: plain data, read once by `ims_wait_job`.
  */
 typedef struct ims_wait_options {
     /**
      * `sizeof(ims_wait_options)` as the caller compiled it (set by `ims_wait_options_init`).
-     * A size smaller than this version's gives `IMS_ERR_VALIDATION`; a larger one (a newer
-     * header) is accepted and its extra fields ignored.
+     * Fields beyond it are taken at their defaults; bytes beyond this version's struct are
+     * ignored; below 4 (`sizeof(uint32_t)`) gives `IMS_ERR_VALIDATION`.
      */
     uint32_t struct_size;
     /**
@@ -431,6 +318,13 @@ typedef struct ims_wait_options {
 } ims_wait_options;
 
 /**
+ * The status of a job: one of the `IMS_JOB_*` constants. A fixed-width integer, not a C enum
+ * (its size never depends on the compiler); a newer library may add states, which a program
+ * should treat like `IMS_JOB_UNKNOWN`.
+ */
+typedef uint32_t ims_job_state;
+
+/**
  * One progress report, given to the callback after each successful poll. Every pointer in it
  * is borrowed and valid only during the callback.
  */
@@ -438,7 +332,7 @@ typedef struct ims_progress {
     /**
      * The job's status.
      */
-    enum ims_job_state status;
+    ims_job_state status;
     /**
      * Number of successful polls so far (1 for the first report).
      */
@@ -483,6 +377,158 @@ typedef int (*ims_progress_cb)(const struct ims_progress *progress, void *user_d
  */
 typedef int (*ims_fleet_event_cb)(const struct ims_fleet_event *event, void *user_data);
 
+/**
+ * Success.
+ */
+#define IMS_OK 0
+
+/**
+ * A pointer argument that must not be NULL was NULL; nothing was done.
+ */
+#define IMS_ERR_NULL_ARGUMENT 1
+
+/**
+ * A string argument was not valid UTF-8; nothing was done.
+ */
+#define IMS_ERR_INVALID_UTF8 2
+
+/**
+ * The request (or the wait options) broke a documented rule; nothing was sent. The
+ * message lists every violation with its field path.
+ */
+#define IMS_ERR_VALIDATION 3
+
+/**
+ * No usable credentials, or a credential provider failed.
+ */
+#define IMS_ERR_CREDENTIALS 4
+
+/**
+ * The client configuration is wrong (endpoint, region, project, TLS, proxy, an option
+ * value).
+ */
+#define IMS_ERR_CONFIG 5
+
+/**
+ * The request could not be signed.
+ */
+#define IMS_ERR_SIGNING 6
+
+/**
+ * The connection failed, was dropped, or the body could not be read.
+ */
+#define IMS_ERR_TRANSPORT 7
+
+/**
+ * One HTTP exchange took longer than the configured timeout.
+ */
+#define IMS_ERR_TIMEOUT 8
+
+/**
+ * The service (or its API gateway) answered with an error: see
+ * `ims_last_error_status()`, `ims_last_error_code()`, `ims_last_error_request_id()`.
+ */
+#define IMS_ERR_API 9
+
+/**
+ * The service answered something this client cannot understand.
+ */
+#define IMS_ERR_INVALID_RESPONSE 10
+
+/**
+ * The job ended in FAIL; `ims_last_error_job()` gives the job document and
+ * `ims_last_error_code()` its `error_code`.
+ */
+#define IMS_ERR_JOB_FAILED 11
+
+/**
+ * The waiter gave up before the job ended; `ims_last_error_job()` gives the last job
+ * document seen, if any.
+ */
+#define IMS_ERR_WAIT_TIMEOUT 12
+
+/**
+ * The progress callback cancelled the wait; `ims_last_error_job()` gives the last job
+ * document seen, if any.
+ */
+#define IMS_ERR_CANCELLED 13
+
+/**
+ * A bug: the library panicked. The message holds the panic message. The library stays
+ * usable, but the handles the call was given may hold partial changes.
+ */
+#define IMS_ERR_PANIC 14
+
+/**
+ * An error of a kind this version of the C enum has no code for (a newer core); the
+ * message says what it is. Never used for a service answer (that is `IMS_ERR_API`).
+ */
+#define IMS_ERR_OTHER 15
+
+/**
+ * The fleet manifest cannot be read or has problems; nothing was sent. The message lists
+ * every problem with its line number (`manifest line 3: ...`).
+ */
+#define IMS_ERR_MANIFEST 16
+
+/**
+ * The fleet journal is held by another run (another process, or another call of this
+ * process): overlapping runs must not create twice. Nothing was sent.
+ */
+#define IMS_ERR_JOURNAL_LOCKED 17
+
+/**
+ * The fleet journal cannot be used: not a journal, damaged, another fleet's, or a file
+ * error. Nothing was sent (the message names the file and the reason).
+ */
+#define IMS_ERR_JOURNAL 18
+
+/**
+ * The fleet run would make more images than the region's image quota leaves; nothing was
+ * sent. The message names both numbers (allow a partial run to make what fits).
+ */
+#define IMS_ERR_QUOTA 19
+
+/**
+ * `SDK-HMAC-SHA256`, the default.
+ */
+#define IMS_ALGORITHM_SDK_HMAC_SHA256 0
+
+/**
+ * `SDK-HMAC-SM3`.
+ */
+#define IMS_ALGORITHM_SDK_HMAC_SM3 1
+
+/**
+ * `V11-HMAC-SHA256` (a key derived per day, region and service).
+ */
+#define IMS_ALGORITHM_V11_HMAC_SHA256 2
+
+/**
+ * `INIT`: created, not yet running.
+ */
+#define IMS_JOB_INIT 0
+
+/**
+ * `RUNNING`.
+ */
+#define IMS_JOB_RUNNING 1
+
+/**
+ * `SUCCESS`: ended well (terminal); `ims_job_get_image_id` has the image.
+ */
+#define IMS_JOB_SUCCESS 2
+
+/**
+ * `FAIL`: ended badly (terminal); see `ims_job_get_error_code`/`_fail_reason`.
+ */
+#define IMS_JOB_FAIL 3
+
+/**
+ * Any other status text (see `ims_job_status_text`); not terminal.
+ */
+#define IMS_JOB_UNKNOWN 4
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -508,13 +554,13 @@ void ims_string_free(char *s);
  * A stable lowercase name of a result code (`"ok"`, `"validation"`, `"api"`, ...; `"unknown"`
  * for a number that is not a code): a static string, never freed.
  */
-const char *ims_result_str(int result);
+const char *ims_result_str(ims_result result);
 
 /**
  * The code of the last error on this thread; `IMS_OK` when the most recent call that returns
  * an `ims_result` succeeded (or none was made yet).
  */
-enum ims_result ims_last_error_kind(void);
+ims_result ims_last_error_kind(void);
 
 /**
  * The message of the last error on this thread: one lowercase sentence, with the service
@@ -554,7 +600,7 @@ const char *ims_last_error_request_id(void);
  *
  * `job_out` must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_last_error_job(struct ims_job **job_out);
+ims_result ims_last_error_job(struct ims_job **job_out);
 
 /**
  * Makes an empty options handle (every setting at its default) into `*options_out`; free it
@@ -564,7 +610,7 @@ enum ims_result ims_last_error_job(struct ims_job **job_out);
  *
  * `options_out` must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_client_options_new(struct ims_client_options **options_out);
+ims_result ims_client_options_new(struct ims_client_options **options_out);
 
 /**
  * Frees an options handle, wiping the secrets it holds. NULL is accepted and ignored.
@@ -584,8 +630,7 @@ void ims_client_options_free(struct ims_client_options *options);
  * `options` must be NULL or a live options handle not used by another thread; `region` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_region(struct ims_client_options *options,
-                                              const char *region);
+ims_result ims_client_options_set_region(struct ims_client_options *options, const char *region);
 
 /**
  * An explicit IMS endpoint URL (overrides the region's), e.g. `"https://ims.example.com"`
@@ -596,8 +641,8 @@ enum ims_result ims_client_options_set_region(struct ims_client_options *options
  * `options` must be NULL or a live options handle not used by another thread; `endpoint` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_endpoint(struct ims_client_options *options,
-                                                const char *endpoint);
+ims_result ims_client_options_set_endpoint(struct ims_client_options *options,
+                                           const char *endpoint);
 
 /**
  * An explicit IAM endpoint URL for the project id lookup (default:
@@ -608,8 +653,8 @@ enum ims_result ims_client_options_set_endpoint(struct ims_client_options *optio
  * `options` must be NULL or a live options handle not used by another thread; `iam_endpoint` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_iam_endpoint(struct ims_client_options *options,
-                                                    const char *iam_endpoint);
+ims_result ims_client_options_set_iam_endpoint(struct ims_client_options *options,
+                                               const char *iam_endpoint);
 
 /**
  * The project id (sent as `X-Project-Id`). Without it, the credentials' source is asked,
@@ -620,8 +665,8 @@ enum ims_result ims_client_options_set_iam_endpoint(struct ims_client_options *o
  * `options` must be NULL or a live options handle not used by another thread; `project_id` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_project_id(struct ims_client_options *options,
-                                                  const char *project_id);
+ims_result ims_client_options_set_project_id(struct ims_client_options *options,
+                                             const char *project_id);
 
 /**
  * IAM token authentication (`X-Auth-Token`) instead of AK/SK signing; needs a project id.
@@ -632,8 +677,7 @@ enum ims_result ims_client_options_set_project_id(struct ims_client_options *opt
  * `options` must be NULL or a live options handle not used by another thread; `token` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_auth_token(struct ims_client_options *options,
-                                                  const char *token);
+ims_result ims_client_options_set_auth_token(struct ims_client_options *options, const char *token);
 
 /**
  * The profile file read by the default chain (default: `HUAWEICLOUD_SDK_CREDENTIALS_FILE`,
@@ -644,8 +688,8 @@ enum ims_result ims_client_options_set_auth_token(struct ims_client_options *opt
  * `options` must be NULL or a live options handle not used by another thread; `path` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_profile_file(struct ims_client_options *options,
-                                                    const char *path);
+ims_result ims_client_options_set_profile_file(struct ims_client_options *options,
+                                               const char *path);
 
 /**
  * Appended to the `User-Agent` header (`ims/<version> <suffix>`).
@@ -655,8 +699,8 @@ enum ims_result ims_client_options_set_profile_file(struct ims_client_options *o
  * `options` must be NULL or a live options handle not used by another thread; `suffix` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_user_agent_suffix(struct ims_client_options *options,
-                                                         const char *suffix);
+ims_result ims_client_options_set_user_agent_suffix(struct ims_client_options *options,
+                                                    const char *suffix);
 
 /**
  * A proxy URL for every request (default: `HTTPS_PROXY`/`NO_PROXY`, never for loopback).
@@ -666,7 +710,7 @@ enum ims_result ims_client_options_set_user_agent_suffix(struct ims_client_optio
  * `options` must be NULL or a live options handle not used by another thread; `proxy` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_proxy(struct ims_client_options *options, const char *proxy);
+ims_result ims_client_options_set_proxy(struct ims_client_options *options, const char *proxy);
 
 /**
  * Extra trusted CA certificates, as PEM text holding one or more certificates (beside the
@@ -678,7 +722,7 @@ enum ims_result ims_client_options_set_proxy(struct ims_client_options *options,
  * `options` must be NULL or a live options handle not used by another thread; `pem` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_ca_pem(struct ims_client_options *options, const char *pem);
+ims_result ims_client_options_set_ca_pem(struct ims_client_options *options, const char *pem);
 
 /**
  * Extra trusted CA certificates from a PEM file, read by `ims_client_new` (whose
@@ -691,8 +735,7 @@ enum ims_result ims_client_options_set_ca_pem(struct ims_client_options *options
  * `options` must be NULL or a live options handle not used by another thread; `path` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_ca_file(struct ims_client_options *options,
-                                               const char *path);
+ims_result ims_client_options_set_ca_file(struct ims_client_options *options, const char *path);
 
 /**
  * Fixed AK/SK credentials, with the security token of temporary credentials (or NULL).
@@ -703,10 +746,10 @@ enum ims_result ims_client_options_set_ca_file(struct ims_client_options *option
  * `options` must be NULL or a live options handle not used by another thread; the strings
  * must be NULL or NUL-terminated.
  */
-enum ims_result ims_client_options_set_credentials(struct ims_client_options *options,
-                                                   const char *access_key,
-                                                   const char *secret_key,
-                                                   const char *security_token);
+ims_result ims_client_options_set_credentials(struct ims_client_options *options,
+                                              const char *access_key,
+                                              const char *secret_key,
+                                              const char *security_token);
 
 /**
  * Credentials from the default chain (the default): environment, profile file, instance
@@ -716,7 +759,7 @@ enum ims_result ims_client_options_set_credentials(struct ims_client_options *op
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_use_default_chain(struct ims_client_options *options);
+ims_result ims_client_options_set_use_default_chain(struct ims_client_options *options);
 
 /**
  * The signing algorithm: one of `ims_algorithm` (default `IMS_ALGORITHM_SDK_HMAC_SHA256`).
@@ -726,7 +769,8 @@ enum ims_result ims_client_options_set_use_default_chain(struct ims_client_optio
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_algorithm(struct ims_client_options *options, int algorithm);
+ims_result ims_client_options_set_algorithm(struct ims_client_options *options,
+                                            ims_algorithm algorithm);
 
 /**
  * Timeout of one whole HTTP exchange in milliseconds (1..=86400000; default 30000).
@@ -735,8 +779,8 @@ enum ims_result ims_client_options_set_algorithm(struct ims_client_options *opti
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_timeout_ms(struct ims_client_options *options,
-                                                  uint64_t timeout_ms);
+ims_result ims_client_options_set_timeout_ms(struct ims_client_options *options,
+                                             uint64_t timeout_ms);
 
 /**
  * Connect timeout in milliseconds (1..=86400000; default 10000).
@@ -745,8 +789,8 @@ enum ims_result ims_client_options_set_timeout_ms(struct ims_client_options *opt
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_connect_timeout_ms(struct ims_client_options *options,
-                                                          uint64_t timeout_ms);
+ims_result ims_client_options_set_connect_timeout_ms(struct ims_client_options *options,
+                                                     uint64_t timeout_ms);
 
 /**
  * How long an unused keep-alive connection is kept for reuse, in milliseconds
@@ -756,8 +800,8 @@ enum ims_result ims_client_options_set_connect_timeout_ms(struct ims_client_opti
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_pool_idle_timeout_ms(struct ims_client_options *options,
-                                                            uint64_t timeout_ms);
+ims_result ims_client_options_set_pool_idle_timeout_ms(struct ims_client_options *options,
+                                                       uint64_t timeout_ms);
 
 /**
  * HTTP exchanges the client has in flight at once, and so its connections (1..=65535; default
@@ -767,8 +811,8 @@ enum ims_result ims_client_options_set_pool_idle_timeout_ms(struct ims_client_op
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_max_concurrent_requests(struct ims_client_options *options,
-                                                               uint32_t n);
+ims_result ims_client_options_set_max_concurrent_requests(struct ims_client_options *options,
+                                                          uint32_t n);
 
 /**
  * Allows plain `http` to hosts that are not loopback (default false: https is required;
@@ -778,7 +822,7 @@ enum ims_result ims_client_options_set_max_concurrent_requests(struct ims_client
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_allow_http(struct ims_client_options *options, bool allow);
+ims_result ims_client_options_set_allow_http(struct ims_client_options *options, bool allow);
 
 /**
  * Queries jobs through the legacy endpoint `GET /v1/{project_id}/jobs/{job_id}` instead of
@@ -788,8 +832,8 @@ enum ims_result ims_client_options_set_allow_http(struct ims_client_options *opt
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_legacy_job_endpoint(struct ims_client_options *options,
-                                                           bool legacy);
+ims_result ims_client_options_set_legacy_job_endpoint(struct ims_client_options *options,
+                                                      bool legacy);
 
 /**
  * Attempts per HTTP call, the first included (1 = never retry; default 4; at most 100).
@@ -800,8 +844,8 @@ enum ims_result ims_client_options_set_legacy_job_endpoint(struct ims_client_opt
  *
  * `options` must be NULL or a live options handle not used by another thread.
  */
-enum ims_result ims_client_options_set_max_attempts(struct ims_client_options *options,
-                                                    uint32_t max_attempts);
+ims_result ims_client_options_set_max_attempts(struct ims_client_options *options,
+                                               uint32_t max_attempts);
 
 /**
  * Makes a client from `options` (copied: free or reuse them afterwards) into `*client_out`;
@@ -815,8 +859,7 @@ enum ims_result ims_client_options_set_max_attempts(struct ims_client_options *o
  * `options` must be NULL or a live options handle not changed by another thread meanwhile;
  * `client_out` must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_client_new(const struct ims_client_options *options,
-                               struct ims_client **client_out);
+ims_result ims_client_new(const struct ims_client_options *options, struct ims_client **client_out);
 
 /**
  * Frees a client (closing its connections). NULL is accepted and ignored.
@@ -838,9 +881,9 @@ void ims_client_free(struct ims_client *client);
  * `client` and `request` must be NULL or live handles (the request not changed by another
  * thread meanwhile); `job_id_out` must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_create_whole_image(const struct ims_client *client,
-                                       const struct ims_request *request,
-                                       char **job_id_out);
+ims_result ims_create_whole_image(const struct ims_client *client,
+                                  const struct ims_request *request,
+                                  char **job_id_out);
 
 /**
  * Creates a full-ECS image from the documented JSON body (`{"name": ..., "instance_id": ...,
@@ -854,9 +897,9 @@ enum ims_result ims_create_whole_image(const struct ims_client *client,
  * `client` must be NULL or a live handle; `body_json` must be NULL or NUL-terminated;
  * `job_id_out` must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_create_whole_image_json(const struct ims_client *client,
-                                            const char *body_json,
-                                            char **job_id_out);
+ims_result ims_create_whole_image_json(const struct ims_client *client,
+                                       const char *body_json,
+                                       char **job_id_out);
 
 /**
  * Queries a job once and writes its document to `*job_out` (free with `ims_job_free`).
@@ -866,9 +909,9 @@ enum ims_result ims_create_whole_image_json(const struct ims_client *client,
  * `client` must be NULL or a live handle; `job_id` must be NULL or NUL-terminated; `job_out`
  * must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_job_status(const struct ims_client *client,
-                               const char *job_id,
-                               struct ims_job **job_out);
+ims_result ims_job_status(const struct ims_client *client,
+                          const char *job_id,
+                          struct ims_job **job_out);
 
 /**
  * Waits for a job to end, polling it as `options` says (NULL: the defaults of
@@ -891,12 +934,12 @@ enum ims_result ims_job_status(const struct ims_client *client,
  * `ims_wait_options_init`; `callback` must be NULL or a function with the documented
  * signature; `job_out` must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_wait_job(const struct ims_client *client,
-                             const char *job_id,
-                             const struct ims_wait_options *options,
-                             ims_progress_cb callback,
-                             void *user_data,
-                             struct ims_job **job_out);
+ims_result ims_wait_job(const struct ims_client *client,
+                        const char *job_id,
+                        const struct ims_wait_options *options,
+                        ims_progress_cb callback,
+                        void *user_data,
+                        struct ims_job **job_out);
 
 /**
  * A request for an image of the ECS `instance_id`, backed up into the CBR vault `vault_id`.
@@ -908,10 +951,10 @@ enum ims_result ims_wait_job(const struct ims_client *client,
  * The strings must be NULL or NUL-terminated; `request_out` must be NULL or valid for writing
  * one pointer.
  */
-enum ims_result ims_request_new_ecs(const char *name,
-                                    const char *instance_id,
-                                    const char *vault_id,
-                                    struct ims_request **request_out);
+ims_result ims_request_new_ecs(const char *name,
+                               const char *instance_id,
+                               const char *vault_id,
+                               struct ims_request **request_out);
 
 /**
  * A request for an image of the CBR backup `backup_id` (sent with `"whole_image_type":
@@ -922,9 +965,9 @@ enum ims_result ims_request_new_ecs(const char *name,
  * The strings must be NULL or NUL-terminated; `request_out` must be NULL or valid for writing
  * one pointer.
  */
-enum ims_result ims_request_new_backup(const char *name,
-                                       const char *backup_id,
-                                       struct ims_request **request_out);
+ims_result ims_request_new_backup(const char *name,
+                                  const char *backup_id,
+                                  struct ims_request **request_out);
 
 /**
  * Frees a request handle. NULL is accepted and ignored.
@@ -943,7 +986,7 @@ void ims_request_free(struct ims_request *request);
  * `request` must be NULL or a live handle not used by another thread; `description` must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_request_set_description(struct ims_request *request, const char *description);
+ims_result ims_request_set_description(struct ims_request *request, const char *description);
 
 /**
  * Sets the enterprise project (`"0"` or a UUID). Replaces an earlier one.
@@ -953,8 +996,8 @@ enum ims_result ims_request_set_description(struct ims_request *request, const c
  * `request` must be NULL or a live handle not used by another thread; the string must be NULL
  * or NUL-terminated.
  */
-enum ims_result ims_request_set_enterprise_project_id(struct ims_request *request,
-                                                      const char *enterprise_project_id);
+ims_result ims_request_set_enterprise_project_id(struct ims_request *request,
+                                                 const char *enterprise_project_id);
 
 /**
  * Adds an `image_tags` entry `{"key": key, "value": value}` (key 1–36, value 0–43 characters,
@@ -965,9 +1008,7 @@ enum ims_result ims_request_set_enterprise_project_id(struct ims_request *reques
  * `request` must be NULL or a live handle not used by another thread; the strings must be
  * NULL or NUL-terminated.
  */
-enum ims_result ims_request_add_tag(struct ims_request *request,
-                                    const char *key,
-                                    const char *value);
+ims_result ims_request_add_tag(struct ims_request *request, const char *key, const char *value);
 
 /**
  * Adds a legacy `tags` entry `"key.value"` (split at the first dot). Mixing with
@@ -978,7 +1019,7 @@ enum ims_result ims_request_add_tag(struct ims_request *request,
  * `request` must be NULL or a live handle not used by another thread; `tag` must be NULL or
  * NUL-terminated.
  */
-enum ims_result ims_request_add_legacy_tag(struct ims_request *request, const char *tag);
+ims_result ims_request_add_legacy_tag(struct ims_request *request, const char *tag);
 
 /**
  * Sets the minimum memory in MB (at least 0 and not above max_ram; checked by validation).
@@ -987,7 +1028,7 @@ enum ims_result ims_request_add_legacy_tag(struct ims_request *request, const ch
  *
  * `request` must be NULL or a live handle not used by another thread.
  */
-enum ims_result ims_request_set_min_ram(struct ims_request *request, int64_t min_ram_mb);
+ims_result ims_request_set_min_ram(struct ims_request *request, int64_t min_ram_mb);
 
 /**
  * Sets the maximum memory in MB (at least 0; checked by validation).
@@ -996,7 +1037,7 @@ enum ims_result ims_request_set_min_ram(struct ims_request *request, int64_t min
  *
  * `request` must be NULL or a live handle not used by another thread.
  */
-enum ims_result ims_request_set_max_ram(struct ims_request *request, int64_t max_ram_mb);
+ims_result ims_request_set_max_ram(struct ims_request *request, int64_t max_ram_mb);
 
 /**
  * Checks every documented rule: `IMS_OK`, or `IMS_ERR_VALIDATION` with every violation (field
@@ -1006,7 +1047,7 @@ enum ims_result ims_request_set_max_ram(struct ims_request *request, int64_t max
  *
  * `request` must be NULL or a live handle not changed by another thread meanwhile.
  */
-enum ims_result ims_request_validate(const struct ims_request *request);
+ims_result ims_request_validate(const struct ims_request *request);
 
 /**
  * The body that `ims_create_whole_image` would send, as compact JSON, into `*json_out`
@@ -1017,7 +1058,7 @@ enum ims_result ims_request_validate(const struct ims_request *request);
  * `request` must be NULL or a live handle not changed by another thread meanwhile; `json_out`
  * must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_request_to_json(const struct ims_request *request, char **json_out);
+ims_result ims_request_to_json(const struct ims_request *request, char **json_out);
 
 /**
  * Frees a job handle. NULL is accepted and ignored.
@@ -1036,7 +1077,7 @@ void ims_job_free(struct ims_job *job);
  *
  * `job` must be NULL or a live handle.
  */
-enum ims_job_state ims_job_get_state(const struct ims_job *job);
+ims_job_state ims_job_get_state(const struct ims_job *job);
 
 /**
  * The status text of a job document, as the service wrote it (`"RUNNING"`, ...; `""` when
@@ -1143,13 +1184,17 @@ const char *ims_job_get_json(const struct ims_job *job);
 
 /**
  * Fills `*options` with the defaults (60 minute timeout, 10 s first delay and interval
- * growing ×1.5 up to 60 s, ±10 % jitter, 10 transient errors) and sets `struct_size`.
+ * growing ×1.5 up to 60 s, ±10 % jitter, 10 transient errors) and sets `struct_size` to
+ * `struct_size`: pass `sizeof(ims_wait_options)` (or `sizeof *options`). Only the fields that
+ * lie wholly within `struct_size` bytes are written, so a program built with an older, smaller
+ * struct is never written past its end. A `struct_size` below 4 gives `IMS_ERR_VALIDATION` and
+ * writes nothing.
  *
  * # Safety
  *
- * `options` must be NULL or valid for writing one `ims_wait_options`.
+ * `options` must be NULL or valid for writing `struct_size` bytes.
  */
-enum ims_result ims_wait_options_init(struct ims_wait_options *options);
+ims_result ims_wait_options_init(struct ims_wait_options *options, size_t struct_size);
 
 /**
  * Reads the region's private-image quota: `*used_out` images exist of `*quota_out` allowed.
@@ -1160,9 +1205,9 @@ enum ims_result ims_wait_options_init(struct ims_wait_options *options);
  * `client` must be NULL or a live handle; `used_out` and `quota_out` must be NULL or valid for
  * writing one `uint64_t`.
  */
-enum ims_result ims_image_quota(const struct ims_client *client,
-                                uint64_t *used_out,
-                                uint64_t *quota_out);
+ims_result ims_image_quota(const struct ims_client *client,
+                           uint64_t *used_out,
+                           uint64_t *quota_out);
 
 /**
  * Deletes an image (`DELETE /v2/images/{image_id}`), with its CBR backup when
@@ -1173,9 +1218,9 @@ enum ims_result ims_image_quota(const struct ims_client *client,
  *
  * `client` must be NULL or a live handle; `image_id` must be NULL or NUL-terminated.
  */
-enum ims_result ims_delete_image(const struct ims_client *client,
-                                 const char *image_id,
-                                 bool delete_backup);
+ims_result ims_delete_image(const struct ims_client *client,
+                            const char *image_id,
+                            bool delete_backup);
 
 /**
  * Lists images (`GET /v2/cloudimages`, every page to the end) and writes
@@ -1194,9 +1239,9 @@ enum ims_result ims_delete_image(const struct ims_client *client,
  * `client` must be NULL or a live handle; `query_json` must be NULL or NUL-terminated;
  * `json_out` must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_list_images(const struct ims_client *client,
-                                const char *query_json,
-                                char **json_out);
+ims_result ims_list_images(const struct ims_client *client,
+                           const char *query_json,
+                           char **json_out);
 
 /**
  * The name of an item state (`"pending"`, `"succeeded"`, ...; the journal's and the JSON's
@@ -1319,9 +1364,9 @@ const char *ims_fleet_event_json(const struct ims_fleet_event *event);
  * `fleet` must be NULL or NUL-terminated; `run` must be NULL or NUL-terminated;
  * `options_out` must be NULL or valid for writing one pointer.
  */
-enum ims_result ims_fleet_options_new(const char *fleet,
-                                      const char *run,
-                                      struct ims_fleet_options **options_out);
+ims_result ims_fleet_options_new(const char *fleet,
+                                 const char *run,
+                                 struct ims_fleet_options **options_out);
 
 /**
  * Frees fleet options. NULL is accepted and ignored.
@@ -1340,8 +1385,7 @@ void ims_fleet_options_free(struct ims_fleet_options *options);
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_parallel(struct ims_fleet_options *options,
-                                               uint32_t parallel);
+ims_result ims_fleet_options_set_parallel(struct ims_fleet_options *options, uint32_t parallel);
 
 /**
  * Retention: after an item's image succeeds, keep its `keep` newest images of this fleet and
@@ -1352,7 +1396,7 @@ enum ims_result ims_fleet_options_set_parallel(struct ims_fleet_options *options
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_keep(struct ims_fleet_options *options, uint32_t keep);
+ims_result ims_fleet_options_set_keep(struct ims_fleet_options *options, uint32_t keep);
 
 /**
  * With retention, also delete the deleted images' CBR backups (default: false).
@@ -1361,8 +1405,8 @@ enum ims_result ims_fleet_options_set_keep(struct ims_fleet_options *options, ui
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_delete_backup(struct ims_fleet_options *options,
-                                                    bool delete_backup);
+ims_result ims_fleet_options_set_delete_backup(struct ims_fleet_options *options,
+                                               bool delete_backup);
 
 /**
  * How long after a create's recorded intent an image never listed is taken as not made, so
@@ -1372,8 +1416,8 @@ enum ims_result ims_fleet_options_set_delete_backup(struct ims_fleet_options *op
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_reconcile_grace_ms(struct ims_fleet_options *options,
-                                                         uint64_t grace_ms);
+ims_result ims_fleet_options_set_reconcile_grace_ms(struct ims_fleet_options *options,
+                                                    uint64_t grace_ms);
 
 /**
  * How often a reconcile lists again while it waits (default 10000 ms, at least 1; capped at
@@ -1383,8 +1427,8 @@ enum ims_result ims_fleet_options_set_reconcile_grace_ms(struct ims_fleet_option
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_relist_interval_ms(struct ims_fleet_options *options,
-                                                         uint64_t interval_ms);
+ims_result ims_fleet_options_set_relist_interval_ms(struct ims_fleet_options *options,
+                                                    uint64_t interval_ms);
 
 /**
  * Consecutive failed listings after which a reconcile gives an item up as unknown (default
@@ -1394,8 +1438,8 @@ enum ims_result ims_fleet_options_set_relist_interval_ms(struct ims_fleet_option
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_listing_failures(struct ims_fleet_options *options,
-                                                       uint32_t failures);
+ims_result ims_fleet_options_set_listing_failures(struct ims_fleet_options *options,
+                                                  uint32_t failures);
 
 /**
  * A dry run: read the journal and the images, send nothing, write nothing; the report (and
@@ -1405,7 +1449,7 @@ enum ims_result ims_fleet_options_set_listing_failures(struct ims_fleet_options 
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_dry_run(struct ims_fleet_options *options, bool dry_run);
+ims_result ims_fleet_options_set_dry_run(struct ims_fleet_options *options, bool dry_run);
 
 /**
  * Send again the items whose earlier attempt failed (default: false).
@@ -1414,7 +1458,7 @@ enum ims_result ims_fleet_options_set_dry_run(struct ims_fleet_options *options,
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_retry_failed(struct ims_fleet_options *options, bool retry);
+ims_result ims_fleet_options_set_retry_failed(struct ims_fleet_options *options, bool retry);
 
 /**
  * Reconcile again (and, if nothing is found after the grace, send again) the items that are
@@ -1424,7 +1468,7 @@ enum ims_result ims_fleet_options_set_retry_failed(struct ims_fleet_options *opt
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_retry_unknown(struct ims_fleet_options *options, bool retry);
+ims_result ims_fleet_options_set_retry_unknown(struct ims_fleet_options *options, bool retry);
 
 /**
  * Start even when the image quota leaves fewer images than the run would make (default:
@@ -1434,7 +1478,7 @@ enum ims_result ims_fleet_options_set_retry_unknown(struct ims_fleet_options *op
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_allow_partial(struct ims_fleet_options *options, bool allow);
+ims_result ims_fleet_options_set_allow_partial(struct ims_fleet_options *options, bool allow);
 
 /**
  * How each item's job is waited for: an `ims_wait_options` filled by `ims_wait_options_init`
@@ -1446,8 +1490,8 @@ enum ims_result ims_fleet_options_set_allow_partial(struct ims_fleet_options *op
  * `options` must be NULL or a live handle that no other thread uses meanwhile; `wait` must
  * be NULL or an `ims_wait_options` filled by `ims_wait_options_init`.
  */
-enum ims_result ims_fleet_options_set_wait(struct ims_fleet_options *options,
-                                           const struct ims_wait_options *wait);
+ims_result ims_fleet_options_set_wait(struct ims_fleet_options *options,
+                                      const struct ims_wait_options *wait);
 
 /**
  * The overall limit of each item's wait, in milliseconds (default 3 hours; 0 to 366 days):
@@ -1458,8 +1502,8 @@ enum ims_result ims_fleet_options_set_wait(struct ims_fleet_options *options,
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_wait_timeout_ms(struct ims_fleet_options *options,
-                                                      uint64_t timeout_ms);
+ims_result ims_fleet_options_set_wait_timeout_ms(struct ims_fleet_options *options,
+                                                 uint64_t timeout_ms);
 
 /**
  * Whether the event callback is also called every 100 ms with an `IMS_FLEET_EVENT_TICK`
@@ -1470,8 +1514,7 @@ enum ims_result ims_fleet_options_set_wait_timeout_ms(struct ims_fleet_options *
  *
  * `options` must be NULL or a live handle that no other thread uses meanwhile.
  */
-enum ims_result ims_fleet_options_set_tick_events(struct ims_fleet_options *options,
-                                                  bool tick_events);
+ims_result ims_fleet_options_set_tick_events(struct ims_fleet_options *options, bool tick_events);
 
 /**
  * Frees a report. NULL is accepted and ignored.
@@ -1637,13 +1680,13 @@ const char *ims_fleet_report_json(const struct ims_fleet_report *report);
  * must be NULL or a function with the documented signature; `report_out` must be NULL or
  * valid for writing one pointer.
  */
-enum ims_result ims_fleet_run(const struct ims_client *client,
-                              const char *manifest_path,
-                              const char *journal_path,
-                              const struct ims_fleet_options *options,
-                              ims_fleet_event_cb callback,
-                              void *user_data,
-                              struct ims_fleet_report **report_out);
+ims_result ims_fleet_run(const struct ims_client *client,
+                         const char *manifest_path,
+                         const char *journal_path,
+                         const struct ims_fleet_options *options,
+                         ims_fleet_event_cb callback,
+                         void *user_data,
+                         struct ims_fleet_report **report_out);
 
 /**
  * Reads the journal at `journal_path` without locking or changing it (a run may be going on)
@@ -1658,7 +1701,7 @@ enum ims_result ims_fleet_run(const struct ims_client *client,
  * `journal_path` must be NULL or NUL-terminated; `json_out` must be NULL or valid for writing
  * one pointer.
  */
-enum ims_result ims_fleet_status_json(const char *journal_path, char **json_out);
+ims_result ims_fleet_status_json(const char *journal_path, char **json_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The C ABI suite: builds libims and the emulator, checks that include/ims.h is exactly what
-# the pinned cbindgen generates, installs into a temporary prefix (pkg-config, CMake), then runs
-# the C/C++ programs of tests/c/ against the emulator, plainly and under valgrind.
+# the pinned cbindgen generates, checks the ABI against the committed baseline
+# (scripts/abi-check.sh), the SONAME and the exported symbols, installs into a temporary prefix
+# (versioned library, pkg-config, CMake), then runs the C/C++ programs of tests/c/ against the
+# emulator, plainly and under valgrind.
 #
 #   scripts/c-tests.sh                  everything; last line "N passed, M failed"
 #   scripts/c-tests.sh --regen-header   rewrite include/ims.h with the pinned cbindgen and stop
 #   scripts/c-tests.sh --no-valgrind    skip the valgrind runs
 #
-# Installs what it lacks: gcc/g++/valgrind/pkg-config/cmake with apt-get (when root), and the pinned
+# Installs what it lacks: gcc/g++/valgrind/pkg-config/cmake (and, through scripts/abi-check.sh,
+# abi-dumper/abi-compliance-checker) with apt-get (when root), and the pinned
 # cbindgen with `cargo install` into ${IMS_TOOLS_DIR:-~/.cache/ims-tools}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +27,7 @@ for arg in "$@"; do
     case "$arg" in
         --regen-header) regen=1 ;;
         --no-valgrind) export IMS_C_TESTS_VALGRIND=0 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "c-tests.sh: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
@@ -95,6 +98,42 @@ else
     fail "header: include/ims.h differs from the generated one (scripts/c-tests.sh --regen-header)"
 fi
 
+# --- ABI ----------------------------------------------------------------------------------
+step "ABI (scripts/abi-check.sh: include/ims.h against ffi/abi/, with its self-test)"
+set +e
+IMS_ABI_CHECK_NESTED=1 scripts/abi-check.sh --lib "$CARGO_TARGET_DIR/debug/libims.so" 2>&1 | tee "$WORK/abi.log"
+abi_rc=${PIPESTATUS[0]}
+set -e
+p=$(grep -c '^PASS ' "$WORK/abi.log" || true)
+f=$(grep -c '^FAIL ' "$WORK/abi.log" || true)
+passed=$((passed + p))
+failed=$((failed + f))
+if [ "$abi_rc" != 0 ] && [ "$f" = 0 ]; then
+    fail "scripts/abi-check.sh exited with status $abi_rc"
+fi
+
+# --- the shared library as a distribution ships it ------------------------------------------
+step "shared library (SONAME, exported symbols)"
+lib="$CARGO_TARGET_DIR/debug/libims.so"
+major=$(sed -n 's/^#define IMS_VERSION_MAJOR \([0-9]*\)$/\1/p' include/ims.h)
+minor=$(sed -n 's/^#define IMS_VERSION_MINOR \([0-9]*\)$/\1/p' include/ims.h)
+if [ "$major" = 0 ]; then soname="libims.so.0.$minor"; else soname="libims.so.$major"; fi
+got=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+if [ "$got" = "$soname" ]; then
+    pass "soname: libims.so has SONAME $got (0.x: libims.so.0.MINOR, as cargo-c sets it)"
+else
+    fail "soname: libims.so has SONAME '$got', expected $soname (ffi/build.rs)"
+fi
+nm -D --defined-only "$lib" | awk '{ print $NF }' | sort -u > "$WORK/exports.txt"
+others=$(grep -v '^ims_' "$WORK/exports.txt" || true)
+count=$(wc -l < "$WORK/exports.txt")
+if [ -z "$others" ] && [ "$count" -gt 40 ]; then
+    pass "exports: all $count dynamic symbols libims.so defines start with ims_ (nm -D --defined-only)"
+else
+    printf '%s\n' "$others" | head -n 20
+    fail "exports: libims.so defines $(printf '%s\n' "$others" | grep -c .) symbols without the ims_ prefix ($count in all)"
+fi
+
 # --- install --------------------------------------------------------------------------------
 step "install (scripts/install-c.sh into a temporary prefix)"
 prefix="$WORK/prefix"
@@ -102,10 +141,32 @@ if scripts/install-c.sh --profile debug --no-build "$prefix" > "$WORK/install.lo
     version=$(sed -n 's/^Version: //p' "$prefix/lib/pkgconfig/ims.pc")
     pc_version=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --modversion ims 2>/dev/null || true)
     ok=1
-    for f in include/ims.h lib/libims.so lib/libims.a lib/pkgconfig/ims.pc \
+    for f in include/ims.h "lib/libims.so.$version" lib/libims.a lib/pkgconfig/ims.pc \
              lib/cmake/ims/imsConfig.cmake lib/cmake/ims/imsConfigVersion.cmake; do
-        [ -f "$prefix/$f" ] || { echo "missing $prefix/$f"; ok=0; }
+        [ -f "$prefix/$f" ] && [ ! -L "$prefix/$f" ] || { echo "missing $prefix/$f"; ok=0; }
     done
+    # The usual symlinks: the SONAME to the file, the development name to the SONAME.
+    if [ "$(readlink "$prefix/lib/$soname")" = "libims.so.$version" ] \
+       && [ "$(readlink "$prefix/lib/libims.so")" = "$soname" ]; then
+        pass "install: lib/libims.so.$version, $soname -> libims.so.$version, libims.so -> $soname"
+    else
+        ls -l "$prefix/lib"
+        fail "install: the versioned library and its symlinks"
+    fi
+    # Relocatable: the same tree moved elsewhere (as when a tarball of it is unpacked) gives
+    # flags for where it now is.
+    cp -a "$prefix" "$WORK/moved"
+    moved_flags=$(PKG_CONFIG_PATH="$WORK/moved/lib/pkgconfig" pkg-config --cflags --libs ims 2>&1 || true)
+    moved_dir=$(cd "$WORK/moved" && pwd)
+    libdir=$(PKG_CONFIG_PATH="$WORK/moved/lib/pkgconfig" pkg-config --variable=libdir ims 2>/dev/null || true)
+    if [[ "$moved_flags" == *"-I$moved_dir/lib/pkgconfig/../../include"* || "$moved_flags" == *"-I$moved_dir/include"* ]] \
+       && [ "$(cd "$libdir" 2>/dev/null && pwd)" = "$moved_dir/lib" ] \
+       && ! grep -q "$prefix" "$WORK/moved/lib/pkgconfig/ims.pc" "$WORK/moved/lib/cmake/ims/"*.cmake; then
+        pass "install: relocatable (the moved tree's ims.pc gives: $moved_flags)"
+    else
+        fail "install: not relocatable (moved tree's ims.pc gives: $moved_flags; libdir $libdir)"
+    fi
+    rm -rf "$WORK/moved"
     if [ "$ok" = 1 ] && [ -n "$version" ] && [ "$pc_version" = "$version" ]; then
         pass "install: headers, libraries, ims.pc (pkg-config --modversion ims = $pc_version), CMake package"
         export IMS_C_TESTS_PREFIX="$prefix"
@@ -128,6 +189,13 @@ EOF
                > "$WORK/cmake.log" 2>&1 \
            && cmake --build "$WORK/cmake-build" >> "$WORK/cmake.log" 2>&1; then
             pass "install: find_package(ims CONFIG) builds with ims::ims and ims::ims_static"
+            needed=$(readelf -d "$WORK/cmake-build/quickstart" | sed -n 's/.*(NEEDED).*\[\(libims.*\)\]/\1/p')
+            if [ "$needed" = "$soname" ] \
+               && ! readelf -d "$WORK/cmake-build/quickstart_static" | grep -q 'NEEDED.*libims'; then
+                pass "install: the CMake-built program needs $needed (IMPORTED_SONAME); the static one no libims.so"
+            else
+                fail "install: the CMake-built program needs '$needed', expected $soname"
+            fi
         else
             tail -n 30 "$WORK/cmake.log"
             fail "install: find_package(ims CONFIG)"

@@ -6,7 +6,7 @@
 
 use std::ffi::{CStr, c_char};
 
-use crate::error::{FfiError, FfiResult, ims_result};
+use crate::error::{FfiError, FfiResult, IMS_ERR_INVALID_UTF8};
 
 /// A required string argument.
 ///
@@ -21,7 +21,7 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, name: &str) -> FfiResult<&'a 
     let c = unsafe { CStr::from_ptr(p) };
     c.to_str().map_err(|e| {
         FfiError::new(
-            ims_result::IMS_ERR_INVALID_UTF8,
+            IMS_ERR_INVALID_UTF8,
             format!(
                 "argument `{name}` is not valid UTF-8 (invalid byte at offset {})",
                 e.valid_up_to()
@@ -116,6 +116,6 @@ mod tests {
         let bad = b"ab\xff\0";
         // SAFETY: NUL-terminated bytes that live for the whole call.
         let e = unsafe { str_arg(bad.as_ptr().cast(), "name") }.err();
-        assert_eq!(e.map(|e| e.result), Some(ims_result::IMS_ERR_INVALID_UTF8));
+        assert_eq!(e.map(|e| e.result), Some(IMS_ERR_INVALID_UTF8));
     }
 }

@@ -9,145 +9,145 @@ use ims_core::fleet::{FleetError, JournalError};
 use ims_core::model::Job;
 use ims_core::{Error, ErrorKind};
 
-/// The result of every fallible call: `IMS_OK` (0) or the kind of the error. Details of the
-/// error are in the thread's last error (`ims_last_error_message()` and friends).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ims_result {
-    /// Success.
-    IMS_OK = 0,
-    /// A pointer argument that must not be NULL was NULL; nothing was done.
-    IMS_ERR_NULL_ARGUMENT = 1,
-    /// A string argument was not valid UTF-8; nothing was done.
-    IMS_ERR_INVALID_UTF8 = 2,
-    /// The request (or the wait options) broke a documented rule; nothing was sent. The
-    /// message lists every violation with its field path.
-    IMS_ERR_VALIDATION = 3,
-    /// No usable credentials, or a credential provider failed.
-    IMS_ERR_CREDENTIALS = 4,
-    /// The client configuration is wrong (endpoint, region, project, TLS, proxy, an option
-    /// value).
-    IMS_ERR_CONFIG = 5,
-    /// The request could not be signed.
-    IMS_ERR_SIGNING = 6,
-    /// The connection failed, was dropped, or the body could not be read.
-    IMS_ERR_TRANSPORT = 7,
-    /// One HTTP exchange took longer than the configured timeout.
-    IMS_ERR_TIMEOUT = 8,
-    /// The service (or its API gateway) answered with an error: see
-    /// `ims_last_error_status()`, `ims_last_error_code()`, `ims_last_error_request_id()`.
-    IMS_ERR_API = 9,
-    /// The service answered something this client cannot understand.
-    IMS_ERR_INVALID_RESPONSE = 10,
-    /// The job ended in FAIL; `ims_last_error_job()` gives the job document and
-    /// `ims_last_error_code()` its `error_code`.
-    IMS_ERR_JOB_FAILED = 11,
-    /// The waiter gave up before the job ended; `ims_last_error_job()` gives the last job
-    /// document seen, if any.
-    IMS_ERR_WAIT_TIMEOUT = 12,
-    /// The progress callback cancelled the wait; `ims_last_error_job()` gives the last job
-    /// document seen, if any.
-    IMS_ERR_CANCELLED = 13,
-    /// A bug: the library panicked. The message holds the panic message. The library stays
-    /// usable, but the handles the call was given may hold partial changes.
-    IMS_ERR_PANIC = 14,
-    /// An error of a kind this version of the C enum has no code for (a newer core); the
-    /// message says what it is. Never used for a service answer (that is `IMS_ERR_API`).
-    IMS_ERR_OTHER = 15,
-    /// The fleet manifest cannot be read or has problems; nothing was sent. The message lists
-    /// every problem with its line number (`manifest line 3: ...`).
-    IMS_ERR_MANIFEST = 16,
-    /// The fleet journal is held by another run (another process, or another call of this
-    /// process): overlapping runs must not create twice. Nothing was sent.
-    IMS_ERR_JOURNAL_LOCKED = 17,
-    /// The fleet journal cannot be used: not a journal, damaged, another fleet's, or a file
-    /// error. Nothing was sent (the message names the file and the reason).
-    IMS_ERR_JOURNAL = 18,
-    /// The fleet run would make more images than the region's image quota leaves; nothing was
-    /// sent. The message names both numbers (allow a partial run to make what fits).
-    IMS_ERR_QUOTA = 19,
-}
+/// The result of every fallible call: `IMS_OK` (0) or the kind of the error (the `IMS_ERR_*`
+/// constants). A fixed-width integer, not a C enum: its size never depends on the compiler, and
+/// a newer library may return a code this header does not name yet (`ims_result_str` then
+/// says `"unknown"`; treat it as a failure). Details of the error are in the thread's last
+/// error (`ims_last_error_message()` and friends).
+pub type ims_result = i32;
+
+/// Success.
+pub const IMS_OK: ims_result = 0;
+/// A pointer argument that must not be NULL was NULL; nothing was done.
+pub const IMS_ERR_NULL_ARGUMENT: ims_result = 1;
+/// A string argument was not valid UTF-8; nothing was done.
+pub const IMS_ERR_INVALID_UTF8: ims_result = 2;
+/// The request (or the wait options) broke a documented rule; nothing was sent. The
+/// message lists every violation with its field path.
+pub const IMS_ERR_VALIDATION: ims_result = 3;
+/// No usable credentials, or a credential provider failed.
+pub const IMS_ERR_CREDENTIALS: ims_result = 4;
+/// The client configuration is wrong (endpoint, region, project, TLS, proxy, an option
+/// value).
+pub const IMS_ERR_CONFIG: ims_result = 5;
+/// The request could not be signed.
+pub const IMS_ERR_SIGNING: ims_result = 6;
+/// The connection failed, was dropped, or the body could not be read.
+pub const IMS_ERR_TRANSPORT: ims_result = 7;
+/// One HTTP exchange took longer than the configured timeout.
+pub const IMS_ERR_TIMEOUT: ims_result = 8;
+/// The service (or its API gateway) answered with an error: see
+/// `ims_last_error_status()`, `ims_last_error_code()`, `ims_last_error_request_id()`.
+pub const IMS_ERR_API: ims_result = 9;
+/// The service answered something this client cannot understand.
+pub const IMS_ERR_INVALID_RESPONSE: ims_result = 10;
+/// The job ended in FAIL; `ims_last_error_job()` gives the job document and
+/// `ims_last_error_code()` its `error_code`.
+pub const IMS_ERR_JOB_FAILED: ims_result = 11;
+/// The waiter gave up before the job ended; `ims_last_error_job()` gives the last job
+/// document seen, if any.
+pub const IMS_ERR_WAIT_TIMEOUT: ims_result = 12;
+/// The progress callback cancelled the wait; `ims_last_error_job()` gives the last job
+/// document seen, if any.
+pub const IMS_ERR_CANCELLED: ims_result = 13;
+/// A bug: the library panicked. The message holds the panic message. The library stays
+/// usable, but the handles the call was given may hold partial changes.
+pub const IMS_ERR_PANIC: ims_result = 14;
+/// An error of a kind this version of the C enum has no code for (a newer core); the
+/// message says what it is. Never used for a service answer (that is `IMS_ERR_API`).
+pub const IMS_ERR_OTHER: ims_result = 15;
+/// The fleet manifest cannot be read or has problems; nothing was sent. The message lists
+/// every problem with its line number (`manifest line 3: ...`).
+pub const IMS_ERR_MANIFEST: ims_result = 16;
+/// The fleet journal is held by another run (another process, or another call of this
+/// process): overlapping runs must not create twice. Nothing was sent.
+pub const IMS_ERR_JOURNAL_LOCKED: ims_result = 17;
+/// The fleet journal cannot be used: not a journal, damaged, another fleet's, or a file
+/// error. Nothing was sent (the message names the file and the reason).
+pub const IMS_ERR_JOURNAL: ims_result = 18;
+/// The fleet run would make more images than the region's image quota leaves; nothing was
+/// sent. The message names both numbers (allow a partial run to make what fits).
+pub const IMS_ERR_QUOTA: ims_result = 19;
 
 /// Every code, in numeric order.
 const ALL_RESULTS: [ims_result; 20] = [
-    ims_result::IMS_OK,
-    ims_result::IMS_ERR_NULL_ARGUMENT,
-    ims_result::IMS_ERR_INVALID_UTF8,
-    ims_result::IMS_ERR_VALIDATION,
-    ims_result::IMS_ERR_CREDENTIALS,
-    ims_result::IMS_ERR_CONFIG,
-    ims_result::IMS_ERR_SIGNING,
-    ims_result::IMS_ERR_TRANSPORT,
-    ims_result::IMS_ERR_TIMEOUT,
-    ims_result::IMS_ERR_API,
-    ims_result::IMS_ERR_INVALID_RESPONSE,
-    ims_result::IMS_ERR_JOB_FAILED,
-    ims_result::IMS_ERR_WAIT_TIMEOUT,
-    ims_result::IMS_ERR_CANCELLED,
-    ims_result::IMS_ERR_PANIC,
-    ims_result::IMS_ERR_OTHER,
-    ims_result::IMS_ERR_MANIFEST,
-    ims_result::IMS_ERR_JOURNAL_LOCKED,
-    ims_result::IMS_ERR_JOURNAL,
-    ims_result::IMS_ERR_QUOTA,
+    IMS_OK,
+    IMS_ERR_NULL_ARGUMENT,
+    IMS_ERR_INVALID_UTF8,
+    IMS_ERR_VALIDATION,
+    IMS_ERR_CREDENTIALS,
+    IMS_ERR_CONFIG,
+    IMS_ERR_SIGNING,
+    IMS_ERR_TRANSPORT,
+    IMS_ERR_TIMEOUT,
+    IMS_ERR_API,
+    IMS_ERR_INVALID_RESPONSE,
+    IMS_ERR_JOB_FAILED,
+    IMS_ERR_WAIT_TIMEOUT,
+    IMS_ERR_CANCELLED,
+    IMS_ERR_PANIC,
+    IMS_ERR_OTHER,
+    IMS_ERR_MANIFEST,
+    IMS_ERR_JOURNAL_LOCKED,
+    IMS_ERR_JOURNAL,
+    IMS_ERR_QUOTA,
 ];
 
 /// The codes that are not `ims_core` error kinds (the boundary's own, the fallback, and the
 /// fleet's, which come from `FleetError`).
 const NOT_KINDS: [ims_result; 9] = [
-    ims_result::IMS_OK,
-    ims_result::IMS_ERR_NULL_ARGUMENT,
-    ims_result::IMS_ERR_INVALID_UTF8,
-    ims_result::IMS_ERR_PANIC,
-    ims_result::IMS_ERR_OTHER,
-    ims_result::IMS_ERR_MANIFEST,
-    ims_result::IMS_ERR_JOURNAL_LOCKED,
-    ims_result::IMS_ERR_JOURNAL,
-    ims_result::IMS_ERR_QUOTA,
+    IMS_OK,
+    IMS_ERR_NULL_ARGUMENT,
+    IMS_ERR_INVALID_UTF8,
+    IMS_ERR_PANIC,
+    IMS_ERR_OTHER,
+    IMS_ERR_MANIFEST,
+    IMS_ERR_JOURNAL_LOCKED,
+    IMS_ERR_JOURNAL,
+    IMS_ERR_QUOTA,
 ];
 
-impl ims_result {
-    /// A stable lowercase name, NUL-terminated (`"ok"`, `"api"`, ...); the error kinds use the
-    /// names of `ims_core::ErrorKind::as_str`.
-    pub fn name(self) -> &'static CStr {
-        match self {
-            ims_result::IMS_OK => c"ok",
-            ims_result::IMS_ERR_NULL_ARGUMENT => c"null_argument",
-            ims_result::IMS_ERR_INVALID_UTF8 => c"invalid_utf8",
-            ims_result::IMS_ERR_VALIDATION => c"validation",
-            ims_result::IMS_ERR_CREDENTIALS => c"credentials",
-            ims_result::IMS_ERR_CONFIG => c"config",
-            ims_result::IMS_ERR_SIGNING => c"signing",
-            ims_result::IMS_ERR_TRANSPORT => c"transport",
-            ims_result::IMS_ERR_TIMEOUT => c"timeout",
-            ims_result::IMS_ERR_API => c"api",
-            ims_result::IMS_ERR_INVALID_RESPONSE => c"invalid_response",
-            ims_result::IMS_ERR_JOB_FAILED => c"job_failed",
-            ims_result::IMS_ERR_WAIT_TIMEOUT => c"wait_timeout",
-            ims_result::IMS_ERR_CANCELLED => c"cancelled",
-            ims_result::IMS_ERR_PANIC => c"panic",
-            ims_result::IMS_ERR_OTHER => c"other",
-            ims_result::IMS_ERR_MANIFEST => c"manifest",
-            ims_result::IMS_ERR_JOURNAL_LOCKED => c"journal_locked",
-            ims_result::IMS_ERR_JOURNAL => c"journal",
-            ims_result::IMS_ERR_QUOTA => c"quota",
-        }
+/// A stable lowercase name of a code, NUL-terminated (`"ok"`, `"api"`, ...; `"unknown"` for
+/// a number that is not a code); the error kinds use the names of `ims_core::ErrorKind::as_str`.
+pub fn code_name(code: ims_result) -> &'static CStr {
+    match code {
+        IMS_OK => c"ok",
+        IMS_ERR_NULL_ARGUMENT => c"null_argument",
+        IMS_ERR_INVALID_UTF8 => c"invalid_utf8",
+        IMS_ERR_VALIDATION => c"validation",
+        IMS_ERR_CREDENTIALS => c"credentials",
+        IMS_ERR_CONFIG => c"config",
+        IMS_ERR_SIGNING => c"signing",
+        IMS_ERR_TRANSPORT => c"transport",
+        IMS_ERR_TIMEOUT => c"timeout",
+        IMS_ERR_API => c"api",
+        IMS_ERR_INVALID_RESPONSE => c"invalid_response",
+        IMS_ERR_JOB_FAILED => c"job_failed",
+        IMS_ERR_WAIT_TIMEOUT => c"wait_timeout",
+        IMS_ERR_CANCELLED => c"cancelled",
+        IMS_ERR_PANIC => c"panic",
+        IMS_ERR_OTHER => c"other",
+        IMS_ERR_MANIFEST => c"manifest",
+        IMS_ERR_JOURNAL_LOCKED => c"journal_locked",
+        IMS_ERR_JOURNAL => c"journal",
+        IMS_ERR_QUOTA => c"quota",
+        _ => c"unknown",
     }
+}
 
-    /// The code of an `ims_core` error kind: the code of the same name, or `IMS_ERR_OTHER` for
-    /// a kind this enum does not know yet.
-    pub fn from_kind(kind: ErrorKind) -> ims_result {
-        Self::from_kind_name(kind.as_str())
-    }
+/// The code of an `ims_core` error kind: the code of the same name, or `IMS_ERR_OTHER` for a
+/// kind this library has no code for yet.
+pub fn code_of_kind(kind: ErrorKind) -> ims_result {
+    code_of_kind_name(kind.as_str())
+}
 
-    /// The code named `name` (an `ErrorKind::as_str`), or `IMS_ERR_OTHER`.
-    fn from_kind_name(name: &str) -> ims_result {
-        ALL_RESULTS
-            .into_iter()
-            .filter(|r| !NOT_KINDS.contains(r))
-            .find(|r| r.name().to_bytes() == name.as_bytes())
-            .unwrap_or(ims_result::IMS_ERR_OTHER)
-    }
+/// The code named `name` (an `ErrorKind::as_str`), or `IMS_ERR_OTHER`.
+fn code_of_kind_name(name: &str) -> ims_result {
+    ALL_RESULTS
+        .into_iter()
+        .filter(|r| !NOT_KINDS.contains(r))
+        .find(|r| code_name(*r).to_bytes() == name.as_bytes())
+        .unwrap_or(IMS_ERR_OTHER)
 }
 
 /// An error on its way to the thread's last error (boxed: it travels in every `Result`).
@@ -188,21 +188,18 @@ impl FfiError {
 
     /// `IMS_ERR_NULL_ARGUMENT` naming the parameter.
     pub(crate) fn null(arg: &str) -> Self {
-        FfiError::new(
-            ims_result::IMS_ERR_NULL_ARGUMENT,
-            format!("argument `{arg}` is NULL"),
-        )
+        FfiError::new(IMS_ERR_NULL_ARGUMENT, format!("argument `{arg}` is NULL"))
     }
 
     /// `IMS_ERR_CONFIG`.
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        FfiError::new(ims_result::IMS_ERR_CONFIG, message)
+        FfiError::new(IMS_ERR_CONFIG, message)
     }
 }
 
 impl From<Error> for FfiError {
     fn from(e: Error) -> Self {
-        let result = ims_result::from_kind(e.kind());
+        let result = code_of_kind(e.kind());
         let (status, code) = match &e {
             Error::Api(api) => (api.status, api.code.clone()),
             Error::InvalidResponse { status, .. } => (*status, None),
@@ -223,12 +220,12 @@ impl From<Error> for FfiError {
 impl From<FleetError> for FfiError {
     fn from(e: FleetError) -> Self {
         let result = match &e {
-            FleetError::Manifest(_) => ims_result::IMS_ERR_MANIFEST,
-            FleetError::Options(_) => ims_result::IMS_ERR_VALIDATION,
-            FleetError::Journal(JournalError::Locked { .. }) => ims_result::IMS_ERR_JOURNAL_LOCKED,
-            FleetError::Journal(_) => ims_result::IMS_ERR_JOURNAL,
-            FleetError::Quota { .. } => ims_result::IMS_ERR_QUOTA,
-            FleetError::Service(_) => ims_result::IMS_OK,
+            FleetError::Manifest(_) => IMS_ERR_MANIFEST,
+            FleetError::Options(_) => IMS_ERR_VALIDATION,
+            FleetError::Journal(JournalError::Locked { .. }) => IMS_ERR_JOURNAL_LOCKED,
+            FleetError::Journal(_) => IMS_ERR_JOURNAL,
+            FleetError::Quota { .. } => IMS_ERR_QUOTA,
+            FleetError::Service(_) => IMS_OK,
         };
         match e {
             FleetError::Service(inner) => {
@@ -314,11 +311,8 @@ pub(crate) fn last_error_value<T>(f: impl Fn(&LastError) -> T) -> Option<T> {
 }
 
 /// `ims_result_str` of an integer that may not be a valid code.
-pub(crate) fn result_name(code: i32) -> *const c_char {
-    ALL_RESULTS
-        .iter()
-        .find(|r| **r as i32 == code)
-        .map_or(c"unknown".as_ptr(), |r| r.name().as_ptr())
+pub(crate) fn result_name(code: ims_result) -> *const c_char {
+    code_name(code).as_ptr()
 }
 
 #[cfg(test)]
@@ -341,14 +335,14 @@ mod tests {
             ErrorKind::WaitTimeout,
             ErrorKind::Cancelled,
         ];
-        let codes: HashSet<ims_result> = kinds.iter().map(|k| ims_result::from_kind(*k)).collect();
+        let codes: HashSet<ims_result> = kinds.iter().map(|k| code_of_kind(*k)).collect();
         assert_eq!(codes.len(), kinds.len());
         for k in kinds {
-            let name = ims_result::from_kind(k).name().to_str().unwrap_or_default();
+            let name = code_name(code_of_kind(k)).to_str().unwrap_or_default();
             assert_eq!(name, k.as_str());
         }
         for (i, r) in ALL_RESULTS.iter().enumerate() {
-            assert_eq!(*r as usize, i);
+            assert_eq!(usize::try_from(*r).ok(), Some(i));
         }
     }
 
@@ -356,11 +350,8 @@ mod tests {
     fn an_unknown_kind_is_other_not_api() {
         // A kind the C enum does not know (core's `ErrorKind` is non-exhaustive) gets the
         // generic code, never one that claims the service answered.
-        assert_eq!(
-            ims_result::from_kind_name("some_kind_added_later"),
-            ims_result::IMS_ERR_OTHER
-        );
-        assert_eq!(ims_result::from_kind_name(""), ims_result::IMS_ERR_OTHER);
+        assert_eq!(code_of_kind_name("some_kind_added_later"), IMS_ERR_OTHER);
+        assert_eq!(code_of_kind_name(""), IMS_ERR_OTHER);
         // Codes that are not error kinds are never the image of a kind.
         for name in [
             "ok",
@@ -373,15 +364,13 @@ mod tests {
             "journal",
             "quota",
         ] {
-            assert_eq!(
-                ims_result::from_kind_name(name),
-                ims_result::IMS_ERR_OTHER,
-                "{name}"
-            );
+            assert_eq!(code_of_kind_name(name), IMS_ERR_OTHER, "{name}");
         }
-        assert_eq!(ims_result::IMS_ERR_OTHER as i32, 15);
-        assert_eq!(ims_result::IMS_ERR_OTHER.name(), c"other");
-        assert_eq!(ims_result::from_kind_name("api"), ims_result::IMS_ERR_API);
-        assert_eq!(ALL_RESULTS.last(), Some(&ims_result::IMS_ERR_QUOTA));
+        assert_eq!(IMS_ERR_OTHER, 15);
+        assert_eq!(code_name(IMS_ERR_OTHER), c"other");
+        assert_eq!(code_name(99), c"unknown");
+        assert_eq!(code_name(-1), c"unknown");
+        assert_eq!(code_of_kind_name("api"), IMS_ERR_API);
+        assert_eq!(ALL_RESULTS.last(), Some(&IMS_ERR_QUOTA));
     }
 }

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{Out, opt_str_arg, ref_arg, str_arg};
 use crate::client::ims_client;
+use crate::error::IMS_ERR_VALIDATION;
 use crate::error::{FfiError, FfiResult, ims_result};
 use crate::panic::ffi_boundary;
 use crate::text::owned_c_string;
@@ -194,7 +195,7 @@ fn query_from_json(text: &str) -> FfiResult<ImageQuery> {
 fn violations(list: Vec<Violation>) -> FfiError {
     match ValidationErrors::from_violations(list) {
         Err(e) => FfiError::from(e),
-        Ok(()) => FfiError::new(ims_result::IMS_ERR_VALIDATION, "invalid image query"),
+        Ok(()) => FfiError::new(IMS_ERR_VALIDATION, "invalid image query"),
     }
 }
 

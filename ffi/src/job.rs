@@ -13,32 +13,30 @@ use crate::args::free_box;
 use crate::panic::ffi_boundary;
 use crate::text::{c_string, opt_ptr};
 
-/// The status of a job.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ims_job_state {
-    /// `INIT`: created, not yet running.
-    IMS_JOB_INIT = 0,
-    /// `RUNNING`.
-    IMS_JOB_RUNNING = 1,
-    /// `SUCCESS`: ended well (terminal); `ims_job_get_image_id` has the image.
-    IMS_JOB_SUCCESS = 2,
-    /// `FAIL`: ended badly (terminal); see `ims_job_get_error_code`/`_fail_reason`.
-    IMS_JOB_FAIL = 3,
-    /// Any other status text (see `ims_job_status_text`); not terminal.
-    IMS_JOB_UNKNOWN = 4,
-}
+/// The status of a job: one of the `IMS_JOB_*` constants. A fixed-width integer, not a C enum
+/// (its size never depends on the compiler); a newer library may add states, which a program
+/// should treat like `IMS_JOB_UNKNOWN`.
+pub type ims_job_state = u32;
 
-impl ims_job_state {
-    /// The C status of a core status.
-    pub fn from_status(status: &JobStatus) -> ims_job_state {
-        match status {
-            JobStatus::Init => ims_job_state::IMS_JOB_INIT,
-            JobStatus::Running => ims_job_state::IMS_JOB_RUNNING,
-            JobStatus::Success => ims_job_state::IMS_JOB_SUCCESS,
-            JobStatus::Fail => ims_job_state::IMS_JOB_FAIL,
-            JobStatus::Unknown(_) => ims_job_state::IMS_JOB_UNKNOWN,
-        }
+/// `INIT`: created, not yet running.
+pub const IMS_JOB_INIT: ims_job_state = 0;
+/// `RUNNING`.
+pub const IMS_JOB_RUNNING: ims_job_state = 1;
+/// `SUCCESS`: ended well (terminal); `ims_job_get_image_id` has the image.
+pub const IMS_JOB_SUCCESS: ims_job_state = 2;
+/// `FAIL`: ended badly (terminal); see `ims_job_get_error_code`/`_fail_reason`.
+pub const IMS_JOB_FAIL: ims_job_state = 3;
+/// Any other status text (see `ims_job_status_text`); not terminal.
+pub const IMS_JOB_UNKNOWN: ims_job_state = 4;
+
+/// The C status of a core status.
+pub fn state_of_status(status: &JobStatus) -> ims_job_state {
+    match status {
+        JobStatus::Init => IMS_JOB_INIT,
+        JobStatus::Running => IMS_JOB_RUNNING,
+        JobStatus::Success => IMS_JOB_SUCCESS,
+        JobStatus::Fail => IMS_JOB_FAIL,
+        JobStatus::Unknown(_) => IMS_JOB_UNKNOWN,
     }
 }
 
@@ -66,7 +64,7 @@ impl ims_job {
     pub fn new(job: Job) -> ims_job {
         let opt = |s: Option<&str>| s.map(c_string);
         ims_job {
-            state: ims_job_state::from_status(&job.status),
+            state: state_of_status(&job.status),
             status: c_string(job.status.as_str()),
             id: c_string(&job.job_id),
             job_type: opt(job.job_type.as_deref()),
@@ -135,9 +133,9 @@ pub unsafe extern "C" fn ims_job_free(job: *mut ims_job) {
 /// `job` must be NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ims_job_get_state(job: *const ims_job) -> ims_job_state {
-    ffi_boundary!(fallback = ims_job_state::IMS_JOB_UNKNOWN; {
+    ffi_boundary!(fallback = IMS_JOB_UNKNOWN; {
         // SAFETY: forwarded contract.
-        unsafe { read(job, ims_job_state::IMS_JOB_UNKNOWN, |j| j.state) }
+        unsafe { read(job, IMS_JOB_UNKNOWN, |j| j.state) }
     })
 }
 
@@ -308,7 +306,7 @@ mod tests {
         let h = ims_job::into_raw(job);
         // SAFETY: `h` is a live handle until the free at the end.
         unsafe {
-            assert_eq!(ims_job_get_state(h), ims_job_state::IMS_JOB_FAIL);
+            assert_eq!(ims_job_get_state(h), IMS_JOB_FAIL);
             assert_eq!(text(ims_job_status_text(h)).as_deref(), Some("FAIL"));
             assert_eq!(text(ims_job_get_id(h)).as_deref(), Some("j1"));
             assert_eq!(text(ims_job_get_type(h)).as_deref(), Some("t"));
@@ -332,7 +330,7 @@ mod tests {
         let null = std::ptr::null();
         // SAFETY: NULL is allowed everywhere.
         unsafe {
-            assert_eq!(ims_job_get_state(null), ims_job_state::IMS_JOB_UNKNOWN);
+            assert_eq!(ims_job_get_state(null), IMS_JOB_UNKNOWN);
             assert!(ims_job_get_id(null).is_null());
             assert!(ims_job_get_json(null).is_null());
             assert_eq!(ims_job_get_percent(null), -1.0);

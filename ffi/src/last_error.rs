@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 
 use crate::args::Out;
-use crate::error::{ims_result, last_error_value};
+use crate::error::{IMS_ERR_NULL_ARGUMENT, IMS_ERR_PANIC, IMS_OK, ims_result, last_error_value};
 use crate::job::ims_job;
 use crate::panic::ffi_boundary;
 use crate::text::opt_ptr;
@@ -13,8 +13,8 @@ use crate::text::opt_ptr;
 /// an `ims_result` succeeded (or none was made yet).
 #[unsafe(no_mangle)]
 pub extern "C" fn ims_last_error_kind() -> ims_result {
-    ffi_boundary!(fallback = ims_result::IMS_ERR_PANIC; {
-        last_error_value(|e| e.result).unwrap_or(ims_result::IMS_OK)
+    ffi_boundary!(fallback = IMS_ERR_PANIC; {
+        last_error_value(|e| e.result).unwrap_or(IMS_OK)
     })
 }
 
@@ -66,14 +66,14 @@ pub extern "C" fn ims_last_error_request_id() -> *const c_char {
 /// `job_out` must be NULL or valid for writing one pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ims_last_error_job(job_out: *mut *mut ims_job) -> ims_result {
-    ffi_boundary!(fallback = ims_result::IMS_ERR_PANIC; {
+    ffi_boundary!(fallback = IMS_ERR_PANIC; {
         let Ok(out) = Out::new(job_out, "job_out") else {
-            return ims_result::IMS_ERR_NULL_ARGUMENT;
+            return IMS_ERR_NULL_ARGUMENT;
         };
         let job = last_error_value(|e| e.job.clone()).flatten();
         let handle = job.map_or(std::ptr::null_mut(), ims_job::into_raw);
         // SAFETY: `job_out` was checked for NULL and is valid for a write by contract.
         unsafe { out.write(handle) };
-        ims_result::IMS_OK
+        IMS_OK
     })
 }

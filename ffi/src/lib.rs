@@ -13,8 +13,11 @@
 //! * Every pointer is checked for NULL; every string argument must be valid UTF-8.
 //! * Every exported body runs inside `ffi_boundary!` (module `panic`): a panic becomes
 //!   `IMS_ERR_PANIC`, never an abort.
-//! * No Rust-layout type crosses the boundary: `#[repr(C)]` structs and enums, or pointers to
-//!   private structs.
+//! * No Rust-layout type crosses the boundary: `#[repr(C)]` structs, fixed-width integers (the
+//!   results, states and algorithms are `int32_t`/`uint32_t` typedefs with constants, never C
+//!   enums, whose width the compiler chooses), or pointers to private structs.
+//! * Versioned structs (`ims_wait_options`) start with their `struct_size` and only ever grow at
+//!   the end; the library reads and writes only the fields within the caller's size.
 
 #![allow(non_camel_case_types)]
 // The C ABI is unsafe by nature: every block carries a `// SAFETY:` comment.
@@ -105,7 +108,7 @@ pub unsafe extern "C" fn ims_string_free(s: *mut c_char) {
 /// A stable lowercase name of a result code (`"ok"`, `"validation"`, `"api"`, ...; `"unknown"`
 /// for a number that is not a code): a static string, never freed.
 #[unsafe(no_mangle)]
-pub extern "C" fn ims_result_str(result: std::ffi::c_int) -> *const c_char {
+pub extern "C" fn ims_result_str(result: ims_result) -> *const c_char {
     ffi_boundary!(fallback = c"unknown".as_ptr(); { error::result_name(result) })
 }
 

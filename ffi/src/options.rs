@@ -6,7 +6,7 @@
 //! `IMS_ERR_CONFIG`. Secrets (SK, security token, auth token) are wiped from memory when the
 //! options are freed or replaced.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::c_char;
 use std::time::Duration;
 
 use ims_core::client::RetryPolicy;
@@ -18,17 +18,16 @@ use crate::args::{Out, free_box, mut_arg, opt_str_arg, str_arg};
 use crate::error::{FfiError, FfiResult, ims_result};
 use crate::panic::ffi_boundary;
 
-/// The signing algorithms, for `ims_client_options_set_algorithm`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ims_algorithm {
-    /// `SDK-HMAC-SHA256`, the default.
-    IMS_ALGORITHM_SDK_HMAC_SHA256 = 0,
-    /// `SDK-HMAC-SM3`.
-    IMS_ALGORITHM_SDK_HMAC_SM3 = 1,
-    /// `V11-HMAC-SHA256` (a key derived per day, region and service).
-    IMS_ALGORITHM_V11_HMAC_SHA256 = 2,
-}
+/// A signing algorithm, for `ims_client_options_set_algorithm`: one of the `IMS_ALGORITHM_*`
+/// constants. A fixed-width integer, not a C enum (its size never depends on the compiler).
+pub type ims_algorithm = u32;
+
+/// `SDK-HMAC-SHA256`, the default.
+pub const IMS_ALGORITHM_SDK_HMAC_SHA256: ims_algorithm = 0;
+/// `SDK-HMAC-SM3`.
+pub const IMS_ALGORITHM_SDK_HMAC_SM3: ims_algorithm = 1;
+/// `V11-HMAC-SHA256` (a key derived per day, region and service).
+pub const IMS_ALGORITHM_V11_HMAC_SHA256: ims_algorithm = 2;
 
 /// The settings of a client (opaque): make with `ims_client_options_new`, fill with the
 /// `ims_client_options_set_*` setters, pass to `ims_client_new` (which copies what it needs:
@@ -399,17 +398,13 @@ pub unsafe extern "C" fn ims_client_options_set_use_default_chain(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ims_client_options_set_algorithm(
     options: *mut ims_client_options,
-    algorithm: c_int,
+    algorithm: ims_algorithm,
 ) -> ims_result {
     ffi_boundary!({
         let algorithm = match algorithm {
-            x if x == ims_algorithm::IMS_ALGORITHM_SDK_HMAC_SHA256 as c_int => {
-                Algorithm::SdkHmacSha256
-            }
-            x if x == ims_algorithm::IMS_ALGORITHM_SDK_HMAC_SM3 as c_int => Algorithm::SdkHmacSm3,
-            x if x == ims_algorithm::IMS_ALGORITHM_V11_HMAC_SHA256 as c_int => {
-                Algorithm::V11HmacSha256
-            }
+            IMS_ALGORITHM_SDK_HMAC_SHA256 => Algorithm::SdkHmacSha256,
+            IMS_ALGORITHM_SDK_HMAC_SM3 => Algorithm::SdkHmacSm3,
+            IMS_ALGORITHM_V11_HMAC_SHA256 => Algorithm::V11HmacSha256,
             other => {
                 return Err(FfiError::config(format!(
                     "unknown signing algorithm {other} (expected an ims_algorithm value)"
@@ -603,6 +598,7 @@ pub unsafe extern "C" fn ims_client_options_set_max_attempts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IMS_ERR_CONFIG;
 
     #[test]
     fn zero_timeouts_are_refused() {
@@ -617,7 +613,7 @@ mod tests {
             let mut o = ims_client_options::default();
             // SAFETY: a live options handle used by this thread only.
             let rc = unsafe { ims_client_options_set_pool_idle_timeout_ms(&mut o, bad) };
-            assert_eq!(rc, ims_result::IMS_ERR_CONFIG, "{bad}");
+            assert_eq!(rc, IMS_ERR_CONFIG, "{bad}");
             let message =
                 crate::error::last_error_value(|e| e.message.to_string_lossy().into_owned())
                     .unwrap_or_default();

@@ -14,7 +14,9 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::error::{FfiError, FfiResult, clear_last_error, ims_result, set_last_error};
+use crate::error::{
+    FfiError, FfiResult, IMS_ERR_PANIC, IMS_OK, clear_last_error, ims_result, set_last_error,
+};
 
 /// The message of a panic payload.
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -33,7 +35,7 @@ pub(crate) fn run_result(f: impl FnOnce() -> FfiResult) -> ims_result {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => {
             clear_last_error();
-            ims_result::IMS_OK
+            IMS_OK
         }
         Ok(Err(e)) => {
             let result = e.result;
@@ -42,10 +44,10 @@ pub(crate) fn run_result(f: impl FnOnce() -> FfiResult) -> ims_result {
         }
         Err(payload) => {
             set_last_error(FfiError::new(
-                ims_result::IMS_ERR_PANIC,
+                IMS_ERR_PANIC,
                 panic_message(payload.as_ref()),
             ));
-            ims_result::IMS_ERR_PANIC
+            IMS_ERR_PANIC
         }
     }
 }
@@ -56,7 +58,7 @@ pub(crate) fn run_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
         Ok(v) => v,
         Err(payload) => {
             set_last_error(FfiError::new(
-                ims_result::IMS_ERR_PANIC,
+                IMS_ERR_PANIC,
                 panic_message(payload.as_ref()),
             ));
             fallback
@@ -79,7 +81,7 @@ pub(crate) use ffi_boundary;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::last_error_value;
+    use crate::error::{IMS_ERR_NULL_ARGUMENT, last_error_value};
 
     fn message() -> String {
         last_error_value(|e| e.message.to_string_lossy().into_owned()).unwrap_or_default()
@@ -93,10 +95,10 @@ mod tests {
             }
             Ok(())
         });
-        assert_eq!(r, ims_result::IMS_ERR_PANIC);
+        assert_eq!(r, IMS_ERR_PANIC);
         assert!(message().contains("boom 42"), "{}", message());
         let r = ffi_boundary!({ Ok(()) });
-        assert_eq!(r, ims_result::IMS_OK);
+        assert_eq!(r, IMS_OK);
         assert_eq!(message(), "");
     }
 
@@ -115,7 +117,7 @@ mod tests {
     #[test]
     fn errors_keep_their_details() {
         let r = ffi_boundary!({ Err(FfiError::null("job_id")) });
-        assert_eq!(r, ims_result::IMS_ERR_NULL_ARGUMENT);
+        assert_eq!(r, IMS_ERR_NULL_ARGUMENT);
         assert_eq!(message(), "argument `job_id` is NULL");
     }
 }

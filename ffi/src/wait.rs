@@ -6,22 +6,28 @@ use std::time::Duration;
 use ims_core::WaitOptions;
 use ims_core::client::{Control, Progress, WaitObserver};
 
-use crate::args::Out;
-use crate::error::{FfiError, FfiResult, ims_result};
+use crate::error::{FfiError, FfiResult, IMS_ERR_VALIDATION, ims_result};
 use crate::job::{ims_job, ims_job_state};
 use crate::panic::ffi_boundary;
 
-/// How `ims_wait_job` waits. Versioned by its first field: fill it with
-/// `ims_wait_options_init` (which sets `struct_size` and every default), then change fields.
-/// Every field is taken as given (0 means 0, not "default").
+/// How `ims_wait_job` waits. Versioned by its first field, which holds the size of the struct
+/// as the caller compiled it: fill it with `ims_wait_options_init(&o, sizeof o)` (which sets
+/// `struct_size` and every default), then change fields. Every field is taken as given (0 means
+/// 0, not "default").
+///
+/// Growth rule (the ABI of this struct): fields are only ever added at the end. The library
+/// reads and writes only the fields that lie wholly within `struct_size` bytes: a caller built
+/// with an older header (a smaller struct) gets the newer fields at their defaults; a caller
+/// built with a newer header (a larger struct) has its extra bytes ignored. A `struct_size`
+/// too small to hold `struct_size` itself (below 4) gives `IMS_ERR_VALIDATION`.
 ///
 /// Thread safety: plain data, read once by `ims_wait_job`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ims_wait_options {
     /// `sizeof(ims_wait_options)` as the caller compiled it (set by `ims_wait_options_init`).
-    /// A size smaller than this version's gives `IMS_ERR_VALIDATION`; a larger one (a newer
-    /// header) is accepted and its extra fields ignored.
+    /// Fields beyond it are taken at their defaults; bytes beyond this version's struct are
+    /// ignored; below 4 (`sizeof(uint32_t)`) gives `IMS_ERR_VALIDATION`.
     pub struct_size: u32,
     /// Consecutive transient errors (429, 5xx, connection errors, timeouts) absorbed before
     /// the wait gives up with the last of them (default 10).
@@ -71,6 +77,9 @@ pub struct ims_progress {
 pub type ims_progress_cb =
     Option<unsafe extern "C" fn(progress: *const ims_progress, user_data: *mut c_void) -> c_int>;
 
+/// The smallest `struct_size`: the size of the `struct_size` field itself.
+const MIN_SIZE: usize = size_of::<u32>();
+
 const MAX_MS: u64 = ims_core::client::MAX_WAIT_DURATION.as_secs() * 1000;
 
 impl ims_wait_options {
@@ -92,15 +101,7 @@ impl ims_wait_options {
 
     /// The core options, or `IMS_ERR_VALIDATION` naming the bad field.
     pub(crate) fn to_core(self) -> FfiResult<WaitOptions> {
-        let bad = |m: String| Err(FfiError::new(ims_result::IMS_ERR_VALIDATION, m));
-        if (self.struct_size as usize) < size_of::<ims_wait_options>() {
-            return bad(format!(
-                "ims_wait_options.struct_size is {}, expected at least {} (fill the struct with \
-                 ims_wait_options_init)",
-                self.struct_size,
-                size_of::<ims_wait_options>()
-            ));
-        }
+        let bad = |m: String| Err(FfiError::new(IMS_ERR_VALIDATION, m));
         for (name, v) in [
             ("timeout_ms", self.timeout_ms),
             ("first_delay_ms", self.first_delay_ms),
@@ -140,43 +141,121 @@ impl ims_wait_options {
         })
     }
 
-    /// Reads the caller's struct: its size field first, then the fields this version knows.
+    /// The caller's `struct_size`, checked: at least the size of the field itself.
+    fn check_size(size: usize) -> FfiResult<u32> {
+        match u32::try_from(size) {
+            Ok(s) if size >= MIN_SIZE => Ok(s),
+            _ => Err(FfiError::new(
+                IMS_ERR_VALIDATION,
+                format!(
+                    "ims_wait_options.struct_size is {size}, expected at least {MIN_SIZE} (the \
+                     size of the field itself) and at most {}: pass sizeof(ims_wait_options) to \
+                     ims_wait_options_init",
+                    u32::MAX
+                ),
+            )),
+        }
+    }
+
+    /// Reads the caller's struct: its size field first, then each field of this version that
+    /// lies wholly within that size (the others keep their defaults; bytes beyond this
+    /// version's struct are ignored).
     ///
     /// # Safety
     ///
-    /// `p` must be NULL or point to a readable struct of at least `struct_size` bytes whose
-    /// first field is `struct_size`.
+    /// `p` must be NULL or point to a readable struct of at least `struct_size` bytes (and at
+    /// least 4) whose first field is `struct_size`.
     pub(crate) unsafe fn read(p: *const ims_wait_options) -> FfiResult<WaitOptions> {
         if p.is_null() {
             return Ok(WaitOptions::default());
         }
         // SAFETY: not NULL; the caller's struct starts with a readable `uint32_t struct_size`.
         let size = unsafe { std::ptr::addr_of!((*p).struct_size).read_unaligned() };
-        if (size as usize) < size_of::<ims_wait_options>() {
-            return ims_wait_options {
-                struct_size: size,
-                ..ims_wait_options::defaults()
-            }
-            .to_core();
+        Self::check_size(size as usize)?;
+        let mut o = ims_wait_options {
+            struct_size: size,
+            ..ims_wait_options::defaults()
+        };
+        let base = p.cast::<u8>();
+        macro_rules! read_field {
+            ($($field:ident),*) => {$(
+                let offset = std::mem::offset_of!(ims_wait_options, $field);
+                if offset + size_of_val(&o.$field) <= size as usize {
+                    // SAFETY: the field lies wholly within the `size` bytes the caller declares
+                    // readable; read unaligned, as a byte offset from the caller's pointer.
+                    o.$field = unsafe { std::ptr::read_unaligned(base.add(offset).cast()) };
+                }
+            )*};
         }
-        // SAFETY: the caller declares at least size_of::<ims_wait_options>() readable bytes.
-        let opts = unsafe { p.read_unaligned() };
-        opts.to_core()
+        read_field!(
+            transient_error_budget,
+            timeout_ms,
+            first_delay_ms,
+            interval_ms,
+            max_interval_ms,
+            backoff,
+            jitter
+        );
+        o.to_core()
+    }
+
+    /// Writes the defaults into the caller's struct of `size` bytes: `struct_size` = `size`,
+    /// then each field of this version that lies wholly within `size`; nothing else.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be valid for writing `size` bytes, `size` at least 4 (checked by the caller).
+    unsafe fn write_defaults(p: *mut ims_wait_options, size: u32) {
+        let d = ims_wait_options {
+            struct_size: size,
+            ..ims_wait_options::defaults()
+        };
+        let base = p.cast::<u8>();
+        macro_rules! write_field {
+            ($($field:ident),*) => {$(
+                let offset = std::mem::offset_of!(ims_wait_options, $field);
+                if offset + size_of_val(&d.$field) <= size as usize {
+                    // SAFETY: the field lies wholly within the `size` bytes the caller declares
+                    // writable; written unaligned, as a byte offset from the caller's pointer.
+                    unsafe { std::ptr::write_unaligned(base.add(offset).cast(), d.$field) };
+                }
+            )*};
+        }
+        write_field!(
+            struct_size,
+            transient_error_budget,
+            timeout_ms,
+            first_delay_ms,
+            interval_ms,
+            max_interval_ms,
+            backoff,
+            jitter
+        );
     }
 }
 
 /// Fills `*options` with the defaults (60 minute timeout, 10 s first delay and interval
-/// growing ×1.5 up to 60 s, ±10 % jitter, 10 transient errors) and sets `struct_size`.
+/// growing ×1.5 up to 60 s, ±10 % jitter, 10 transient errors) and sets `struct_size` to
+/// `struct_size`: pass `sizeof(ims_wait_options)` (or `sizeof *options`). Only the fields that
+/// lie wholly within `struct_size` bytes are written, so a program built with an older, smaller
+/// struct is never written past its end. A `struct_size` below 4 gives `IMS_ERR_VALIDATION` and
+/// writes nothing.
 ///
 /// # Safety
 ///
-/// `options` must be NULL or valid for writing one `ims_wait_options`.
+/// `options` must be NULL or valid for writing `struct_size` bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ims_wait_options_init(options: *mut ims_wait_options) -> ims_result {
+pub unsafe extern "C" fn ims_wait_options_init(
+    options: *mut ims_wait_options,
+    struct_size: usize,
+) -> ims_result {
     ffi_boundary!({
-        let out = Out::new(options, "options")?;
-        // SAFETY: checked for NULL; valid for a write by contract.
-        unsafe { out.write(ims_wait_options::defaults()) };
+        if options.is_null() {
+            return Err(FfiError::null("options"));
+        }
+        let size = ims_wait_options::check_size(struct_size)?;
+        // SAFETY: not NULL; valid for writing `struct_size` bytes by contract, at least 4.
+        unsafe { ims_wait_options::write_defaults(options, size) };
         Ok(())
     })
 }
@@ -216,6 +295,7 @@ impl WaitObserver for CallbackObserver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IMS_OK;
 
     /// `ims_wait_options_init` against the README's numbers, written out (not taken from
     /// core, which would compare the defaults with themselves).
@@ -223,8 +303,8 @@ mod tests {
     fn init_gives_the_documented_defaults() {
         let mut o = std::mem::MaybeUninit::<ims_wait_options>::uninit();
         // SAFETY: `o` is valid for writing one ims_wait_options.
-        let rc = unsafe { ims_wait_options_init(o.as_mut_ptr()) };
-        assert_eq!(rc, ims_result::IMS_OK);
+        let rc = unsafe { ims_wait_options_init(o.as_mut_ptr(), size_of::<ims_wait_options>()) };
+        assert_eq!(rc, IMS_OK);
         // SAFETY: initialised by the successful call above.
         let o = unsafe { o.assume_init() };
         assert_eq!(o.struct_size as usize, size_of::<ims_wait_options>());
@@ -280,14 +360,100 @@ mod tests {
         });
         assert!(m.unwrap_or_default().contains("backoff"));
         let m = message(ims_wait_options {
-            struct_size: 4,
-            ..d
-        });
-        assert!(m.unwrap_or_default().contains("struct_size"));
-        let m = message(ims_wait_options {
             timeout_ms: u64::MAX,
             ..d
         });
         assert!(m.unwrap_or_default().contains("timeout_ms"));
+    }
+
+    /// The field lists of `read` and `write_defaults` name every field: at the full size, init
+    /// writes every byte of the struct (it has no padding), and read gives back every field.
+    #[test]
+    fn every_field_is_read_and_written() {
+        let full = size_of::<ims_wait_options>();
+        let mut buf = [0xEEu8; size_of::<ims_wait_options>()];
+        // SAFETY: `buf` holds one ims_wait_options.
+        let rc = unsafe { ims_wait_options_init(buf.as_mut_ptr().cast(), full) };
+        assert_eq!(rc, IMS_OK);
+        // SAFETY: `buf` holds one ims_wait_options, fully written by init.
+        let written = unsafe { buf.as_ptr().cast::<ims_wait_options>().read_unaligned() };
+        assert_eq!(written, ims_wait_options::defaults());
+        let changed = ims_wait_options {
+            struct_size: full as u32,
+            transient_error_budget: 3,
+            timeout_ms: 4,
+            first_delay_ms: 5,
+            interval_ms: 6,
+            max_interval_ms: 7,
+            backoff: 2.0,
+            jitter: 0.5,
+        };
+        // SAFETY: a valid struct of the full size.
+        let read = unsafe { ims_wait_options::read(&changed) }.ok();
+        assert_eq!(read, changed.to_core().ok());
+        assert_ne!(read, Some(WaitOptions::default()));
+        let d = WaitOptions::default();
+        let r = read.unwrap_or_default();
+        assert!(r.transient_error_budget != d.transient_error_budget && r.jitter != d.jitter);
+    }
+
+    /// An older caller's struct (only the first fields) and a newer one (extra trailing bytes),
+    /// written by init and read back; sizes below 4 are refused naming the field.
+    #[test]
+    fn smaller_and_larger_structs() {
+        let full = size_of::<ims_wait_options>();
+        // Older: up to and including max_interval_ms; backoff and jitter missing.
+        let old = std::mem::offset_of!(ims_wait_options, backoff);
+        let mut buf = [0xA5u8; 128];
+        // SAFETY: `buf` holds 128 writable bytes, more than `old`.
+        let rc = unsafe { ims_wait_options_init(buf.as_mut_ptr().cast(), old) };
+        assert_eq!(rc, IMS_OK);
+        assert!(
+            buf[old..].iter().all(|b| *b == 0xA5),
+            "wrote past the old struct"
+        );
+        assert_eq!(
+            u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize,
+            old
+        );
+        // The caller changes a field it has; the missing ones are at their defaults.
+        buf[8..16].copy_from_slice(&1234u64.to_ne_bytes());
+        // SAFETY: `old` readable bytes starting with struct_size.
+        let read = unsafe { ims_wait_options::read(buf.as_ptr().cast()) };
+        let expected = WaitOptions {
+            timeout: Duration::from_millis(1234),
+            ..WaitOptions::default()
+        };
+        assert_eq!(read.ok(), Some(expected));
+        // A field cut in the middle is not read: jitter garbage beyond the size is ignored.
+        let mut buf = [0xFFu8; 128];
+        // SAFETY: as above.
+        let rc = unsafe { ims_wait_options_init(buf.as_mut_ptr().cast(), full - 4) };
+        assert_eq!(rc, IMS_OK);
+        // SAFETY: `full - 4` readable bytes starting with struct_size.
+        let read = unsafe { ims_wait_options::read(buf.as_ptr().cast()) };
+        assert_eq!(read.ok(), Some(WaitOptions::default()));
+        // Newer: 128 bytes, the extra ones untouched by init and ignored by read.
+        let mut buf = [0x5Au8; 128];
+        // SAFETY: 128 writable bytes.
+        let rc = unsafe { ims_wait_options_init(buf.as_mut_ptr().cast(), 128) };
+        assert_eq!(rc, IMS_OK);
+        assert!(buf[full..].iter().all(|b| *b == 0x5A));
+        // SAFETY: 128 readable bytes starting with struct_size.
+        let read = unsafe { ims_wait_options::read(buf.as_ptr().cast()) };
+        assert_eq!(read.ok(), Some(WaitOptions::default()));
+        // Too small to hold struct_size: refused, nothing written, the field named.
+        for size in [0usize, 3] {
+            let mut buf = [0x11u8; 8];
+            // SAFETY: 8 writable bytes.
+            let rc = unsafe { ims_wait_options_init(buf.as_mut_ptr().cast(), size) };
+            assert_eq!(rc, IMS_ERR_VALIDATION);
+            assert!(buf.iter().all(|b| *b == 0x11));
+            buf[..4].copy_from_slice(&(size as u32).to_ne_bytes());
+            // SAFETY: 8 readable bytes starting with struct_size.
+            let err = unsafe { ims_wait_options::read(buf.as_ptr().cast()) }.err();
+            let m = err.map(|e| e.message.clone()).unwrap_or_default();
+            assert!(m.contains("struct_size"), "{m}");
+        }
     }
 }

@@ -13,7 +13,7 @@
 
 static int on_progress(const ims_progress *p, void *user_data) {
     (void)user_data;
-    printf("  job %s: status %d, %.0f%%\n", p->job_id, (int)p->status, p->percent);
+    printf("  job %s: status %u, %.0f%%\n", p->job_id, (unsigned)p->status, p->percent);
     return 0; /* non-zero cancels the wait */
 }
 
@@ -58,7 +58,7 @@ int main(void) {
     printf("job %s\n", job_id);
 
     ims_wait_options wait;
-    ims_wait_options_init(&wait); /* defaults: 10 s first delay, up to 60 minutes */
+    ims_wait_options_init(&wait, sizeof wait); /* defaults: 10 s first delay, up to 60 minutes */
     if (getenv("IMS_ENDPOINT") != NULL) {
         wait.first_delay_ms = 0; /* the emulator's jobs take about a second */
         wait.interval_ms = 200;

@@ -32,7 +32,10 @@ fi
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -I"$ROOT/include" -I"$SRC")
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -I"$ROOT/include" -I"$SRC")
-SHARED=(-L"$LIB_DIR" -lims -Wl,-rpath,"$LIB_DIR")
+# The programs record the library's SONAME (libims.so.0.MINOR) and load it by that name: a
+# folder of symlinks to the build gives both names.
+SHARED_DIR="$WORK/lib"
+SHARED=(-L"$SHARED_DIR" -lims -Wl,-rpath,"$SHARED_DIR")
 
 passed=0
 failed=0
@@ -60,6 +63,11 @@ for f in "$LIB_DIR/libims.so" "$LIB_DIR/libims.a" "$EMULATOR"; do
         exit 1
     fi
 done
+
+mkdir -p "$SHARED_DIR"
+ln -s "$LIB_DIR/libims.so" "$SHARED_DIR/libims.so"
+SONAME=$(readelf -d "$LIB_DIR/libims.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ -n "$SONAME" ] && ln -s "$LIB_DIR/libims.so" "$SHARED_DIR/$SONAME"
 
 # --- the header alone, as C11 and as C++17 -------------------------------------------------
 printf '#include "ims.h"\nint main(void) { return ims_version() == 0; }\n' > "$WORK/header.c"
@@ -97,6 +105,26 @@ build test_threads gcc "${CFLAGS[@]}" -pthread "$SRC/test_threads.c" "${SHARED[@
 build test_callbacks gcc "${CFLAGS[@]}" -pthread "$SRC/test_callbacks.c" "${SHARED[@]}" -o "$WORK/test_callbacks"
 build test_fleet gcc "${CFLAGS[@]}" -pthread "$SRC/test_fleet.c" "${SHARED[@]}" -o "$WORK/test_fleet"
 build test_cpp g++ "${CXXFLAGS[@]}" -pthread "$SRC/test_cpp.cpp" "${SHARED[@]}" -o "$WORK/test_cpp"
+# The growth rule of ims_wait_options: test_abi with the current header (a larger struct, sizes
+# below the minimum), test_abi_old with a copy of the header whose ims_wait_options lacks its
+# last two fields (backoff, jitter), as an older header would have had it.
+mkdir -p "$WORK/old-include"
+awk '
+    /^typedef struct ims_wait_options \{/ { in_struct = 1 }
+    in_struct && /^\} ims_wait_options;/ { in_struct = 0; printf "%s", buf; buf = "" }
+    !in_struct { print; next }
+    /^    \/\*\*/ { held = $0 "\n"; holding = 1; next }
+    holding && !/^    [a-z]/ { held = held $0 "\n"; next }
+    /^    double (backoff|jitter);/ { held = ""; holding = 0; next }
+    { buf = buf held $0 "\n"; held = ""; holding = 0 }
+' "$ROOT/include/ims.h" > "$WORK/old-include/ims.h"
+if grep -q 'double backoff;' "$WORK/old-include/ims.h" \
+   || ! grep -q 'uint64_t max_interval_ms;' "$WORK/old-include/ims.h"; then
+    fail "setup: the old header for test_abi_old was not made"
+fi
+build test_abi gcc "${CFLAGS[@]}" "$SRC/test_abi.c" "${SHARED[@]}" -o "$WORK/test_abi"
+build test_abi_old gcc -std=c11 -Wall -Wextra -Werror -pedantic -g -I"$WORK/old-include" -I"$SRC" \
+    -DIMS_TEST_OLD_HEADER "$SRC/test_abi.c" "${SHARED[@]}" -o "$WORK/test_abi_old"
 # shellcheck disable=SC2086 # NATIVE_LIBS is a list of flags
 build test_static gcc "${CFLAGS[@]}" "$SRC/test_static.c" "$LIB_DIR/libims.a" $NATIVE_LIBS -o "$WORK/test_static"
 if [ -f "$WORK/test_static" ]; then
@@ -111,6 +139,18 @@ if [ -n "${IMS_C_TESTS_PREFIX:-}" ]; then
     # shellcheck disable=SC2086 # pc_flags is a list of flags
     build quickstart gcc -std=c11 -Wall -Wextra -Werror "$SRC/quickstart.c" $pc_flags \
         -Wl,-rpath,"$IMS_C_TESTS_PREFIX/lib" -o "$WORK/quickstart"
+    if [ -f "$WORK/quickstart" ]; then
+        # It records the SONAME, not the development symlink nor the versioned file.
+        major=$(sed -n 's/^#define IMS_VERSION_MAJOR \([0-9]*\)$/\1/p' "$ROOT/include/ims.h")
+        minor=$(sed -n 's/^#define IMS_VERSION_MINOR \([0-9]*\)$/\1/p' "$ROOT/include/ims.h")
+        if [ "$major" = 0 ]; then soname="libims.so.0.$minor"; else soname="libims.so.$major"; fi
+        needed=$(readelf -d "$WORK/quickstart" | sed -n 's/.*(NEEDED).*\[\(libims.*\)\]/\1/p')
+        if [ "$needed" = "$soname" ]; then
+            pass "quickstart: built with pkg-config, it needs $needed"
+        else
+            fail "quickstart: built with pkg-config, it needs '$needed', expected $soname"
+        fi
+    fi
 fi
 
 # --- the emulators --------------------------------------------------------------------------

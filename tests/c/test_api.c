@@ -147,7 +147,7 @@ static void legacy_job_endpoint(void) {
 }
 
 static void other_signing_algorithms(void) {
-    const int algorithms[] = {IMS_ALGORITHM_SDK_HMAC_SM3, IMS_ALGORITHM_V11_HMAC_SHA256,
+    const ims_algorithm algorithms[] = {IMS_ALGORITHM_SDK_HMAC_SM3, IMS_ALGORITHM_V11_HMAC_SHA256,
                               IMS_ALGORITHM_SDK_HMAC_SHA256};
     for (size_t i = 0; i < sizeof algorithms / sizeof algorithms[0]; i++) {
         ims_client_options *o = test_options(env("IMS_TEST_ENDPOINT"), NULL);
@@ -291,7 +291,7 @@ static void bad_wait_options(void) {
              IMS_ERR_VALIDATION);
     CHECK(contains(ims_last_error_message(), "interval_ms"));
     w = fast_wait(50, 1000);
-    w.struct_size = 8;
+    w.struct_size = 2; /* too small to hold struct_size itself */
     CHECK_RC(ims_wait_job(g_client, "0123456789abcdef0123456789abcdef", &w, NULL, NULL, &job),
              IMS_ERR_VALIDATION);
     CHECK(contains(ims_last_error_message(), "struct_size"));

@@ -12,6 +12,20 @@
 #include "test_util.h"
 
 static_assert(IMS_OK == 0, "IMS_OK is 0");
+// Results, states and algorithms are fixed-width integers (not C enums, whose width the compiler
+// picks), with the constants keeping their values.
+static_assert(std::is_same<ims_result, int32_t>::value, "ims_result is int32_t");
+static_assert(std::is_same<ims_job_state, uint32_t>::value, "ims_job_state is uint32_t");
+static_assert(std::is_same<ims_algorithm, uint32_t>::value, "ims_algorithm is uint32_t");
+static_assert(std::is_same<decltype(ims_wait_job(nullptr, nullptr, nullptr, nullptr, nullptr,
+                                                 nullptr)),
+                           ims_result>::value,
+              "calls return ims_result");
+static_assert(std::is_same<decltype(ims_job_get_state(nullptr)), ims_job_state>::value,
+              "ims_job_get_state returns ims_job_state");
+static_assert(IMS_ERR_VALIDATION == 3 && IMS_ERR_QUOTA == 19 && IMS_JOB_SUCCESS == 2 &&
+                  IMS_JOB_UNKNOWN == 4 && IMS_ALGORITHM_V11_HMAC_SHA256 == 2,
+              "the constants keep their values");
 static_assert(std::is_standard_layout<ims_wait_options>::value, "plain C struct");
 static_assert(offsetof(ims_wait_options, struct_size) == 0, "struct_size comes first");
 static_assert(sizeof(ims_wait_options) == 2 * sizeof(uint32_t) + 4 * sizeof(uint64_t) +

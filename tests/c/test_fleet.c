@@ -333,7 +333,7 @@ static void a_bad_manifest_sends_nothing(void) {
     CHECK(contains(ims_last_error_message(), "line 3"));
     CHECK(contains(ims_last_error_message(), "colour"));
     CHECK(!contains(ims_last_error_message(), "line 1:"));
-    CHECK(same(ims_result_str((int)IMS_ERR_MANIFEST), "manifest"));
+    CHECK(same(ims_result_str(IMS_ERR_MANIFEST), "manifest"));
     /* A manifest that is not UTF-8 text, or cannot be read, is the same code. */
     CHECK(write_file(path, "{\"key\": \"\xff\xfe\", \"name\": \"x\"}\n"));
     CHECK_RC(ims_fleet_run(g_client, path, journal, o, NULL, NULL, &r), IMS_ERR_MANIFEST);

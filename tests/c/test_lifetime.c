@@ -87,7 +87,7 @@ static void expect_refused(ims_client *client, ims_wait_options w, const char *f
     ims_result rc = ims_wait_job(client, "0123456789abcdef0123456789abcdef", &w, NULL, NULL, &job);
     if (rc != IMS_ERR_VALIDATION || !contains(ims_last_error_message(), field) || job != NULL) {
         g_case_ok = 0;
-        fprintf(stdout, "    %s: got %s: %s\n", field, ims_result_str((int)rc),
+        fprintf(stdout, "    %s: got %s: %s\n", field, ims_result_str(rc),
                 ims_last_error_message());
     }
 }

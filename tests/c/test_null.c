@@ -36,7 +36,7 @@ static void library_functions(void) {
     ims_string_free(NULL);
     CHECK(ims_version() != NULL);
     CHECK(same(ims_result_str(-1), "unknown"));
-    EXPECT_NULL(ims_wait_options_init(NULL), "options");
+    EXPECT_NULL(ims_wait_options_init(NULL, sizeof(ims_wait_options)), "options");
     /* ims_last_error_job(NULL) reports NULL without touching the last error. */
     CHECK_RC(ims_client_options_new(NULL), IMS_ERR_NULL_ARGUMENT);
     CHECK_RC(ims_last_error_job(NULL), IMS_ERR_NULL_ARGUMENT);
@@ -162,7 +162,7 @@ static void call_functions(void) {
     ims_job *job_sentinel = (ims_job *)&g_client;
     ims_job *job = job_sentinel;
     ims_wait_options w;
-    CHECK_OK(ims_wait_options_init(&w));
+    CHECK_OK(ims_wait_options_init(&w, sizeof w));
     w.first_delay_ms = 0;
     const char *id = "0123456789abcdef0123456789abcdef";
     const char *body = "{\"name\": \"n\", \"backup_id\": \"b\", \"whole_image_type\": \"CBR\"}";
@@ -221,7 +221,7 @@ static void fleet_functions(void) {
     char *json_sentinel = (char *)&g_client;
     char *json = json_sentinel;
     ims_wait_options w;
-    CHECK_OK(ims_wait_options_init(&w));
+    CHECK_OK(ims_wait_options_init(&w, sizeof w));
     EXPECT_NULL(ims_fleet_options_new("f", NULL, &fo_out), "run");
     EXPECT_NULL(ims_fleet_options_new("f", "r", NULL), "options_out");
     EXPECT_UTF8(ims_fleet_options_new(BAD, "r", &fo_out), "fleet");

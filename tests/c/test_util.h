@@ -35,7 +35,7 @@ static int g_failed = 0;
         if (!(cond)) {                                                                            \
             g_case_ok = 0;                                                                        \
             fprintf(stdout, "    check failed at %s:%d: %s\n      last error: [%s] %s\n",        \
-                    __FILE__, __LINE__, #cond, ims_result_str((int)ims_last_error_kind()),        \
+                    __FILE__, __LINE__, #cond, ims_result_str(ims_last_error_kind()),        \
                     ims_last_error_message());                                                    \
         }                                                                                         \
     } while (0)
@@ -47,8 +47,8 @@ static int g_failed = 0;
         if (rc_ != (expected)) {                                                                  \
             g_case_ok = 0;                                                                        \
             fprintf(stdout, "    %s:%d: %s returned %s, expected %s\n      last error: %s\n",    \
-                    __FILE__, __LINE__, #call, ims_result_str((int)rc_),                          \
-                    ims_result_str((int)(expected)), ims_last_error_message());                   \
+                    __FILE__, __LINE__, #call, ims_result_str(rc_),                               \
+                    ims_result_str((ims_result)(expected)), ims_last_error_message());                   \
         }                                                                                         \
     } while (0)
 
@@ -128,11 +128,12 @@ static inline ims_client *test_client(const char *endpoint, const char *sk) {
     return c;
 }
 
+#ifndef IMS_TEST_OLD_HEADER /* test_abi_old's header has no backoff nor jitter */
 /* Fast wait options: no first delay, a fixed short interval, no jitter. */
 static inline ims_wait_options fast_wait(uint64_t interval_ms, uint64_t timeout_ms) {
     ims_wait_options w;
     memset(&w, 0, sizeof w);
-    if (ims_wait_options_init(&w) != IMS_OK) {
+    if (ims_wait_options_init(&w, sizeof w) != IMS_OK) {
         fprintf(stdout, "    ims_wait_options_init failed\n");
     }
     w.first_delay_ms = 0;
@@ -143,6 +144,7 @@ static inline ims_wait_options fast_wait(uint64_t interval_ms, uint64_t timeout_
     w.timeout_ms = timeout_ms;
     return w;
 }
+#endif
 
 /* A UUID-shaped id that differs per `n` and per process (for backup ids used once). */
 static inline void make_uuid(char out[37], unsigned n) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ims_core::fleet::{FleetOptions, MAX_PARALLEL};
 
 use crate::args::{Out, free_box, mut_arg, opt_str_arg, str_arg};
-use crate::error::{FfiError, FfiResult, ims_result};
+use crate::error::{FfiError, FfiResult, IMS_ERR_VALIDATION, ims_result};
 use crate::panic::ffi_boundary;
 use crate::wait::ims_wait_options;
 
@@ -34,7 +34,7 @@ pub struct ims_fleet_options {
 const MAX_MS: u64 = ims_core::client::MAX_WAIT_DURATION.as_secs() * 1000;
 
 fn bad(message: String) -> FfiError {
-    FfiError::new(ims_result::IMS_ERR_VALIDATION, message)
+    FfiError::new(IMS_ERR_VALIDATION, message)
 }
 
 /// A duration in milliseconds, at least `min_ms`, at most 366 days.
@@ -392,6 +392,7 @@ pub unsafe extern "C" fn ims_fleet_options_set_tick_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IMS_OK;
 
     fn new(fleet: Option<&std::ffi::CStr>) -> *mut ims_fleet_options {
         let mut o = std::ptr::null_mut();
@@ -403,7 +404,7 @@ mod tests {
                 &mut o,
             )
         };
-        assert_eq!(rc, ims_result::IMS_OK);
+        assert_eq!(rc, IMS_OK);
         o
     }
 
@@ -412,36 +413,21 @@ mod tests {
         let o = new(Some(c"web"));
         // SAFETY: `o` is a live handle used by this thread only, freed at the end.
         unsafe {
-            assert_eq!(ims_fleet_options_set_parallel(o, 40), ims_result::IMS_OK);
-            assert_eq!(
-                ims_fleet_options_set_parallel(o, 41),
-                ims_result::IMS_ERR_VALIDATION
-            );
-            assert_eq!(
-                ims_fleet_options_set_parallel(o, 0),
-                ims_result::IMS_ERR_VALIDATION
-            );
-            assert_eq!(
-                ims_fleet_options_set_keep(o, 0),
-                ims_result::IMS_ERR_VALIDATION
-            );
-            assert_eq!(ims_fleet_options_set_keep(o, 3), ims_result::IMS_OK);
+            assert_eq!(ims_fleet_options_set_parallel(o, 40), IMS_OK);
+            assert_eq!(ims_fleet_options_set_parallel(o, 41), IMS_ERR_VALIDATION);
+            assert_eq!(ims_fleet_options_set_parallel(o, 0), IMS_ERR_VALIDATION);
+            assert_eq!(ims_fleet_options_set_keep(o, 0), IMS_ERR_VALIDATION);
+            assert_eq!(ims_fleet_options_set_keep(o, 3), IMS_OK);
             assert_eq!(
                 ims_fleet_options_set_relist_interval_ms(o, 0),
-                ims_result::IMS_ERR_VALIDATION
+                IMS_ERR_VALIDATION
             );
             assert_eq!(
                 ims_fleet_options_set_reconcile_grace_ms(o, u64::MAX),
-                ims_result::IMS_ERR_VALIDATION
+                IMS_ERR_VALIDATION
             );
-            assert_eq!(
-                ims_fleet_options_set_reconcile_grace_ms(o, 1500),
-                ims_result::IMS_OK
-            );
-            assert_eq!(
-                ims_fleet_options_set_wait_timeout_ms(o, 2000),
-                ims_result::IMS_OK
-            );
+            assert_eq!(ims_fleet_options_set_reconcile_grace_ms(o, 1500), IMS_OK);
+            assert_eq!(ims_fleet_options_set_wait_timeout_ms(o, 2000), IMS_OK);
             let r = &*o;
             assert_eq!(r.options.fleet, "web");
             assert!(r.fleet_given);
@@ -449,10 +435,7 @@ mod tests {
             assert_eq!(r.options.keep, Some(3));
             assert_eq!(r.options.reconcile_grace, Duration::from_millis(1500));
             assert_eq!(r.options.wait.timeout, Duration::from_millis(2000));
-            assert_eq!(
-                ims_fleet_options_set_wait(o, std::ptr::null()),
-                ims_result::IMS_OK
-            );
+            assert_eq!(ims_fleet_options_set_wait(o, std::ptr::null()), IMS_OK);
             assert_eq!((*o).options.wait, FleetOptions::new("f", "r").wait);
             ims_fleet_options_free(o);
         }

@@ -9,7 +9,7 @@ use ims_core::fleet::{FleetEvent, FleetObserver, Manifest};
 
 use crate::args::{Out, ref_arg, str_arg};
 use crate::client::ims_client;
-use crate::error::{FfiError, FfiResult, ims_result};
+use crate::error::{FfiError, FfiResult, IMS_ERR_MANIFEST, IMS_ERR_VALIDATION, ims_result};
 use crate::panic::ffi_boundary;
 
 use super::event::{ims_fleet_event, ims_fleet_event_cb};
@@ -58,7 +58,7 @@ impl FleetObserver for CallbackObserver {
 
 /// The manifest at `path`, read and checked whole: `IMS_ERR_MANIFEST` with every problem.
 fn read_manifest(path: &str) -> FfiResult<Manifest> {
-    let manifest = |m: String| FfiError::new(ims_result::IMS_ERR_MANIFEST, m);
+    let manifest = |m: String| FfiError::new(IMS_ERR_MANIFEST, m);
     let bytes = std::fs::read(path).map_err(|e| {
         manifest(format!(
             "manifest {path}: cannot be read: {e}; nothing was sent"
@@ -77,7 +77,7 @@ fn read_manifest(path: &str) -> FfiResult<Manifest> {
 /// no file name to take it from.
 fn no_fleet_name(path: &str) -> FfiError {
     FfiError::new(
-        ims_result::IMS_ERR_VALIDATION,
+        IMS_ERR_VALIDATION,
         format!(
             "no fleet name: none was given, the journal holds none, and the manifest path \
              {path:?} has no file name to take it from"
@@ -165,11 +165,12 @@ pub unsafe extern "C" fn ims_fleet_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IMS_OK;
 
     #[test]
     fn no_fleet_name_is_a_validation_error_naming_the_path() {
         let e = no_fleet_name("/");
-        assert_eq!(e.result, ims_result::IMS_ERR_VALIDATION);
+        assert_eq!(e.result, IMS_ERR_VALIDATION);
         assert!(e.message.contains("\"/\""), "{}", e.message);
     }
 
@@ -182,13 +183,13 @@ mod tests {
         let e = read_manifest(path.to_str().unwrap_or_default()).err();
         let _ = std::fs::remove_dir_all(&dir);
         let e = e.map(|e| (e.result, e.message.clone()));
-        let (result, message) = e.unwrap_or((ims_result::IMS_OK, String::new()));
-        assert_eq!(result, ims_result::IMS_ERR_MANIFEST);
+        let (result, message) = e.unwrap_or((IMS_OK, String::new()));
+        assert_eq!(result, IMS_ERR_MANIFEST);
         assert!(message.contains("line 1"), "{message}");
         assert!(message.contains("line 3"), "{message}");
         let e = read_manifest("/nonexistent/ims/m.jsonl")
             .err()
             .map(|e| e.result);
-        assert_eq!(e, Some(ims_result::IMS_ERR_MANIFEST));
+        assert_eq!(e, Some(IMS_ERR_MANIFEST));
     }
 }
