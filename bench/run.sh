@@ -70,7 +70,7 @@ step "maturin build --profile wheel of python/ into the venv"
 rm -rf "$work/wheels"
 "$venv/bin/maturin" build --quiet --profile wheel --locked -m python/Cargo.toml -i "$py" \
     -o "$work/wheels" >&2
-"$py" -m pip install --quiet --force-reinstall --no-deps "$work"/wheels/ims-*.whl
+"$py" -m pip install --quiet --force-reinstall --no-deps "$work"/wheels/ims_fullimage-*.whl
 
 step "built in $((SECONDS - started)) s; measuring"
 "$py" bench/harness.py --bin-dir "$work/bin" --out "$work/results.json" ${harness_args[@]+"${harness_args[@]}"}
