@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every release artifact into dist/ (DIST overrides), with SHA256SUMS:
 #
-#   ims_fullimage-VERSION-cp39-abi3-manylinux_2_17_ARCH.manylinux2014_ARCH.whl
+#   ims_fullimage-VERSION-cp39-abi3-manylinux2014_ARCH.manylinux_2_17_ARCH.whl
 #                                  the Python wheel (maturin --zig, profile "wheel", checked
 #                                  for manylinux2014 compliance by maturin's auditwheel)
 #   ims_fullimage-VERSION.tar.gz   the Python sdist (maturin sdist)
