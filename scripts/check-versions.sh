@@ -58,6 +58,7 @@ for py in ${pythons[@]+"${pythons[@]}"}; do
 done
 
 for prefix in ${prefixes[@]+"${prefixes[@]}"}; do
+    prefix=$(cd "$prefix" && pwd)
     work=$(mktemp -d "${TMPDIR:-/tmp}/ims-check-versions.XXXXXX")
     export PKG_CONFIG_PATH="$prefix/lib/pkgconfig" PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig"
     check "$prefix: pkg-config --modversion ims" "$(pkg-config --modversion ims 2>&1 || true)"
@@ -79,14 +80,16 @@ C
         cat "$work/cc.log"
         check "$prefix: ims_version() (the program did not build)" ""
     fi
+    # A language (C), not NONE: imsConfigVersion.cmake refuses the package when
+    # CMAKE_SIZEOF_VOID_P is unset, which only a language's detection sets.
     mkdir -p "$work/cmake"
     cat > "$work/cmake/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.13)
-project(ims_version NONE)
+project(ims_version C)
 find_package(ims CONFIG REQUIRED)
 message(STATUS "ims_VERSION=${ims_VERSION}")
 CMAKE
-    cmake_version=$(cmake -S "$work/cmake" -B "$work/cmake/build" -DCMAKE_PREFIX_PATH="$prefix" 2>&1 \
+    cmake_version=$( (cmake -S "$work/cmake" -B "$work/cmake/build" -DCMAKE_PREFIX_PATH="$prefix" 2>&1 || true) \
         | sed -n 's/^-- ims_VERSION=//p')
     check "$prefix: CMake package ims_VERSION" "$cmake_version"
     rm -rf "$work"

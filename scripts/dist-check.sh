@@ -152,15 +152,16 @@ crate_check() {
     for c in ims-core ims-emulator ims-cli ims-ffi; do
         tar -C "$crates_dir" -xzf "$(one "$c-$version.crate")"
     done
-    local patch=(--config "patch.crates-io.ims-core.path=\"$crates_dir/ims-core-$version\""
+    local core=(--config "patch.crates-io.ims-core.path=\"$crates_dir/ims-core-$version\"")
+    local patch=("${core[@]}"
                  --config "patch.crates-io.ims-emulator.path=\"$crates_dir/ims-emulator-$version\"")
     local profile=(--config 'profile.release.lto="thin"' --config 'profile.release.codegen-units=4')
     # Each package's Cargo.lock names ims-core (and ims-emulator) from crates.io: relock just
     # those two onto the patches (every other entry stays as packaged), then build --locked.
-    for c in ims-cli ims-ffi; do
-        cargo metadata --format-version 1 --manifest-path "$crates_dir/$c-$version/Cargo.toml" \
-            "${patch[@]}" > /dev/null
-    done
+    cargo metadata --format-version 1 --manifest-path "$crates_dir/ims-cli-$version/Cargo.toml" \
+        "${patch[@]}" > /dev/null
+    cargo metadata --format-version 1 --manifest-path "$crates_dir/ims-ffi-$version/Cargo.toml" \
+        "${core[@]}" > /dev/null
     cargo install --locked --path "$crates_dir/ims-cli-$version" --root "$WORK/cargo-root" \
         "${patch[@]}" "${profile[@]}"
     "$WORK/cargo-root/bin/ims" --version
@@ -169,7 +170,7 @@ crate_check() {
     tail -n 3 "$WORK/crate-demo.log"
     # ims-ffi from its package alone too (its ims-core is the unpacked one, already built).
     cargo build --locked --release --manifest-path "$crates_dir/ims-ffi-$version/Cargo.toml" \
-        "${patch[@]}" "${profile[@]}"
+        "${core[@]}" "${profile[@]}"
 }
 timed "crates (cargo install)" crate_check
 
