@@ -44,6 +44,12 @@ one() { # pattern: the one file of dist/ that matches it
     echo "${matches[0]}"
 }
 
+# The C tools (scripts/c-tests.sh installs them when missing; scripts/test.sh runs it first).
+for tool in cc pkg-config cmake; do
+    command -v "$tool" >/dev/null 2>&1 \
+        || { echo "dist-check: $tool is missing (scripts/c-tests.sh installs it with apt-get)" >&2; exit 1; }
+done
+
 wheel=$(one "ims_fullimage-$version-*.whl")
 sdist=$(one "ims_fullimage-$version.tar.gz")
 c_tarball=$(one "ims-c-$version-$target.tar.gz")

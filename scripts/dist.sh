@@ -32,6 +32,8 @@ timed() { # label, command...: runs it and prints how long it took
     echo "dist: $label took $((SECONDS - start)) s"
 }
 
+command -v objdump >/dev/null 2>&1 \
+    || { echo "dist: objdump is missing (binutils; scripts/c-tests.sh installs it)" >&2; exit 1; }
 rm -rf "$DIST"
 mkdir -p "$DIST" "$WORK"
 
