@@ -128,7 +128,7 @@ c_check() {
         --job-seconds 1 > "$WORK/emulator.out" 2> "$WORK/emulator.err" &
     local pid=$! url=
     for _ in $(seq 1 200); do
-        url=$(head -n 1 "$WORK/emulator.out" 2>/dev/null)
+        url=$(head -n 1 "$WORK/emulator.out" 2>/dev/null || true)  # not there yet: keep waiting
         [ -n "$url" ] && break
         sleep 0.1
     done
