@@ -50,7 +50,7 @@ build_side() { # name, source dir, target dir
         --profile "$profile" --locked -m python/Cargo.toml -i "$work/$name/venv/bin/python" \
         -o "$work/$name/wheels" >&2)
     "$work/$name/venv/bin/python" -m pip install --quiet --force-reinstall --no-deps \
-        "$work/$name"/wheels/ims-*.whl
+        "$work/$name"/wheels/ims_fullimage-*.whl
 }
 
 build_side base "$work/base" "$work/base-target"

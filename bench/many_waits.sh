@@ -54,7 +54,7 @@ if [ ! -x "$py" ] || ! "$py" -c "import ims; ims.AsyncClient" 2>/dev/null; then
   [ -x "$py" ] || python3 -m venv target/bench/venv
   "$py" -m pip install -q maturin
   target/bench/venv/bin/maturin build --profile wheel -q -m python/Cargo.toml -o target/bench/wheels
-  "$py" -m pip install -q --force-reinstall target/bench/wheels/ims-*.whl
+  "$py" -m pip install -q --force-reinstall target/bench/wheels/ims_fullimage-*.whl
 fi
 emulator_run "python, asyncio.gather of $cycles cycles" "$py" bench/async_gather.py \
   --cycles "$cycles" --job-seconds "$job" --first-delay "$py_first" --interval "$py_interval"

@@ -7,8 +7,9 @@
 #   bench/run.sh --quick    # smoke run: fewer rounds and cycles
 #
 # 1. a venv target/bench/venv gets the pinned official SDK and maturin (bench/requirements.txt);
-# 2. our wheel is built with `maturin build --profile wheel` (as scripts/python-tests.sh does) and
-#    installed into the same venv;
+# 2. our wheel is built with `maturin build --profile wheel` (as scripts/python-tests.sh does), or
+#    IMS_BENCH_WHEEL names one (scripts/test.sh passes scripts/dist.sh's), and installed into the
+#    same venv;
 # 3. `cargo build --release` of the CLI (ims), the `cycle` and `loopback_floor` examples, and the criterion
 #    bench `sign` (cargo bench --no-run); the binaries are copied to target/bench/bin so that a
 #    concurrent build in target/ cannot swap them mid-run;
@@ -66,11 +67,18 @@ cp -f "$target_dir/release/examples/cycle" "$work/bin/cycle"
 cp -f "$target_dir/release/examples/loopback_floor" "$work/bin/loopback_floor"
 cp -f "$sign_bench" "$work/bin/sign-bench"
 
-step "maturin build --profile wheel of python/ into the venv"
 rm -rf "$work/wheels"
-"$venv/bin/maturin" build --quiet --profile wheel --locked -m python/Cargo.toml -i "$py" \
-    -o "$work/wheels" >&2
-"$py" -m pip install --quiet --force-reinstall --no-deps "$work"/wheels/ims-*.whl
+if [ -n "${IMS_BENCH_WHEEL:-}" ]; then
+    # The wheel scripts/dist.sh built (scripts/test.sh passes it): the one that ships.
+    step "the given wheel (IMS_BENCH_WHEEL) into the venv"
+    mkdir -p "$work/wheels"
+    cp "$IMS_BENCH_WHEEL" "$work/wheels/"
+else
+    step "maturin build --profile wheel of python/ into the venv"
+    "$venv/bin/maturin" build --quiet --profile wheel --locked -m python/Cargo.toml -i "$py" \
+        -o "$work/wheels" >&2
+fi
+"$py" -m pip install --quiet --force-reinstall --no-deps "$work"/wheels/ims_fullimage-*.whl
 
 step "built in $((SECONDS - started)) s; measuring"
 "$py" bench/harness.py --bin-dir "$work/bin" --out "$work/results.json" ${harness_args[@]+"${harness_args[@]}"}

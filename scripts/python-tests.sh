@@ -2,7 +2,8 @@
 # The Python package's tests, from the repository root on a fresh machine (needs Rust, a
 # CPython >= 3.9 with venv/pip, and PyPI):
 #
-#   1. a fresh build venv with maturin builds ONE abi3 wheel (cp39-abi3) of python/;
+#   1. a fresh build venv with maturin builds ONE abi3 wheel (cp39-abi3) of python/, unless
+#      IMS_PYTHON_WHEEL names one already built (scripts/test.sh passes scripts/dist.sh's);
 #   2. for each interpreter, a fresh venv gets the wheel, pytest and mypy, and runs
 #      python/tests (the emulator runs in-process; stubtest checks the stubs).
 #
@@ -59,14 +60,22 @@ fi
 rm -rf "$work"
 mkdir -p "$work/wheels"
 
-step "build venv: $("$base" --version) + maturin"
-"$base" -m venv "$work/build"
-"$work/build/bin/python" -m pip install --quiet "maturin>=1.9.4,<2"
+if [ -n "${IMS_PYTHON_WHEEL:-}" ]; then
+    # The wheel scripts/dist.sh built (scripts/test.sh passes it): the artifact that ships is the
+    # one tested, and no second wheel is built.
+    step "the given wheel (IMS_PYTHON_WHEEL)"
+    [ -f "$IMS_PYTHON_WHEEL" ] || { echo "IMS_PYTHON_WHEEL=$IMS_PYTHON_WHEEL: no such file" >&2; exit 1; }
+    cp "$IMS_PYTHON_WHEEL" "$work/wheels/"
+else
+    step "build venv: $("$base" --version) + maturin"
+    "$base" -m venv "$work/build"
+    "$work/build/bin/python" -m pip install --quiet "maturin>=1.9.4,<2"
 
-step "build the abi3 wheel (maturin build --profile wheel)"
-"$work/build/bin/maturin" build --profile wheel --locked -m python/Cargo.toml \
-    -i "$work/build/bin/python" -o "$work/wheels"
-wheel="$(ls "$work"/wheels/ims-*.whl)"
+    step "build the abi3 wheel (maturin build --profile wheel)"
+    "$work/build/bin/maturin" build --profile wheel --locked -m python/Cargo.toml \
+        -i "$work/build/bin/python" -o "$work/wheels"
+fi
+wheel="$(ls "$work"/wheels/ims_fullimage-*.whl)"
 echo "wheel: $(basename "$wheel")"
 case "$wheel" in
     *-cp39-abi3-*) ;;

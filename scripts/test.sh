@@ -20,6 +20,11 @@ cargo fmt --all -- --check
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The API documentation of every crate builds without a warning (broken intra-doc links, bad
+# HTML, missing docs): what docs.rs will show.
+step "docs (cargo doc --no-deps --workspace, warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked
+
 step "layers: the optional parts build alone, and no module imports one that imports it back"
 cargo clippy -p ims-core --no-default-features --locked -- -D warnings   # no HTTP client
 cargo clippy -p ims-core --no-default-features --features client --locked -- -D warnings # no fleet
@@ -39,8 +44,21 @@ bash tests/official_sdk/run.sh
 step "C ABI: header drift, C11/C++17 programs against the emulator, valgrind"
 bash scripts/c-tests.sh
 
+# Every release artifact (README "Releasing"), each installed into a clean place with its door's
+# quick start run against the emulator, and one version everywhere. IMS_TEST_DIST=0 skips this
+# (and the Python suite then builds its own wheel).
+if [ "${IMS_TEST_DIST:-1}" != 0 ]; then
+    step "dist: the wheel, the sdist, the crates, the C and CLI tarballs (scripts/dist.sh)"
+    bash scripts/dist.sh
+    step "dist check: each artifact installed fresh, its quick start, one version (scripts/dist-check.sh)"
+    bash scripts/dist-check.sh
+    dist_wheel="$(ls "$PWD"/dist/ims_fullimage-*.whl)"
+else
+    dist_wheel=
+fi
+
 step "Python package: one abi3 wheel, pytest on CPython 3.11, 3.9 and 3.13, stubtest"
-bash scripts/python-tests.sh
+IMS_PYTHON_WHEEL="$dist_wheel" bash scripts/python-tests.sh
 
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
@@ -54,7 +72,7 @@ bash scripts/fuzz.sh 48
 # it from breaking unnoticed (an interval of 0, refused since the waiter's options are checked,
 # once did). It fails on errors only; its figures are for bench/README.md, not for this run.
 step "benchmark smoke run (bench/run.sh --quick)"
-bash bench/run.sh --quick
+IMS_BENCH_WHEEL="$dist_wheel" bash bench/run.sh --quick
 
 # Thousands of concurrent waits on one async client (Rust current-thread and 2-worker runtimes,
 # Python asyncio.gather), smoke-sized: 500 and 100 cycles of 5 s jobs. Fails on errors only.

@@ -1,7 +1,7 @@
 //! Fleet imaging for Python: the report and event classes (`ims.FleetReport`,
 //! `ims.FleetItem`, `ims.FleetDeletion`, `ims.FleetEvent`), and what both clients' `run_fleet`
-//! share: the arguments read and checked ([`FleetArgs::prepare`]: manifest, journal, options,
-//! before anything is sent) and the blocking door's observer ([`BlockingObserver`]).
+//! share: the arguments read and checked (`FleetArgs::prepare`: manifest, journal, options,
+//! before anything is sent) and the blocking door's observer (`BlockingObserver`).
 
 use std::path::PathBuf;
 

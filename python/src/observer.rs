@@ -86,7 +86,7 @@ impl WaitObserver for PyObserver<'_> {
 const SIGNAL_TICK: Duration = Duration::from_millis(100);
 
 /// Runs `call` (without the GIL) with an [`Interrupt`] that runs the interpreter's signal
-/// handlers every [`SIGNAL_TICK`] while the call is out: the first exception a handler raises
+/// handlers every `SIGNAL_TICK` while the call is out: the first exception a handler raises
 /// (Ctrl-C's `KeyboardInterrupt`) stops the call and is returned beside its result.
 pub fn with_signals<T>(call: impl FnOnce(Interrupt<'_>) -> T) -> (T, Option<PyErr>) {
     let mut raised = None;

@@ -20,7 +20,7 @@ use crate::model::{Image, ImagePage, ImageQuery, ImageQuota, Job, WholeImageRequ
 ///
 /// Cheap to clone (one `Arc`), `Send + Sync`: share one across threads. Each call drives the
 /// process's runtime from the calling thread, or waits while another call drives it
-/// ([`super::io`]); only the library's code runs inside, so no caller's callback ever holds
+/// (`super::io`); only the library's code runs inside, so no caller's callback ever holds
 /// up another's I/O. It works from any thread: plain threads, C and Python threads, and
 /// inside a tokio context (`spawn_blocking`, `block_in_place`), where a scoped thread drives
 /// the call. A call made on an async task's own thread blocks that thread until the answer

@@ -61,7 +61,7 @@ impl WaitOptions {
     /// number from 1.0 to [`MAX_BACKOFF`]; `jitter` a finite number from 0.0 to 1.0.
     /// `max_interval` below `interval` is allowed (the interval is then fixed).
     ///
-    /// [`Client::wait`] calls it before anything is sent.
+    /// [`Client::wait`](crate::Client::wait) calls it before anything is sent.
     pub fn validate(&self) -> Result<()> {
         let mut violations = Vec::new();
         let max_days = MAX_WAIT_DURATION.as_secs() / 86_400;
