@@ -89,9 +89,8 @@ rm -rf "${WORK:?}/$c_name"
 # prints its native libraries and, without the rlib beside it, gets LTO: libims.a is 30 MB
 # instead of the 70 MB `cargo build` leaves, measured on 2026-12-02).
 timed "C release build + install" scripts/install-c.sh "$WORK/$c_name"
-# The .pc file names the staging prefix; the tarball's is relative to where it is unpacked
-# (pkg-config and pkgconf both know ${pcfiledir}). The CMake package is relative already.
-sed -i 's|^prefix=.*|prefix=${pcfiledir}/../..|' "$WORK/$c_name/lib/pkgconfig/ims.pc"
+# install-c.sh writes a relocatable tree (ims.pc: prefix=${pcfiledir}/../..; the CMake package
+# relative to itself): the tarball works wherever it is unpacked (dist-check.sh unpacks it fresh).
 install -m 0644 LICENSE "$WORK/$c_name/LICENSE"
 tar -C "$WORK" -czf "$DIST/$c_name.tar.gz" --owner=0 --group=0 --numeric-owner "$c_name"
 

@@ -9,7 +9,18 @@ export CARGO_TERM_COLOR=never
 # help a later edit, and costs disk (a CI machine ran out at 151 s).
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step's start time, and the whole run's time per step at the end (to see what grew).
+started=$(date +%s)
+last=$started
+times=()
+step() {
+    local now
+    now=$(date +%s)
+    [ -z "${current:-}" ] || times+=("$(printf '%5ds  %s' $((now - last)) "$current")")
+    current="$*"
+    last=$now
+    printf '\n== %s (%s)\n' "$*" "$(date +%T)"
+}
 
 step "toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -82,5 +93,8 @@ bash bench/many_waits.sh --quick
 step "fleet benchmark smoke run (bench/fleet.sh: 80 items, jobs of 1 s)"
 ITEMS=80 JOB_SECONDS=1 FSYNC_ITEMS=40 bash bench/fleet.sh
 
+step "end"
 echo
+printf '%s\n' "${times[@]}"
+printf '%5ds  in all\n' $(($(date +%s) - started))
 echo "all checks passed"
