@@ -80,12 +80,12 @@ C
         cat "$work/cc.log"
         check "$prefix: ims_version() (the program did not build)" ""
     fi
-    # A language (C), not NONE: imsConfigVersion.cmake refuses the package when
-    # CMAKE_SIZEOF_VOID_P is unset, which only a language's detection sets.
+    # No language (NONE): a project that only asks for the version has no compiler, and
+    # CMAKE_SIZEOF_VOID_P is then unset; the package must still be found (it once was refused).
     mkdir -p "$work/cmake"
     cat > "$work/cmake/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.13)
-project(ims_version C)
+project(ims_version NONE)
 find_package(ims CONFIG REQUIRED)
 message(STATUS "ims_VERSION=${ims_VERSION}")
 CMAKE
