@@ -32,8 +32,10 @@ timed() { # label, command...: runs it and prints how long it took
     echo "dist: $label took $((SECONDS - start)) s"
 }
 
-command -v objdump >/dev/null 2>&1 \
-    || { echo "dist: objdump is missing (binutils; scripts/c-tests.sh installs it)" >&2; exit 1; }
+for tool in objdump strip; do
+    command -v "$tool" >/dev/null 2>&1 \
+        || { echo "dist: $tool is missing (binutils; scripts/c-tests.sh installs it)" >&2; exit 1; }
+done
 rm -rf "$DIST"
 mkdir -p "$DIST" "$WORK"
 
@@ -92,6 +94,9 @@ timed "C release build + install" scripts/install-c.sh "$WORK/$c_name"
 # install-c.sh writes a relocatable tree (ims.pc: prefix=${pcfiledir}/../..; the CMake package
 # relative to itself): the tarball works wherever it is unpacked (dist-check.sh unpacks it fresh).
 install -m 0644 LICENSE "$WORK/$c_name/LICENSE"
+# The shipped library without its symbol table (the dynamic symbols, the ims_ exports, stay):
+# 6.9 MB instead of 8.3 MB (2026-12-02). Installs from a checkout keep it.
+strip --strip-unneeded "$WORK/$c_name/lib/libims.so.$version"
 tar -C "$WORK" -czf "$DIST/$c_name.tar.gz" --owner=0 --group=0 --numeric-owner "$c_name"
 
 step "CLI tarball"
@@ -99,6 +104,8 @@ cli_name="ims-cli-$version-$target"
 rm -rf "${WORK:?}/$cli_name"
 mkdir -p "$WORK/$cli_name"
 install -m 0755 "$CARGO_TARGET_DIR/release/ims" "$WORK/$cli_name/ims"
+# Without its symbol table, as the wheel's module is (pyproject: strip): 9.4 MB instead of 11.3.
+strip "$WORK/$cli_name/ims"
 install -m 0644 LICENSE README.md "$WORK/$cli_name/"
 glibc=$(objdump -T "$WORK/$cli_name/ims" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1)
 echo "ims needs glibc >= ${glibc#GLIBC_} (the highest GLIBC_ symbol version it links)"
